@@ -1,0 +1,111 @@
+# postfetch: build, test and install the fetcher, the milter and the schema.
+# Plain GNU make. BUILD=dir builds out of tree (e.g. the sanitizer build).
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DATADIR	?= $(PREFIX)/share/postfetch
+DESTDIR	?=
+BUILD	?= .
+CC	?= cc
+PKG_CONFIG ?= pkg-config
+
+PKGS		= libbsd-overlay openssl libpq
+PKG_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(PKGS) milter 2>/dev/null)
+PKG_LIBS	:= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+MILTER_LIBS	:= $(shell $(PKG_CONFIG) --libs milter 2>/dev/null || echo -lmilter)
+
+CFLAGS	?= -O2 -g
+WARN	= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wformat=2 \
+	  -Wmissing-prototypes -Wstrict-prototypes
+CPPFLAGS += -D_GNU_SOURCE -Icommon
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
+LDLIBS	+= $(PKG_LIBS) -pthread
+
+ifeq ($(SANITIZE),1)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+COMMON_SRCS	= $(wildcard common/*.c)
+FETCHER_SRCS	= $(filter-out fetcher/main.c,$(wildcard fetcher/*.c))
+MILTER_SRCS	= $(filter-out milter/main.c,$(wildcard milter/*.c))
+UNIT_SRCS	= $(wildcard tests/unit/common_*.c tests/unit/fetcher_*.c \
+		    tests/unit/milter_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIBCOMMON	= $(BUILD)/common/libcommon.a
+LIBFETCHER	= $(BUILD)/fetcher/libfetcher.a
+LIBMILTER	= $(BUILD)/milter/libpfmilter.a
+FETCHER		= $(BUILD)/fetcher/postfetch
+MILTER		= $(BUILD)/milter/postfetch-milter
+TAP		= $(BUILD)/tests/unit/tap.o
+UNIT_TESTS	= $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
+
+.PHONY: all tests check deps install clean lint demo
+all: $(FETCHER) $(MILTER)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBCOMMON): $(call obj,$(COMMON_SRCS))
+	$(AR) rcs $@ $^
+$(LIBFETCHER): $(call obj,$(FETCHER_SRCS))
+	$(AR) rcs $@ $^
+$(LIBMILTER): $(call obj,$(MILTER_SRCS))
+	$(AR) rcs $@ $^
+
+$(FETCHER): $(BUILD)/fetcher/main.o $(LIBFETCHER) $(LIBCOMMON)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(MILTER): $(BUILD)/milter/main.o $(LIBMILTER) $(LIBCOMMON)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(LDLIBS)
+
+# A unit test links the library of its area (its name's prefix) and common.
+$(BUILD)/tests/unit/common_%: $(BUILD)/tests/unit/common_%.o $(TAP) $(LIBCOMMON)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tests/unit/fetcher_%: $(BUILD)/tests/unit/fetcher_%.o $(TAP) $(LIBFETCHER) $(LIBCOMMON)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tests/unit/milter_%: $(BUILD)/tests/unit/milter_%.o $(TAP) $(LIBMILTER) $(LIBCOMMON)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(LDLIBS)
+
+tests: all $(UNIT_TESTS)
+
+deps:
+	@sh tests/deps.sh
+
+# The whole suite, then again built with ASan+UBSan.
+check: deps
+	$(MAKE) tests
+	tests/run-tests .
+	$(MAKE) BUILD=build/asan SANITIZE=1 tests
+	ASAN_OPTIONS=detect_leaks=1 tests/run-tests build/asan
+
+demo: deps all
+	tests/demo.sh
+
+lint:
+	mandoc -Tlint -W warning doc/*.[0-9]
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr -Icommon common fetcher milter
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(DATADIR)/schema/migrations
+	install -m 755 $(FETCHER) $(MILTER) $(DESTDIR)$(SBINDIR)
+	for f in doc/*.[578]; do \
+	    install -m 644 $$f $(DESTDIR)$(MANDIR)/man$${f##*.}; done
+	install -m 644 schema/*.sql $(DESTDIR)$(DATADIR)/schema
+	install -m 644 schema/migrations/*.sql $(DESTDIR)$(DATADIR)/schema/migrations
+
+clean:
+	rm -rf build
+	find common fetcher milter tests -name '*.[oad]' -delete
+	rm -f $(FETCHER) $(MILTER) $(UNIT_TESTS)
+
+DEPFILES = $(patsubst %.c,$(BUILD)/%.d,$(COMMON_SRCS) $(FETCHER_SRCS) \
+	    $(MILTER_SRCS) $(UNIT_SRCS) fetcher/main.c milter/main.c tests/unit/tap.c)
+-include $(DEPFILES)

@@ -1,0 +1,28 @@
+/* Mail addresses: RFC 5322 address lists, validity, normal form. */
+#ifndef ADDRESS_H
+#define ADDRESS_H
+
+#include <stddef.h>
+
+#define ADDRESS_MAX	254	/* longest addr-spec accepted */
+
+/*
+ * Append the addr-specs of an address-list header value ("A <a@b>, c@d,
+ * group: e@f;") to *list (grown with xreallocarray; entries xstrdup'd).
+ * Comments and display names are skipped; entries that are not valid
+ * addresses are skipped. Returns the number appended.
+ */
+size_t		 address_list_parse(const char *value, char ***list,
+		    size_t *count);
+/*
+ * Whether s is acceptable as an envelope address: local@domain, at most
+ * ADDRESS_MAX bytes, no white space or control characters, not starting
+ * with '-', a domain of dot-separated labels.
+ */
+int		 address_valid(const char *s);
+/* The domain part after the last '@', or NULL. */
+const char	*address_domain(const char *s);
+/* A lower-cased copy, for case-insensitive comparison and lookups. */
+char		*address_lower(const char *s);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * PostgreSQL connection helper: one connection, prepared statements that
+ * are prepared again after each reconnect, reconnect with back-off, and
+ * errors that name the server.
+ */
+#ifndef DB_H
+#define DB_H
+
+#include <libpq-fe.h>
+
+struct db;
+
+/* A statement to prepare on every (re)connect. */
+struct db_statement {
+	const char	*name;
+	const char	*sql;
+	int		 nparams;
+};
+
+/*
+ * A handle for conninfo; statements (terminated by a NULL name) are
+ * prepared on connect. Does not connect yet.
+ */
+struct db	*db_new(const char *conninfo, const struct db_statement *);
+void		 db_free(struct db *);
+/*
+ * Connect (if not connected) and prepare the statements. When the last
+ * attempt failed less than the back-off ago (1 s doubling to 60 s),
+ * fails at once without trying. Returns 0 or -1 with *cause naming the
+ * server ("host:port/dbname: message").
+ */
+int		 db_connect(struct db *, char **cause);
+/*
+ * Run a prepared statement with text parameters (NULL = SQL NULL).
+ * On a connection-class failure (SQLSTATE 08xxx or a lost connection) it
+ * reconnects and retries once. Returns a result with status
+ * PGRES_COMMAND_OK or PGRES_TUPLES_OK that the caller PQclear()s, or NULL
+ * with *cause set.
+ */
+PGresult	*db_exec(struct db *, const char *name, int nparams,
+		    const char *const *params, char **cause);
+/* Run a plain command without parameters (BEGIN, COMMIT, LISTEN x). */
+int		 db_command(struct db *, const char *sql, char **cause);
+/* The underlying connection (for LISTEN/NOTIFY polling), or NULL. */
+PGconn		*db_conn(struct db *);
+/* "host:port/dbname" for messages. */
+const char	*db_server(struct db *);
+
+#endif
