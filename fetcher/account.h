@@ -1,0 +1,28 @@
+/* One remote mailbox, as read from postfetch.account. */
+#ifndef ACCOUNT_H
+#define ACCOUNT_H
+
+struct account {
+	long long	 id;
+	char		*name;
+	char		*protocol;	/* "pop3", "imap", "etrn" */
+	char		*host;
+	int		 port;		/* 0 = the default for protocol+tls */
+	char		*tls;		/* detect, direct, starttls, disable */
+	int		 tls_verify;
+	int		 tls_seen;	/* detect: TLS seen once, now required */
+	char		*tls_fingerprint; /* SHA-256 hex pin, or NULL */
+	char		*username;
+	char		*password;	/* wiped with explicit_bzero on free */
+	char		*auth;		/* any, password, apop, ... */
+	int		 keep;
+	char	       **folders;	/* NULL-terminated */
+	char		*deliver_to;	/* single-drop, or NULL = multidrop */
+	char		*fallback;	/* or NULL = postmaster */
+	char		*domain;
+	long long	 max_size;	/* 0 = no limit */
+};
+
+void	account_free(struct account *);
+
+#endif
