@@ -1,0 +1,1 @@
+# certs helpers for the test harness (sourced by harness.sh); work in progress.

@@ -1,0 +1,1 @@
+# dovecot helpers for the test harness (sourced by harness.sh); work in progress.
