@@ -1,9 +1,205 @@
-/* postfetch: the fetcher's command line (poll, check, status, run). */
+/*
+ * postfetch: the fetcher's command line. poll, check and status run once
+ * and exit; run (the daemon) comes later.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "db.h"
+#include "log.h"
+#include "poll.h"
+#include "store.h"
+#include "tag.h"
+#include "xmalloc.h"
+
+#define EXIT_OK		0
+#define EXIT_FAILED	1	/* a poll or check failed */
+#define EXIT_USAGE	2	/* usage or configuration error */
+
+static int	 log_stderr = 1;	/* log lines also go to stderr */
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: postfetch [-v] [-c file] poll [name ...]\n"
+	    "       postfetch [-v] [-c file] check name\n"
+	    "       postfetch [-v] [-c file] status\n"
+	    "       postfetch [-v] [-c file] run\n");
+	exit(EXIT_USAGE);
+}
+
+/* A start-up error: one line on stderr, and in syslog once it is set up. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+die(int status, const char *fmt, ...)
+{
+	char	 line[1024];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (!log_stderr)
+		fprintf(stderr, "postfetch: error: %s\n", line);
+	log_err("%s", line);
+	exit(status);
+}
+
+/*
+ * Started as root: become conf->user (its uid, gid and only its gid as
+ * group list) and make sure root cannot be regained.
+ */
+static void
+drop_privileges(const struct conf *conf)
+{
+	struct passwd	*pw;
+
+	if (geteuid() != 0)
+		return;
+	if (conf->user == NULL || conf->user[0] == '\0')
+		die(EXIT_USAGE, "%s: user: must be set when started as root",
+		    conf->path);
+	errno = 0;
+	if ((pw = getpwnam(conf->user)) == NULL)
+		die(EXIT_USAGE, "user %s: %s", conf->user, errno != 0 ?
+		    strerror(errno) : "no such user");
+	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1)
+		die(EXIT_USAGE, "cannot become user %s: %s", conf->user,
+		    strerror(errno));
+	if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid ||
+	    getgid() != pw->pw_gid || getegid() != pw->pw_gid ||
+	    (pw->pw_uid != 0 && setuid(0) != -1))
+		die(EXIT_USAGE, "cannot become user %s: privileges kept",
+		    conf->user);
+	log_debug("running as user %s", conf->user);
+}
+
+/* "host:pid": who claims accounts and writes poll rows. */
+static char *
+owner_name(void)
+{
+	char	 host[256];
+
+	if (gethostname(host, sizeof(host)) == -1)
+		strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	return xprintf("%s:%ld", host, (long)getpid());
+}
+
+/* poll [NAME...]: poll each named account, or every active one. */
+static int
+command_poll(const struct poll_context *context, int argc, char **argv)
+{
+	char	**names = NULL, *cause = NULL;
+	int	  i, status = EXIT_OK;
+
+	if (argc == 0) {
+		if (account_names(context->db, &names, &cause) != 0)
+			die(EXIT_FAILED, "database: %s", cause);
+		for (i = 0; names[i] != NULL; i++) {
+			if (poll_account(context, names[i]) != 0)
+				status = EXIT_FAILED;
+		}
+		account_names_free(names);
+		return status;
+	}
+	for (i = 0; i < argc; i++) {
+		if (poll_account(context, argv[i]) != 0)
+			status = EXIT_FAILED;
+	}
+	return status;
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	fprintf(stderr, "postfetch: not yet\n");
-	return 2;
+	struct conf		 conf;
+	struct poll_context	 context;
+	unsigned char		 key[TAG_KEY_LEN];
+	const char		*path = CONF_DEFAULT_PATH, *command;
+	char			*cause = NULL;
+	int			 ch, verbose = 0, status;
+
+	log_init("postfetch", LOG_MAIL, 1, 0);
+	while ((ch = getopt(argc, argv, "c:v")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	command = argv[0];
+	argc--;
+	argv++;
+	if ((strcmp(command, "check") == 0 && argc != 1) ||
+	    ((strcmp(command, "status") == 0 || strcmp(command, "run") == 0) &&
+	    argc != 0))
+		usage();
+	if (strcmp(command, "poll") != 0 && strcmp(command, "check") != 0 &&
+	    strcmp(command, "status") != 0 && strcmp(command, "run") != 0)
+		usage();
+
+	if (conf_load(&conf, path, 0, &cause) != 0)
+		die(EXIT_USAGE, "%s", cause);
+	/*
+	 * Log lines go to syslog always, and to stderr too when a person is
+	 * watching (stderr is a terminal) or -v asks for it; -vv adds debug.
+	 */
+	log_stderr = isatty(STDERR_FILENO) || verbose > 0;
+	log_init(conf.syslog_name, conf.syslog_facility, log_stderr, 1);
+	log_setverbose(verbose > 1);
+	if (strcmp(command, "run") == 0)
+		die(EXIT_USAGE, "run: not yet implemented");
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&context, 0, sizeof(context));
+	if (strcmp(command, "poll") == 0) {
+		if (tag_load_key(conf.secret_file, key, &cause) != 0)
+			die(EXIT_USAGE, "%s", cause);
+		context.key = key;
+	}
+	drop_privileges(&conf);
+	context.conf = &conf;
+	context.owner = owner_name();
+	context.db = store_db_new(conf.database);
+	if (db_connect(context.db, &cause) != 0)
+		die(EXIT_FAILED, "database: %s", cause);
+
+	if (strcmp(command, "poll") == 0)
+		status = command_poll(&context, argc, argv);
+	else if (strcmp(command, "check") == 0)
+		status = check_account(&context, argv[0], stdout) == 0 ?
+		    EXIT_OK : EXIT_FAILED;
+	else {
+		if (status_print(context.db, stdout, &cause) != 0)
+			die(EXIT_FAILED, "database: %s", cause);
+		status = EXIT_OK;
+	}
+	explicit_bzero(key, sizeof(key));
+	db_free(context.db);
+	free((char *)context.owner);
+	conf_free(&conf);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		die(EXIT_FAILED, "standard output: %s", strerror(errno));
+	return status;
 }

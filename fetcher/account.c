@@ -1,0 +1,198 @@
+/*
+ * Accounts: reading postfetch.account rows into struct account, and
+ * freeing them (the password is wiped).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define ACCOUNT_COLUMNS \
+	"id, name, active, protocol, host, port, tls, tls_verify, tls_seen," \
+	" username, password, auth, keep, folders, deliver_to, fallback," \
+	" domain, max_size"
+
+/* Column numbers in ACCOUNT_COLUMNS order. */
+enum {
+	COL_ID, COL_NAME, COL_ACTIVE, COL_PROTOCOL, COL_HOST, COL_PORT,
+	COL_TLS, COL_TLS_VERIFY, COL_TLS_SEEN, COL_USERNAME, COL_PASSWORD,
+	COL_AUTH, COL_KEEP, COL_FOLDERS, COL_DELIVER_TO, COL_FALLBACK,
+	COL_DOMAIN, COL_MAX_SIZE
+};
+
+const struct db_statement account_statements[] = {
+	{ "account_get",
+	  "SELECT " ACCOUNT_COLUMNS " FROM postfetch.account WHERE name = $1",
+	  1 },
+	{ "account_names",
+	  "SELECT name FROM postfetch.account WHERE active ORDER BY name", 0 },
+	{ NULL, NULL, 0 }
+};
+
+/* A text column, or NULL when SQL NULL. */
+static char *
+column_string(const PGresult *res, int column)
+{
+	if (PQgetisnull(res, 0, column))
+		return NULL;
+	return xstrdup(PQgetvalue(res, 0, column));
+}
+
+static int
+column_bool(const PGresult *res, int column)
+{
+	return !PQgetisnull(res, 0, column) &&
+	    strcmp(PQgetvalue(res, 0, column), "t") == 0;
+}
+
+/* An integer column, 0 when NULL. */
+static long long
+column_number(const PGresult *res, int column)
+{
+	if (PQgetisnull(res, 0, column))
+		return 0;
+	return strtoll(PQgetvalue(res, 0, column), NULL, 10);
+}
+
+/*
+ * Split a PostgreSQL text[] literal ({INBOX,"a b","x\"y"}) into a
+ * NULL-terminated vector. Elements may be quoted with \ escapes.
+ */
+static char **
+array_parse(const char *s)
+{
+	char	**list = NULL, *item;
+	size_t	  count = 0, len;
+	int	  quoted;
+
+	if (*s == '{')
+		s++;
+	item = xmalloc(strlen(s) + 1);
+	while (*s != '\0' && *s != '}') {
+		len = 0;
+		quoted = (*s == '"');
+		if (quoted)
+			s++;
+		while (*s != '\0') {
+			if (quoted && *s == '"') {
+				s++;
+				break;
+			}
+			if (!quoted && (*s == ',' || *s == '}'))
+				break;
+			if (quoted && *s == '\\' && s[1] != '\0')
+				s++;
+			item[len++] = *s++;
+		}
+		item[len] = '\0';
+		list = xreallocarray(list, count + 2, sizeof(*list));
+		list[count++] = xstrdup(item);
+		if (*s == ',')
+			s++;
+	}
+	free(item);
+	list = xreallocarray(list, count + 1, sizeof(*list));
+	list[count] = NULL;
+	return list;
+}
+
+int
+account_get(struct db *db, const char *name, struct account *account,
+    int *active, char **cause)
+{
+	PGresult	*res;
+	const char	*params[1] = { name };
+
+	if ((res = db_exec(db, "account_get", 1, params, cause)) == NULL)
+		return -1;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return 0;
+	}
+	memset(account, 0, sizeof(*account));
+	account->id = column_number(res, COL_ID);
+	account->name = column_string(res, COL_NAME);
+	*active = column_bool(res, COL_ACTIVE);
+	account->protocol = column_string(res, COL_PROTOCOL);
+	account->host = column_string(res, COL_HOST);
+	account->port = (int)column_number(res, COL_PORT);
+	account->tls = column_string(res, COL_TLS);
+	account->tls_verify = column_bool(res, COL_TLS_VERIFY);
+	account->tls_seen = column_bool(res, COL_TLS_SEEN);
+	account->username = column_string(res, COL_USERNAME);
+	account->password = column_string(res, COL_PASSWORD);
+	account->auth = column_string(res, COL_AUTH);
+	account->keep = column_bool(res, COL_KEEP);
+	account->folders = array_parse(PQgetisnull(res, 0, COL_FOLDERS) ?
+	    "{}" : PQgetvalue(res, 0, COL_FOLDERS));
+	account->deliver_to = column_string(res, COL_DELIVER_TO);
+	account->fallback = column_string(res, COL_FALLBACK);
+	account->domain = column_string(res, COL_DOMAIN);
+	account->max_size = column_number(res, COL_MAX_SIZE);
+	/* libpq keeps its own copy of the row: wipe the password there. */
+	if (!PQgetisnull(res, 0, COL_PASSWORD))
+		explicit_bzero(PQgetvalue(res, 0, COL_PASSWORD),
+		    PQgetlength(res, 0, COL_PASSWORD));
+	PQclear(res);
+	return 1;
+}
+
+int
+account_names(struct db *db, char ***names, char **cause)
+{
+	PGresult	*res;
+	int		 i, rows;
+
+	if ((res = db_exec(db, "account_names", 0, NULL, cause)) == NULL)
+		return -1;
+	rows = PQntuples(res);
+	*names = xreallocarray(NULL, rows + 1, sizeof(**names));
+	for (i = 0; i < rows; i++)
+		(*names)[i] = xstrdup(PQgetvalue(res, i, 0));
+	(*names)[rows] = NULL;
+	PQclear(res);
+	return 0;
+}
+
+void
+account_names_free(char **names)
+{
+	size_t	 i;
+
+	if (names == NULL)
+		return;
+	for (i = 0; names[i] != NULL; i++)
+		free(names[i]);
+	free(names);
+}
+
+void
+account_free(struct account *account)
+{
+	size_t	 i;
+
+	if (account == NULL)
+		return;
+	free(account->name);
+	free(account->protocol);
+	free(account->host);
+	free(account->tls);
+	free(account->tls_fingerprint);
+	free(account->username);
+	if (account->password != NULL) {
+		explicit_bzero(account->password, strlen(account->password));
+		free(account->password);
+	}
+	free(account->auth);
+	if (account->folders != NULL) {
+		for (i = 0; account->folders[i] != NULL; i++)
+			free(account->folders[i]);
+		free(account->folders);
+	}
+	free(account->deliver_to);
+	free(account->fallback);
+	free(account->domain);
+	memset(account, 0, sizeof(*account));
+}

@@ -1,0 +1,60 @@
+/*
+ * The fetcher's side of PostgreSQL: accounts (account.c), claims, poll
+ * rows and account status (store.c). Every statement is prepared once per
+ * connection and run with parameters only.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "db.h"
+
+struct account;
+
+/* account.c */
+extern const struct db_statement account_statements[];
+/*
+ * Load the account called name. Returns 1 and fills *account and *active,
+ * 0 if there is no such account, -1 with *cause on a database error.
+ */
+int	account_get(struct db *, const char *name, struct account *,
+	    int *active, char **cause);
+/* The names of all active accounts, sorted, NULL-terminated. */
+int	account_names(struct db *, char ***names, char **cause);
+void	account_names_free(char **);
+
+/* store.c */
+extern const struct db_statement store_statements[];
+
+/* A database handle with every statement of the fetcher. */
+struct db *store_db_new(const char *conninfo);
+/*
+ * Claim the account for owner until lease seconds from now, unless another
+ * owner holds an unexpired claim. Returns 1 claimed, 0 busy, -1 error.
+ */
+int	store_claim(struct db *, long long account_id, const char *owner,
+	    int lease, char **cause);
+/* Insert the poll row; *poll_id is its id. */
+int	store_poll_begin(struct db *, long long account_id, const char *owner,
+	    long long *poll_id, char **cause);
+/* Close the poll row (error NULL = success). */
+int	store_poll_end(struct db *, long long poll_id, size_t messages,
+	    unsigned long long bytes, const char *error, char **cause);
+/*
+ * Record the result in the account's status columns, schedule the next
+ * poll after poll_interval and release the claim of owner.
+ */
+int	store_account_done(struct db *, long long account_id,
+	    const char *owner, long long poll_id, size_t messages,
+	    const char *error, char **cause);
+/* Remember that the account negotiated TLS (tls = detect). */
+int	store_tls_seen(struct db *, long long account_id, char **cause);
+
+/* status.c */
+extern const struct db_statement status_statements[];
+/* Print one line per account: state, last poll, result, counts, next. */
+int	status_print(struct db *, FILE *, char **cause);
+
+#endif
