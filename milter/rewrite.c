@@ -1,0 +1,389 @@
+/*
+ * Recipient rewriting: aliases (exact, then @domain catch-all), local
+ * recipients, then the account's fallback or the postmaster, with
+ * duplicates collapsed and nothing sent back to the remote domain.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rewrite.h"
+#include "xmalloc.h"
+
+/* Lower-case s where it is. */
+static void
+lower_in_place(char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+/* The part after the last '@', or NULL. */
+static const char *
+domain_of(const char *address)
+{
+	const char	*at = strrchr(address, '@');
+
+	return (at == NULL ? NULL : at + 1);
+}
+
+/* qsort/bsearch order of strings. */
+static int
+compare_strings(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/* qsort order of aliases: by remote, keeping the locals of one remote together. */
+static int
+compare_aliases(const void *a, const void *b)
+{
+	const struct alias	*x = a, *y = b;
+	int			 c;
+
+	if ((c = strcmp(x->remote, y->remote)) != 0)
+		return (c);
+	return (strcmp(x->local, y->local));
+}
+
+/* qsort order of accounts: by name. */
+static int
+compare_accounts(const void *a, const void *b)
+{
+	const struct account	*x = a, *y = b;
+
+	return (strcmp(x->name, y->name));
+}
+
+struct directory *
+directory_new(struct account *accounts, size_t naccounts, char **locals,
+    size_t nlocals)
+{
+	struct directory	*directory;
+	struct account		*account;
+	size_t			 i, j;
+
+	for (i = 0; i < naccounts; i++) {
+		account = &accounts[i];
+		lower_in_place(account->domain);
+		for (j = 0; j < account->naliases; j++)
+			lower_in_place(account->aliases[j].remote);
+		if (account->naliases > 0)
+			qsort(account->aliases, account->naliases,
+			    sizeof *account->aliases, compare_aliases);
+	}
+	if (naccounts > 0)
+		qsort(accounts, naccounts, sizeof *accounts, compare_accounts);
+	for (i = 0; i < nlocals; i++)
+		lower_in_place(locals[i]);
+	if (nlocals > 0)
+		qsort(locals, nlocals, sizeof *locals, compare_strings);
+
+	directory = xcalloc(1, sizeof *directory);
+	directory->accounts = accounts;
+	directory->naccounts = naccounts;
+	directory->locals = locals;
+	directory->nlocals = nlocals;
+	return (directory);
+}
+
+void
+directory_free(struct directory *directory)
+{
+	struct account	*account;
+	size_t		 i, j;
+
+	if (directory == NULL)
+		return;
+	for (i = 0; i < directory->naccounts; i++) {
+		account = &directory->accounts[i];
+		for (j = 0; j < account->naliases; j++) {
+			free(account->aliases[j].remote);
+			free(account->aliases[j].local);
+		}
+		free(account->aliases);
+		free(account->name);
+		free(account->domain);
+		free(account->fallback);
+	}
+	free(directory->accounts);
+	for (i = 0; i < directory->nlocals; i++)
+		free(directory->locals[i]);
+	free(directory->locals);
+	free(directory);
+}
+
+const struct account *
+directory_account(const struct directory *directory, const char *name)
+{
+	struct account	 key;
+
+	if (directory->naccounts == 0)
+		return (NULL);
+	memset(&key, 0, sizeof key);
+	key.name = (char *)name;
+	return (bsearch(&key, directory->accounts, directory->naccounts,
+	    sizeof key, compare_accounts));
+}
+
+const struct account *
+directory_account_bydomain(const struct directory *directory,
+    const char *address)
+{
+	const struct account	*account;
+	const char		*domain;
+	size_t			 i;
+
+	if ((domain = domain_of(address)) == NULL || *domain == '\0')
+		return (NULL);
+	/* A handful of ETRN accounts at most: a scan is fine. */
+	for (i = 0; i < directory->naccounts; i++) {
+		account = &directory->accounts[i];
+		if (account->etrn && account->domain != NULL &&
+		    strcasecmp(account->domain, domain) == 0)
+			return (account);
+	}
+	return (NULL);
+}
+
+/* Whether the lower-case address is a local recipient. */
+static int
+is_local_lower(const struct directory *directory, const char *lower)
+{
+	if (directory->nlocals == 0)
+		return (0);
+	return (bsearch(&lower, directory->locals, directory->nlocals,
+	    sizeof lower, compare_strings) != NULL);
+}
+
+int
+directory_is_local(const struct directory *directory, const char *address)
+{
+	char	*lower;
+	int	 found;
+
+	lower = xstrdup(address);
+	lower_in_place(lower);
+	found = is_local_lower(directory, lower);
+	free(lower);
+	return (found);
+}
+
+/* The first alias of remote (lower case) and how many there are. */
+static const struct alias *
+find_aliases(const struct account *account, const char *remote, size_t *count)
+{
+	size_t	 low = 0, high = account->naliases, middle;
+
+	/* Lower bound: the first alias whose remote is not below remote. */
+	while (low < high) {
+		middle = low + (high - low) / 2;
+		if (strcmp(account->aliases[middle].remote, remote) < 0)
+			low = middle + 1;
+		else
+			high = middle;
+	}
+	for (high = low; high < account->naliases &&
+	    strcmp(account->aliases[high].remote, remote) == 0; high++)
+		;
+	*count = high - low;
+	return (*count == 0 ? NULL : &account->aliases[low]);
+}
+
+/*
+ * Whether target would send the mail back where it came from: it is in the
+ * recipient's or the account's domain and not a known local recipient.
+ */
+static int
+routes_back(const struct directory *directory, const struct account *account,
+    const char *lower, const char *target)
+{
+	const char	*domain = domain_of(target);
+
+	if (domain == NULL)
+		return (0);
+	if (strcasecmp(domain, domain_of(lower)) != 0 &&
+	    (account->domain == NULL || strcasecmp(domain, account->domain) != 0))
+		return (0);
+	return (!directory_is_local(directory, target));
+}
+
+/* Whether address (any case) is already in list. */
+static int
+listed(const char *const *list, size_t count, const char *address)
+{
+	size_t	 i;
+
+	for (i = 0; i < count; i++)
+		if (strcasecmp(list[i], address) == 0)
+			return (1);
+	return (0);
+}
+
+/* Record that recipient i goes to target, and add target unless present. */
+static void
+add_change(struct rewrite_result *result, size_t i,
+    const struct account *account, const char *target,
+    enum rewrite_reason reason, const char ***final, size_t *nfinal)
+{
+	struct rewrite_change	*change;
+
+	result->changes = xreallocarray(result->changes, result->nchanges + 1,
+	    sizeof *result->changes);
+	change = &result->changes[result->nchanges++];
+	change->recipient = i;
+	change->account = account;
+	change->to = target;
+	change->reason = reason;
+
+	if (listed(*final, *nfinal, target))
+		return;
+	*final = xreallocarray(*final, *nfinal + 1, sizeof **final);
+	(*final)[(*nfinal)++] = target;
+	result->add = xreallocarray(result->add, result->nadd + 1,
+	    sizeof *result->add);
+	result->add[result->nadd++] = target;
+}
+
+/* The aliases of a recipient (lower case): exact ones, else the catch-all. */
+static const struct alias *
+aliases_of(const struct account *account, const char *lower, size_t *count)
+{
+	const struct alias	*aliases;
+	char			*catchall;
+
+	if ((aliases = find_aliases(account, lower, count)) != NULL)
+		return (aliases);
+	xasprintf(&catchall, "@%s", domain_of(lower));
+	aliases = find_aliases(account, catchall, count);
+	free(catchall);
+	return (aliases);
+}
+
+/* Where one recipient (lower case) of account goes; records the changes. */
+static void
+resolve(const struct directory *directory, const struct account *account,
+    const char *postmaster, size_t i, const char *lower,
+    struct rewrite_result *result, const char ***final, size_t *nfinal)
+{
+	const struct alias	*aliases;
+	size_t			 count, j, used = 0;
+
+	aliases = aliases_of(account, lower, &count);
+	for (j = 0; j < count; j++) {
+		if (routes_back(directory, account, lower, aliases[j].local))
+			continue;
+		add_change(result, i, account, aliases[j].local,
+		    REWRITE_ALIAS, final, nfinal);
+		used++;
+	}
+	if (used > 0)
+		return;
+	if (account->fallback != NULL &&
+	    !routes_back(directory, account, lower, account->fallback))
+		add_change(result, i, account, account->fallback,
+		    REWRITE_FALLBACK, final, nfinal);
+	else
+		add_change(result, i, account, postmaster,
+		    REWRITE_POSTMASTER, final, nfinal);
+}
+
+char *
+rewrite_bare(const char *recipient)
+{
+	size_t	 length = strlen(recipient);
+
+	if (length >= 2 && recipient[0] == '<' && recipient[length - 1] == '>') {
+		recipient++;
+		length -= 2;
+	}
+	if (length == 0)
+		return (NULL);
+	return (xstrndup(recipient, length));
+}
+
+void
+rewrite_recipients(const struct directory *directory,
+    const struct account *account, const char *postmaster,
+    char *const *recipients, size_t nrecipients, struct rewrite_result *result)
+{
+	const struct account	 *owner;
+	const char		**final = NULL;
+	char			**lower;
+	size_t			  nfinal = 0, count, i;
+
+	memset(result, 0, sizeof *result);
+	result->nrecipients = nrecipients;
+	result->remove = xcalloc(nrecipients, sizeof *result->remove);
+	result->account = xcalloc(nrecipients, sizeof *result->account);
+	lower = xcalloc(nrecipients, sizeof *lower);
+
+	/*
+	 * First the recipients that stay as they are (of no account, or
+	 * local without an alias), so that an alias leading to one of them
+	 * does not add it twice.
+	 */
+	for (i = 0; i < nrecipients; i++) {
+		if ((lower[i] = rewrite_bare(recipients[i])) == NULL ||
+		    domain_of(lower[i]) == NULL)
+			continue;
+		lower_in_place(lower[i]);
+		owner = account;
+		if (owner == NULL)
+			owner = directory_account_bydomain(directory, lower[i]);
+		if (owner != NULL) {
+			if (aliases_of(owner, lower[i], &count) != NULL ||
+			    !is_local_lower(directory, lower[i])) {
+				result->account[i] = owner;
+				continue;
+			}
+			if (listed(final, nfinal, lower[i])) {
+				result->remove[i] = 1;
+				continue;
+			}
+		}
+		final = xreallocarray(final, nfinal + 1, sizeof *final);
+		final[nfinal++] = lower[i];
+	}
+
+	/* Then the ones that go elsewhere, in the order they came. */
+	for (i = 0; i < nrecipients; i++) {
+		if ((owner = result->account[i]) == NULL)
+			continue;
+		result->remove[i] = 1;
+		resolve(directory, owner, postmaster, i, lower[i], result,
+		    &final, &nfinal);
+	}
+
+	free(final);
+	for (i = 0; i < nrecipients; i++)
+		free(lower[i]);
+	free(lower);
+}
+
+void
+rewrite_result_free(struct rewrite_result *result)
+{
+	free(result->remove);
+	free(result->account);
+	free(result->changes);
+	free(result->add);
+	memset(result, 0, sizeof *result);
+}
+
+const char *
+rewrite_reason_name(enum rewrite_reason reason)
+{
+	switch (reason) {
+	case REWRITE_KEPT:
+		return ("kept");
+	case REWRITE_ALIAS:
+		return ("alias");
+	case REWRITE_FALLBACK:
+		return ("fallback");
+	case REWRITE_POSTMASTER:
+		return ("postmaster");
+	}
+	return ("?");
+}
