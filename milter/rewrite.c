@@ -372,6 +372,23 @@ rewrite_result_free(struct rewrite_result *result)
 	memset(result, 0, sizeof *result);
 }
 
+int
+rewrite_involves(const struct directory *directory, char *const *recipients,
+    size_t nrecipients)
+{
+	char	*bare;
+	size_t	 i;
+	int	 found = 0;
+
+	for (i = 0; i < nrecipients && !found; i++) {
+		if ((bare = rewrite_bare(recipients[i])) == NULL)
+			continue;
+		found = directory_account_bydomain(directory, bare) != NULL;
+		free(bare);
+	}
+	return (found);
+}
+
 const char *
 rewrite_reason_name(enum rewrite_reason reason)
 {

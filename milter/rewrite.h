@@ -95,6 +95,9 @@ void		 rewrite_recipients(const struct directory *,
 		    char *const *recipients, size_t nrecipients,
 		    struct rewrite_result *result);
 void		 rewrite_result_free(struct rewrite_result *);
+/* Whether a recipient (as Postfix gave it) is in an ETRN account's domain. */
+int		 rewrite_involves(const struct directory *,
+		    char *const *recipients, size_t nrecipients);
 /* "alias", "fallback", "postmaster" or "kept". */
 const char	*rewrite_reason_name(enum rewrite_reason);
 

@@ -293,6 +293,14 @@ main(void)
 	    "a POP3 account's domain does not match by domain");
 	ok(directory_is_local(directory, "LOCAL@example.COM"), "local, any case");
 	ok(!directory_is_local(directory, "other@example.com"), "not local");
+	{
+		char *mixed[] = { "<a@example.com>", "<b@ETRN.example>" };
+
+		ok(rewrite_involves(directory, mixed, 2),
+		    "a recipient in an ETRN domain involves its account");
+		ok(!rewrite_involves(directory, mixed, 1),
+		    "other recipients involve no account");
+	}
 	bare = rewrite_bare("<a@b>");
 	is_str(bare, "a@b", "brackets stripped");
 	free(bare);

@@ -1,0 +1,342 @@
+/*
+ * The libmilter callbacks and nothing else: collect the recipients and the
+ * headers that matter, then at end of message ask the logic modules what
+ * to do and tell Postfix. Every failure answers TEMPFAIL, so Postfix keeps
+ * the mail (sendmail-submitted mail stays in the maildrop queue and pickup
+ * tries again; an SMTP client gets a 4xx reply).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmilter/mfapi.h>
+
+#include "cache.h"
+#include "glue.h"
+#include "log.h"
+#include "message.h"
+#include "rewrite.h"
+#include "xmalloc.h"
+
+/* The actions used: rewrite recipients, remove and add headers. */
+#define GLUE_ACTIONS	(SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_CHGHDRS | \
+			    SMFIF_ADDHDRS)
+/* The protocol steps skipped: only envelope and headers matter. */
+#define GLUE_SKIPPED	(SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOBODY | \
+			    SMFIP_NOUNKNOWN | SMFIP_NODATA)
+
+static unsigned char	 glue_key[TAG_KEY_LEN];
+static char		*glue_postmaster;
+
+/* What the end of message found out and will do. */
+struct verdict {
+	const char		*queue_id;
+	char			 tagged[TAG_VALUE_MAX];	/* account of the tag */
+	int			 has_tag;
+};
+
+/* Log a tag that did not verify (forged, stale, damaged). */
+static void
+report_tag(void *arg, const char *value, const char *cause)
+{
+	const struct verdict	*verdict = arg;
+
+	(void)value;
+	log_warnx("%s: %s header ignored and removed: %s", verdict->queue_id,
+	    TAG_HEADER, cause);
+}
+
+/* Ask for only the actions and protocol steps the filter uses. */
+static sfsistat
+glue_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	(void)ctx;
+	(void)f2;
+	(void)f3;
+	if ((f0 & GLUE_ACTIONS) != GLUE_ACTIONS) {
+		log_warnx("the MTA does not offer the actions needed "
+		    "(offered 0x%lx, needed 0x%lx)", f0,
+		    (unsigned long)GLUE_ACTIONS);
+		return (SMFIS_REJECT);
+	}
+	*pf0 = GLUE_ACTIONS;
+	*pf1 = f1 & GLUE_SKIPPED;
+	*pf2 = 0;
+	*pf3 = 0;
+	return (SMFIS_CONTINUE);
+}
+
+/* Drop the message context of ctx, if any. */
+static void
+forget(SMFICTX *ctx)
+{
+	message_free(smfi_getpriv(ctx));
+	smfi_setpriv(ctx, NULL);
+}
+
+/* A new message begins. */
+static sfsistat
+glue_envfrom(SMFICTX *ctx, char **argv)
+{
+	(void)argv;
+	forget(ctx);
+	smfi_setpriv(ctx, message_new());
+	return (SMFIS_CONTINUE);
+}
+
+/* Remember each recipient exactly as Postfix gave it. */
+static sfsistat
+glue_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct message	*message = smfi_getpriv(ctx);
+
+	if (message != NULL && argv[0] != NULL)
+		message_recipient(message, argv[0]);
+	return (SMFIS_CONTINUE);
+}
+
+/* Look at each header. */
+static sfsistat
+glue_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct message	*message = smfi_getpriv(ctx);
+
+	if (message != NULL)
+		message_header(message, name, value);
+	return (SMFIS_CONTINUE);
+}
+
+/*
+ * At the end of the headers: a message without a tag and without a
+ * recipient in an ETRN domain is none of the filter's business.
+ */
+static sfsistat
+glue_eoh(SMFICTX *ctx)
+{
+	struct message	*message = smfi_getpriv(ctx);
+	struct snapshot	*snapshot;
+	char		*cause = NULL;
+	int		 fresh, involved;
+
+	if (message == NULL || message->ntags > 0)
+		return (SMFIS_CONTINUE);
+	/* Domains change rarely: the last snapshot read may answer this. */
+	if ((snapshot = cache_acquire(1, &fresh, &cause)) == NULL) {
+		free(cause);
+		return (SMFIS_CONTINUE);	/* decided at the end */
+	}
+	involved = rewrite_involves(snapshot->directory, message->recipients,
+	    message->nrecipients);
+	cache_release(snapshot);
+	if (involved)
+		return (SMFIS_CONTINUE);
+	forget(ctx);
+	return (SMFIS_ACCEPT);
+}
+
+/* Answer a temporary failure with a reply that says why. */
+static sfsistat
+tempfail(SMFICTX *ctx, const char *why)
+{
+	if (smfi_setreply(ctx, "451", "4.3.0", (char *)why) != MI_SUCCESS)
+		log_debug("smfi_setreply failed");
+	return (SMFIS_TEMPFAIL);
+}
+
+/* Remove every header called name (count of them), last first. */
+static int
+remove_headers(SMFICTX *ctx, const char *name, size_t count)
+{
+	for (; count > 0; count--)
+		if (smfi_chgheader(ctx, (char *)name, (int)count, NULL) !=
+		    MI_SUCCESS)
+			return (-1);
+	return (0);
+}
+
+/* Tell Postfix about the rewritten recipients and log each change. */
+static int
+apply(SMFICTX *ctx, const struct verdict *verdict,
+    const struct message *message, const struct rewrite_result *result)
+{
+	const struct rewrite_change	*change;
+	char				*bare, *value;
+	size_t				 i;
+	int				 failed;
+
+	for (i = 0; i < result->nrecipients; i++)
+		if (result->remove[i] &&
+		    smfi_delrcpt(ctx, message->recipients[i]) != MI_SUCCESS)
+			return (-1);
+	for (i = 0; i < result->nadd; i++) {
+		xasprintf(&value, "<%s>", result->add[i]);
+		failed = smfi_addrcpt(ctx, value) != MI_SUCCESS;
+		free(value);
+		if (failed)
+			return (-1);
+	}
+	if (result->nchanges > 0 &&
+	    remove_headers(ctx, MESSAGE_ORIGINAL, message->noriginals) != 0)
+		return (-1);
+	for (i = 0; i < result->nchanges; i++) {
+		change = &result->changes[i];
+		if ((bare = rewrite_bare(message->recipients[change->recipient]))
+		    == NULL)
+			continue;
+		log_info("%s: account=%s rcpt=<%s> -> <%s> (%s)",
+		    verdict->queue_id, change->account->name, bare, change->to,
+		    rewrite_reason_name(change->reason));
+		/* One header per original recipient, not per target. */
+		failed = 0;
+		if (i == 0 || result->changes[i - 1].recipient !=
+		    change->recipient) {
+			xasprintf(&value, "rfc822;%s", bare);
+			failed = smfi_addheader(ctx, MESSAGE_ORIGINAL, value) !=
+			    MI_SUCCESS;
+			free(value);
+		}
+		free(bare);
+		if (failed)
+			return (-1);
+	}
+	return (0);
+}
+
+/* The account a valid tag names; a tag names an unknown one: no aliases. */
+static const struct account *
+tagged_account(const struct directory *directory, struct verdict *verdict,
+    struct account *unknown)
+{
+	const struct account	*account;
+
+	if ((account = directory_account(directory, verdict->tagged)) != NULL)
+		return (account);
+	log_warnx("%s: account %s of the tag is not in the database: "
+	    "local recipients kept, all others to the postmaster",
+	    verdict->queue_id, verdict->tagged);
+	memset(unknown, 0, sizeof *unknown);
+	unknown->name = verdict->tagged;
+	return (unknown);
+}
+
+/* Log the message's one summary line. */
+static void
+summary(const struct verdict *verdict, const struct rewrite_result *result,
+    const struct account *account)
+{
+	size_t	 i, removed = 0;
+
+	if (account == NULL && result->nchanges > 0)
+		account = result->changes[0].account;
+	if (account == NULL) {
+		log_debug("%s: no account", verdict->queue_id);
+		return;
+	}
+	for (i = 0; i < result->nrecipients; i++)
+		removed += result->remove[i] != 0;
+	log_info("%s: account=%s%s recipients=%zu changed=%zu added=%zu",
+	    verdict->queue_id, account->name, verdict->has_tag ? " tag=valid" :
+	    " by=domain", result->nrecipients, removed, result->nadd);
+}
+
+/* The end of the message: decide the account, rewrite, remove the tags. */
+static sfsistat
+glue_eom(SMFICTX *ctx)
+{
+	struct message		*message = smfi_getpriv(ctx);
+	struct verdict		 verdict;
+	struct snapshot		*snapshot;
+	struct rewrite_result	 result;
+	struct account		 unknown;
+	const struct account	*account = NULL;
+	char			*cause = NULL;
+	int			 fresh, status;
+
+	if (message == NULL)
+		return (SMFIS_CONTINUE);
+	memset(&verdict, 0, sizeof verdict);
+	if ((verdict.queue_id = smfi_getsymval(ctx, "i")) == NULL)
+		verdict.queue_id = "NOQUEUE";
+	if (message->ntags > 0)
+		verdict.has_tag = message_account(message, glue_key,
+		    time(NULL), verdict.tagged, sizeof verdict.tagged,
+		    report_tag, &verdict) == 0;
+
+	/* Only a tagged message needs the database to be there now. */
+	snapshot = cache_acquire(!verdict.has_tag, &fresh, &cause);
+	if (snapshot == NULL || (!fresh && rewrite_involves(
+	    snapshot->directory, message->recipients, message->nrecipients))) {
+		log_debug("%s: deferred: %s", verdict.queue_id,
+		    cause != NULL ? cause : "database unavailable");
+		free(cause);
+		cache_release(snapshot);
+		return (tempfail(ctx, "postfetch: recipient database "
+		    "unavailable, try again later"));
+	}
+
+	if (verdict.has_tag)
+		account = tagged_account(snapshot->directory, &verdict,
+		    &unknown);
+	rewrite_recipients(snapshot->directory, account, glue_postmaster,
+	    message->recipients, message->nrecipients, &result);
+	status = SMFIS_CONTINUE;
+	if (remove_headers(ctx, TAG_HEADER, message->ntags) != 0 ||
+	    apply(ctx, &verdict, message, &result) != 0) {
+		log_warnx("%s: Postfix refused a change; deferred",
+		    verdict.queue_id);
+		status = tempfail(ctx, "postfetch: cannot rewrite recipients");
+	} else
+		summary(&verdict, &result, account);
+	rewrite_result_free(&result);
+	cache_release(snapshot);
+	forget(ctx);
+	return (status);
+}
+
+/* The message was aborted: forget it. */
+static sfsistat
+glue_abort(SMFICTX *ctx)
+{
+	forget(ctx);
+	return (SMFIS_CONTINUE);
+}
+
+/* The connection is closing. */
+static sfsistat
+glue_close(SMFICTX *ctx)
+{
+	forget(ctx);
+	return (SMFIS_CONTINUE);
+}
+
+int
+glue_register(const unsigned char key[TAG_KEY_LEN], const char *postmaster)
+{
+	struct smfiDesc	 description;
+
+	memcpy(glue_key, key, sizeof glue_key);
+	glue_postmaster = xstrdup(postmaster);
+	memset(&description, 0, sizeof description);
+	description.xxfi_name = (char *)"postfetch-milter";
+	description.xxfi_version = SMFI_VERSION;
+	description.xxfi_flags = GLUE_ACTIONS;
+	description.xxfi_envfrom = glue_envfrom;
+	description.xxfi_envrcpt = glue_envrcpt;
+	description.xxfi_header = glue_header;
+	description.xxfi_eoh = glue_eoh;
+	description.xxfi_eom = glue_eom;
+	description.xxfi_abort = glue_abort;
+	description.xxfi_close = glue_close;
+	description.xxfi_negotiate = glue_negotiate;
+	return (smfi_register(description) == MI_SUCCESS ? 0 : -1);
+}
+
+void
+glue_cleanup(void)
+{
+	explicit_bzero(glue_key, sizeof glue_key);
+	free(glue_postmaster);
+	glue_postmaster = NULL;
+}
