@@ -1,9 +1,150 @@
-/* postfetch-milter: the milter's command line and start-up. */
+/*
+ * postfetch-milter: read the configuration and the tag key, open the
+ * milter socket as root, hand it to the postfetch user, drop root, start
+ * the directory cache and serve Postfix until told to stop.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "cache.h"
+#include "conf.h"
+#include "glue.h"
+#include "log.h"
+#include "tag.h"
+#include "xmalloc.h"
+
+#define SOCKET_MODE	0660	/* the user and its group (add postfix to it) */
+
+/* Print the usage and exit 2. */
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: postfetch-milter [-dv] [-c file]\n");
+	exit(2);
+}
+
+/* A configuration problem: say it and exit 2. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+config_error(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "postfetch-milter: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+/* The file system path of a unix-domain milter socket, or NULL. */
+static const char *
+socket_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return (spec + 5);
+	if (strncmp(spec, "local:", 6) == 0)
+		return (spec + 6);
+	if (spec[0] == '/')
+		return (spec);
+	return (NULL);
+}
+
+/* Create the socket; a unix one is given to the user so Postfix can share it. */
+static void
+open_socket(const char *spec, const struct passwd *pw)
+{
+	const char	*path;
+
+	if (smfi_setconn((char *)spec) != MI_SUCCESS)
+		config_error("milter_socket %s: not usable", spec);
+	if (smfi_opensocket(1) != MI_SUCCESS)
+		fatalx("milter_socket %s: cannot open it", spec);
+	if ((path = socket_path(spec)) == NULL)
+		return;
+	if (pw != NULL && chown(path, pw->pw_uid, pw->pw_gid) == -1)
+		fatal("chown %s", path);
+	if (chmod(path, SOCKET_MODE) == -1)
+		fatal("chmod %s", path);
+}
+
+/* Become the postfetch user for good. */
+static void
+drop_privileges(const struct passwd *pw)
+{
+	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1)
+		fatal("cannot become user %s", pw->pw_name);
+	if (pw->pw_uid != 0 && setuid(0) != -1)
+		fatalx("still able to become root after dropping privileges");
+}
 
 int
-main(void)
+main(int argc, char *argv[])
 {
-	fprintf(stderr, "postfetch-milter: not yet\n");
-	return 2;
+	struct conf		 conf;
+	struct passwd		*pw = NULL;
+	unsigned char		 key[TAG_KEY_LEN];
+	const char		*path = CONF_DEFAULT_PATH;
+	char			*cause, *name;
+	int			 ch, foreground = 0, verbose = 0, status;
+
+	while ((ch = getopt(argc, argv, "c:dv")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'd':
+			foreground = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init("postfetch-milter", LOG_MAIL, 1, 0);
+	if (conf_load(&conf, path, 0, &cause) != 0)
+		config_error("%s", cause);
+	if (tag_load_key(conf.secret_file, key, &cause) != 0)
+		config_error("%s: %s", conf.secret_file, cause);
+	if (geteuid() == 0 && (pw = getpwnam(conf.user)) == NULL)
+		config_error("%s: user %s: no such user", conf.path, conf.user);
+
+	xasprintf(&name, "%s-milter", conf.syslog_name);
+	log_init(name, conf.syslog_facility, foreground, !foreground);
+	log_setverbose(verbose);
+
+	if (glue_register(key, conf.postmaster) != 0)
+		fatalx("smfi_register failed");
+	explicit_bzero(key, sizeof key);
+	open_socket(conf.milter_socket, pw);
+	if (pw != NULL)
+		drop_privileges(pw);
+
+	cache_start(conf.database);
+	log_info("started on %s", conf.milter_socket);
+	status = smfi_main();
+	log_info("stopped");
+	cache_stop();
+	glue_cleanup();
+	conf_free(&conf);
+	free(name);
+	return (status == MI_SUCCESS ? 0 : 1);
 }
