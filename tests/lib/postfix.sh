@@ -1,1 +1,243 @@
-# postfix helpers for the test harness (sourced by harness.sh); work in progress.
+# A private Postfix instance for the tests (sourced by harness.sh).
+#
+#   postfix_start [LINE...]  start it; each LINE (and each line of
+#                      $PF_POSTFIX_EXTRA) is appended to main.cf, e.g.
+#                      "smtpd_milters = inet:127.0.0.1:$port"
+#   postfix_stop, postfix_reload
+#   postfix_set "KEY = VALUE"...   change main.cf (postconf -e), then reload
+#   postfix_flush            postqueue -f
+#   postfix_wait_idle [T]    wait until nothing is in flight (maildrop,
+#                      incoming, active empty; deferred/hold may remain)
+#   postfix_queue_count      messages in the queue (all queues)
+#   postfix_held_count       messages on hold; postfix_deferred_count
+#
+# Exports PF_POSTFIX_CONF (config_directory), PF_SMTP_PORT, PF_MAILLOG,
+# PF_SENDMAIL ("/usr/sbin/sendmail -C $PF_POSTFIX_CONF").
+# Mail for LOCALPART@example.com (or @localhost) is delivered by local(8)
+# into the maildir $PF_TMP/mail/LOCALPART/ (created on first delivery), with
+# a Delivered-To header. Mail for any other domain bounces: nothing leaves.
+# The local parts that exist are listed in the alias table (local(8) allows
+# no $1 substitution in regexp alias tables, nor socketmap): every system
+# user, postmaster, abuse, mailer-daemon, $PF_POSTFIX_DEFAULT_USERS, the
+# names in $PF_MAIL_USERS, and those added with postfix_add_mailbox. Mail to
+# any other local part bounces with "unknown user" (SMTP: 550).
+#   postfix_add_mailbox NAME...    make LOCALPART(s) exist (reloads Postfix)
+
+# Local parts that always exist.
+PF_POSTFIX_DEFAULT_USERS="postmaster abuse mailer-daemon alice bob carol dave
+erin frank fallback pavel.maly"
+
+PF_POSTFIX_DAEMONS=$(postconf -h daemon_directory 2>/dev/null)
+PF_POSTFIX_DAEMONS=${PF_POSTFIX_DAEMONS:-/usr/lib/postfix/sbin}
+
+# Write main.cf, master.cf and the alias table.
+_postfix_prepare()
+{
+	local line top=$PF_TMP/postfix
+	PF_POSTFIX_CONF=$top/etc
+	PF_MAILLOG=$top/maillog
+	PF_SENDMAIL="/usr/sbin/sendmail -C $PF_POSTFIX_CONF"
+	[ -n "${PF_SMTP_PORT:-}" ] || PF_SMTP_PORT=$(free_port)
+	export PF_POSTFIX_CONF PF_MAILLOG PF_SENDMAIL PF_SMTP_PORT
+	[ -f "$PF_POSTFIX_CONF/main.cf" ] && return 0
+
+	mkdir -p "$PF_POSTFIX_CONF" "$top/queue" "$top/data" "$PF_TMP/mail"
+	chown "$PF_USER:$PF_GROUP" "$PF_TMP/mail"
+	chown postfix "$top/data"
+	: >"$PF_MAILLOG"
+	cat >"$PF_POSTFIX_CONF/main.cf" <<-EOF
+	# Private Postfix instance of a postfetch test: nothing leaves the host.
+	compatibility_level = 3.6
+	queue_directory = $top/queue
+	data_directory = $top/data
+	myhostname = mx.example.com
+	mydomain = example.com
+	myorigin = \$mydomain
+	mydestination = example.com localhost
+	inet_interfaces = 127.0.0.1
+	inet_protocols = ipv4
+	mynetworks = 127.0.0.0/8
+	default_transport = error:remote delivery disabled in tests
+	relay_transport = error:remote delivery disabled in tests
+	alias_maps = texthash:$PF_POSTFIX_CONF/aliases
+	alias_database =
+	local_recipient_maps = \$alias_maps
+	forward_path =
+	mail_spool_directory = $top/spool
+	default_privs = $PF_USER
+	maillog_file = $PF_MAILLOG
+	maillog_file_prefixes = $top
+	append_dot_mydomain = no
+	biff = no
+	mailbox_size_limit = 0
+	delay_warning_time = 0
+	in_flow_delay = 0
+	queue_run_delay = 5s
+	minimal_backoff_time = 5s
+	maximal_backoff_time = 30s
+	smtpd_banner = \$myhostname ESMTP test
+	EOF
+	for line in "$@"; do
+		echo "$line" >>"$PF_POSTFIX_CONF/main.cf"
+	done
+	[ -n "${PF_POSTFIX_EXTRA:-}" ] &&
+	    printf '%s\n' "$PF_POSTFIX_EXTRA" >>"$PF_POSTFIX_CONF/main.cf"
+
+	_postfix_write_aliases
+
+	cat >"$PF_POSTFIX_CONF/master.cf" <<-EOF
+	# service type  private unpriv  chroot  wakeup  maxproc command
+	127.0.0.1:$PF_SMTP_PORT inet n - n - - smtpd
+	pickup    unix  n       -       n       60      1       pickup
+	cleanup   unix  n       -       n       -       0       cleanup
+	qmgr      unix  n       -       n       300     1       qmgr
+	rewrite   unix  -       -       n       -       -       trivial-rewrite
+	bounce    unix  -       -       n       -       0       bounce
+	defer     unix  -       -       n       -       0       bounce
+	trace     unix  -       -       n       -       0       bounce
+	verify    unix  -       -       n       -       1       verify
+	flush     unix  n       -       n       1000?   0       flush
+	proxymap  unix  -       -       n       -       -       proxymap
+	proxywrite unix -       -       n       -       1       proxymap
+	smtp      unix  -       -       n       -       -       smtp
+	relay     unix  -       -       n       -       -       smtp
+	showq     unix  n       -       n       -       -       showq
+	error     unix  -       -       n       -       -       error
+	retry     unix  -       -       n       -       -       error
+	discard   unix  -       -       n       -       -       discard
+	local     unix  -       n       n       -       -       local
+	lmtp      unix  -       -       n       -       -       lmtp
+	anvil     unix  -       -       n       -       1       anvil
+	scache    unix  -       -       n       -       1       scache
+	postlog   unix-dgram n  -       n       -       1       postlogd
+	EOF
+}
+
+# Write the alias table: each local part to its maildir.
+_postfix_write_aliases()
+{
+	local name
+	{
+		echo "# local part -> maildir (made by tests/lib/postfix.sh)"
+		{
+			getent passwd | cut -d: -f1
+			printf '%s\n' $PF_POSTFIX_DEFAULT_USERS ${PF_MAIL_USERS:-}
+			cat "$PF_TMP/postfix/users" 2>/dev/null
+		} | tr 'A-Z' 'a-z' | sort -u | while read -r name; do
+			case "$name" in
+			"" | owner-* | .* | */*) continue ;;
+			esac
+			echo "$name $PF_TMP/mail/$name/"
+		done
+	} >"$PF_POSTFIX_CONF/aliases.new"
+	mv "$PF_POSTFIX_CONF/aliases.new" "$PF_POSTFIX_CONF/aliases"
+}
+
+# Make local parts exist (mail to them lands in $PF_TMP/mail/NAME/).
+postfix_add_mailbox()
+{
+	printf '%s\n' "$@" >>"$PF_TMP/postfix/users"
+	[ -f "$PF_POSTFIX_CONF/main.cf" ] || return 0
+	_postfix_write_aliases
+	[ -f "$PF_TMP/postfix/queue/pid/master.pid" ] && postfix_reload
+	return 0
+}
+
+# Create the queue and start the master.
+_postfix_launch()
+{
+	postfix -c "$PF_POSTFIX_CONF" start >"$PF_TMP/postfix/start.log" 2>&1 || {
+		cat "$PF_TMP/postfix/start.log" >&2
+		return 1
+	}
+}
+
+# True if smtpd answers.
+_postfix_ready()
+{
+	wait_port "$PF_SMTP_PORT" 10
+}
+
+# Start the private Postfix; arguments are extra main.cf lines.
+postfix_start()
+{
+	_postfix_prepare "$@" || bail "postfix_start: cannot prepare"
+	_harness_started postfix
+	_postfix_launch || bail "postfix_start failed"
+	_postfix_ready || bail "postfix_start: smtpd does not answer on $PF_SMTP_PORT"
+}
+
+# Stop the private Postfix (and its master, should it linger).
+postfix_stop()
+{
+	local pidfile=$PF_TMP/postfix/queue/pid/master.pid pid i
+	[ -n "${PF_POSTFIX_CONF:-}" ] || return 0
+	pid=$(tr -d ' ' <"$pidfile" 2>/dev/null)
+	postfix -c "$PF_POSTFIX_CONF" stop >/dev/null 2>&1
+	if [ -n "$pid" ]; then
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	_harness_stopped postfix
+	return 0
+}
+
+# Make Postfix re-read main.cf and master.cf.
+postfix_reload()
+{
+	postfix -c "$PF_POSTFIX_CONF" reload >/dev/null 2>&1
+}
+
+# Set main.cf parameters ("key = value" each) and reload if running.
+postfix_set()
+{
+	postconf -c "$PF_POSTFIX_CONF" -e "$@" || return 1
+	[ -f "$PF_TMP/postfix/queue/pid/master.pid" ] && postfix_reload
+	return 0
+}
+
+# Ask Postfix to retry deferred mail now.
+postfix_flush()
+{
+	postqueue -c "$PF_POSTFIX_CONF" -f
+}
+
+# Print the queue as JSON lines (postqueue -j).
+postfix_queue()
+{
+	postqueue -c "$PF_POSTFIX_CONF" -j 2>/dev/null
+}
+
+# Number of messages in all queues.
+postfix_queue_count()
+{
+	postfix_queue | grep -c '"queue_name"'
+}
+
+# Number of messages on hold.
+postfix_held_count()
+{
+	postfix_queue | grep -c '"queue_name": *"hold"'
+}
+
+# Number of deferred messages.
+postfix_deferred_count()
+{
+	postfix_queue | grep -c '"queue_name": *"deferred"'
+}
+
+# Wait (TIMEOUT s, default 30) until no message is in flight: every message
+# is delivered, bounced, deferred or held.
+postfix_wait_idle()
+{
+	wait_until "${1:-30}" "! _postfix_in_flight"
+}
+
+# True if a message is in the maildrop, incoming or active queue.
+_postfix_in_flight()
+{
+	postfix_queue | grep -Eq '"queue_name": *"(maildrop|incoming|active)"'
+}
