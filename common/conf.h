@@ -22,14 +22,26 @@ struct conf {
 	char   **token_argv;		/* split on white space, or NULL */
 	int	 syslog_facility;	/* LOG_MAIL etc. */
 	char	*syslog_name;		/* syslog ident of the fetcher */
+	char	*syslog_facility_name;	/* as written ("mail") */
 };
+
+#define CONF_LINE_MAX	65536		/* bytes of one logical line */
+#define CONF_FILE_MAX	(1024 * 1024)	/* bytes of the whole file */
 
 /*
  * Fill conf with the defaults, then read path. Returns 0, or -1 with *cause
  * set to one line naming file:line and the key ("FILE:LINE: KEY: ...").
  * A missing file is an error unless missing_ok (then defaults apply).
+ * On failure conf holds nothing to free.
  */
 int	conf_load(struct conf *, const char *path, int missing_ok, char **cause);
+/*
+ * Fill conf with the defaults, then parse len bytes of buf as the contents
+ * of a file called name (used in messages). Same result as conf_load.
+ */
+int	conf_parse(struct conf *, const char *name, const char *buf, size_t len,
+	    char **cause);
+/* Free what conf holds and zero it; harmless on a zeroed or freed conf. */
 void	conf_free(struct conf *);
 /* Print every key with its value, main.cf style (postconf -n like). */
 void	conf_print(const struct conf *, FILE *);
