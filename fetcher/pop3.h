@@ -11,6 +11,7 @@
 struct account;
 struct conf;
 struct pop3;
+struct transport;
 
 /* What check prints and poll logs about a session. */
 struct pop3_info {
@@ -23,6 +24,9 @@ struct pop3_info {
 	char	 capabilities[512]; /* CAPA lines joined by spaces */
 	char	 auth_method[32];  /* "USER/PASS", "APOP", "PLAIN", ... */
 	int	 pipelining;
+	/* Added after the first interface: */
+	char	 tls_fingerprint[65]; /* SHA-256 of the server cert, hex */
+	int	 tls_pinned;	/* matched account->tls_fingerprint */
 };
 
 /* One message on the server. */
@@ -73,5 +77,19 @@ int		 pop3_delete(struct pop3 *, const unsigned *numbers,
 int		 pop3_quit(struct pop3 *, char **cause);
 /* Close the connection and free everything (no QUIT). */
 void		 pop3_close(struct pop3 *);
+/*
+ * The server's last status line (non-printable bytes replaced, truncated),
+ * e.g. the -ERR of a refused RETR when the sink's end() sees complete = 0.
+ */
+const char	*pop3_last_reply(const struct pop3 *);
+/*
+ * pop3_open over a transport the caller made (tests, fuzzing); it takes
+ * the transport and frees it on failure. account->host is the name the
+ * TLS certificate must carry.
+ */
+struct pop3	*pop3_open_transport(struct transport *,
+		    const struct account *, int timeout,
+		    const char *token_command_argv[], struct pop3_info *info,
+		    char **cause);
 
 #endif

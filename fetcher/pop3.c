@@ -1,0 +1,1107 @@
+/*
+ * POP3 client (RFC 1939, 2449 CAPA and PIPELINING, 2595 STLS, 5034 AUTH):
+ * sequential functions, one per command, over the transport's line
+ * reader and chunked writer. Every server line is checked before use;
+ * after a network or protocol error the session is marked broken and
+ * refuses further commands.
+ *
+ * Authentication, auth = any: the strongest method the server offers,
+ * never a clear-text password over an unencrypted link:
+ *   CRAM-MD5 (SASL offered) > on TLS only: PLAIN > LOGIN > USER/PASS
+ *   > APOP (greeting carries a timestamp).
+ * On a plain link that leaves CRAM-MD5 and APOP. A clear-text method named
+ * explicitly (password, plain, login, xoauth2) is sent unencrypted only
+ * when the account says tls = disable: that is the admin's allowance.
+ * One method is tried, never a cascade (lockouts count every attempt).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "log.h"
+#include "pop3.h"
+#include "sasl.h"
+#include "token.h"
+#include "transport.h"
+#include "xmalloc.h"
+
+#define POP3_COMMAND_MAX	512	/* RFC 2449: 255 octets; be lenient */
+#define POP3_AUTH_IR_MAX	255	/* RFC 5034: AUTH with initial response */
+#define POP3_REPLY_SHOWN	200	/* octets of a reply put in a cause */
+#define POP3_RETR_WINDOW	4	/* RETR commands in flight (PIPELINING) */
+#define POP3_DELE_WINDOW	32	/* DELE commands in flight (PIPELINING) */
+#define POP3_MAX_MESSAGES	1000000
+
+enum pop3_status {
+	POP3_OK,
+	POP3_ERR,
+	POP3_CONTINUE		/* "+ challenge" during AUTH */
+};
+
+struct pop3 {
+	struct transport	*transport;
+	char			*host;
+	const char		*broken;	/* why the session is unusable */
+	int			 tls;
+	int			 capa;		/* CAPA answered +OK */
+	int			 stls;
+	int			 user;
+	int			 pipelining;
+	char			 sasl[256];	/* " PLAIN LOGIN " */
+	char			 timestamp[256]; /* APOP <...@...> */
+	char			 line[2048];	/* last status line, raw */
+	char			 reply[POP3_REPLY_SHOWN + 4]; /* printable */
+};
+
+/* Authentication methods, in the account's spelling. */
+enum pop3_auth {
+	AUTH_USER, AUTH_APOP, AUTH_CRAM_MD5, AUTH_PLAIN, AUTH_LOGIN,
+	AUTH_XOAUTH2
+};
+
+static const struct {
+	const char	*name;		/* account.auth */
+	const char	*shown;		/* pop3_info.auth_method */
+	int		 cleartext;	/* the password can be read off the wire */
+} pop3_auths[] = {
+	{ "password", "USER/PASS", 1 },
+	{ "apop", "APOP", 0 },
+	{ "cram-md5", "CRAM-MD5", 0 },
+	{ "plain", "PLAIN", 1 },
+	{ "login", "LOGIN", 1 },
+	{ "xoauth2", "XOAUTH2", 1 },
+};
+
+/* Copy at most max bytes of data into buf, '?' for what is not printable. */
+static void
+pop3_printable(char *buf, size_t size, const char *data, size_t len,
+    size_t max)
+{
+	size_t	 i, n = len < max ? len : max;
+
+	if (n > size - 4)
+		n = size - 4;
+	for (i = 0; i < n; i++)
+		buf[i] = data[i] >= ' ' && data[i] <= '~' ? data[i] : '?';
+	buf[i] = '\0';
+	if (n < len)
+		strlcat(buf, "...", size);
+}
+
+/* Refuse to go on after an error that left the session out of step. */
+static int
+pop3_usable(struct pop3 *p, char **cause)
+{
+	if (p->broken == NULL)
+		return 0;
+	xasprintf(cause, "POP3 session unusable: %s", p->broken);
+	return -1;
+}
+
+/* Queue one line; secret lines are traced without their argument. */
+static int
+pop3_put(struct pop3 *p, const char *line, size_t len, const char *trace,
+    char **cause)
+{
+	if (trace != NULL)
+		log_debug("pop3 %s: > %s", p->host, trace);
+	else
+		log_debug("pop3 %s: > %.*s", p->host, (int)len, line);
+	if (transport_write(p->transport, line, len, cause) != 0 ||
+	    transport_write(p->transport, "\r\n", 2, cause) != 0) {
+		p->broken = "write failed";
+		return -1;
+	}
+	return 0;
+}
+
+/* Format and queue a command; trace = what to log instead, for secrets. */
+static int __attribute__((format(printf, 4, 5)))
+pop3_command(struct pop3 *p, char **cause, const char *trace,
+    const char *fmt, ...)
+{
+	char	 buf[POP3_COMMAND_MAX];
+	va_list	 ap;
+	int	 n, rc;
+
+	if (pop3_usable(p, cause) != 0)
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n > sizeof(buf) - 3 ||
+	    strpbrk(buf, "\r\n") != NULL) {
+		explicit_bzero(buf, sizeof(buf));
+		xasprintf(cause, "%s command too long or malformed (user name "
+		    "or password?)", trace != NULL ? trace : "POP3");
+		return -1;
+	}
+	rc = pop3_put(p, buf, n, trace, cause);
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
+}
+
+/* Send what is queued. */
+static int
+pop3_flush(struct pop3 *p, char **cause)
+{
+	if (transport_flush(p->transport, cause) != 0) {
+		p->broken = "write failed";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Read one status line: POP3_OK, POP3_ERR, POP3_CONTINUE (only when
+ * continuation is set), or -1 with *cause.
+ */
+static int
+pop3_status(struct pop3 *p, int continuation, char **cause)
+{
+	const char	*line;
+	size_t		 len;
+	int		 partial;
+
+	if (pop3_usable(p, cause) != 0)
+		return -1;
+	if (transport_getline(p->transport, &line, &len, &partial,
+	    cause) != 0) {
+		p->broken = "connection failed";
+		return -1;
+	}
+	pop3_printable(p->reply, sizeof(p->reply), line, len,
+	    POP3_REPLY_SHOWN);
+	if (partial || len >= sizeof(p->line)) {
+		p->broken = "reply line too long";
+		xasprintf(cause, "reply line too long: %s", p->reply);
+		return -1;
+	}
+	memcpy(p->line, line, len);
+	p->line[len] = '\0';
+	log_debug("pop3 %s: < %s", p->host, p->reply);
+	if (strncasecmp(p->line, "+OK", 3) == 0 &&
+	    (len == 3 || p->line[3] == ' '))
+		return POP3_OK;
+	if (strncasecmp(p->line, "-ERR", 4) == 0 &&
+	    (len == 4 || p->line[4] == ' '))
+		return POP3_ERR;
+	if (continuation && p->line[0] == '+' && (len == 1 ||
+	    p->line[1] == ' '))
+		return POP3_CONTINUE;
+	p->broken = "unexpected reply";
+	xasprintf(cause, "unexpected reply from server: %s", p->reply);
+	return -1;
+}
+
+/* Send what is queued and read the status line of a command. */
+static int
+pop3_reply(struct pop3 *p, int continuation, char **cause)
+{
+	if (pop3_flush(p, cause) != 0)
+		return -1;
+	return pop3_status(p, continuation, cause);
+}
+
+/*
+ * Read the next line of a multi-line reply into buf (NUL-terminated,
+ * dot-unstuffed). Returns 1 for a line, 0 at the final ".", -1 with
+ * *cause; what names the reply in messages.
+ */
+static int
+pop3_multiline(struct pop3 *p, const char *what, char *buf, size_t size,
+    char **cause)
+{
+	const char	*line;
+	size_t		 len;
+	int		 partial;
+
+	if (transport_getline(p->transport, &line, &len, &partial,
+	    cause) != 0) {
+		p->broken = "connection failed";
+		return -1;
+	}
+	if (len == 1 && line[0] == '.' && !partial)
+		return 0;
+	if (len > 0 && line[0] == '.')
+		line++, len--;
+	if (partial || len >= size || memchr(line, '\0', len) != NULL) {
+		pop3_printable(buf, size > 64 ? 64 : size, line, len, 50);
+		/* A long line is not finished: the rest would be misread. */
+		if (partial)
+			p->broken = "line too long";
+		xasprintf(cause, "malformed %s line: \"%s\"", what, buf);
+		return -1;
+	}
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	return 1;
+}
+
+/* Read to the end of a multi-line reply, ignoring it. */
+static int
+pop3_skip(struct pop3 *p, char **cause)
+{
+	const char	*line;
+	size_t		 len;
+	int		 partial, start = 1;
+
+	for (;;) {
+		if (transport_getline(p->transport, &line, &len, &partial,
+		    cause) != 0) {
+			p->broken = "connection failed";
+			return -1;
+		}
+		if (start && !partial && len == 1 && line[0] == '.')
+			return 0;
+		start = !partial;
+	}
+}
+
+/* Find the APOP timestamp <...@...> in the greeting. */
+static void
+pop3_timestamp(struct pop3 *p)
+{
+	const char	*start, *end;
+
+	p->timestamp[0] = '\0';
+	if ((start = strchr(p->line, '<')) == NULL ||
+	    (end = strchr(start, '>')) == NULL)
+		return;
+	if (memchr(start, '@', end - start) == NULL ||
+	    (size_t)(end - start + 1) >= sizeof(p->timestamp))
+		return;
+	memcpy(p->timestamp, start, end - start + 1);
+	p->timestamp[end - start + 1] = '\0';
+}
+
+/* Append word to a space-separated list, marking truncation with "...". */
+static void
+pop3_append(char *list, size_t size, const char *word)
+{
+	size_t	 len = strlen(list);
+
+	if (len + 4 >= size)
+		return;
+	if (len > 0)
+		list[len++] = ' ';
+	if (strlcpy(list + len, word, size - len) >= size - len)
+		memcpy(list + size - 4, "...", 4);
+}
+
+/* Note one CAPA line. */
+static void
+pop3_capability(struct pop3 *p, struct pop3_info *info, char *line)
+{
+	char	*word, *rest;
+
+	pop3_append(info->capabilities, sizeof(info->capabilities), line);
+	rest = line;
+	if ((word = strsep(&rest, " \t")) == NULL)
+		return;
+	if (strcasecmp(word, "STLS") == 0)
+		p->stls = 1;
+	else if (strcasecmp(word, "USER") == 0)
+		p->user = 1;
+	else if (strcasecmp(word, "PIPELINING") == 0)
+		p->pipelining = 1;
+	else if (strcasecmp(word, "SASL") == 0) {
+		while ((word = strsep(&rest, " \t")) != NULL) {
+			if (*word == '\0' || strlen(p->sasl) + strlen(word) +
+			    2 >= sizeof(p->sasl))
+				continue;
+			if (p->sasl[0] == '\0')
+				strlcat(p->sasl, " ", sizeof(p->sasl));
+			strlcat(p->sasl, word, sizeof(p->sasl));
+			strlcat(p->sasl, " ", sizeof(p->sasl));
+		}
+	}
+}
+
+/* CAPA (RFC 2449); a server without it is fine: old servers. */
+static int
+pop3_capa(struct pop3 *p, struct pop3_info *info, char **cause)
+{
+	char	 line[512];
+	int	 rc;
+
+	p->capa = p->stls = p->user = p->pipelining = 0;
+	p->sasl[0] = '\0';
+	info->capabilities[0] = '\0';
+	if (pop3_command(p, cause, NULL, "CAPA") != 0 ||
+	    (rc = pop3_reply(p, 0, cause)) == -1)
+		return -1;
+	if (rc == POP3_ERR)
+		return 0;
+	p->capa = 1;
+	while ((rc = pop3_multiline(p, "CAPA", line, sizeof(line),
+	    cause)) == 1)
+		pop3_capability(p, info, line);
+	info->pipelining = p->pipelining;
+	return rc;
+}
+
+/* Is mechanism offered in CAPA's SASL line? */
+static int
+pop3_has_sasl(const struct pop3 *p, const char *mechanism)
+{
+	char	 word[64];
+
+	snprintf(word, sizeof(word), " %s ", mechanism);
+	return strcasestr(p->sasl, word) != NULL;
+}
+
+/* The reply as a failure cause: "login failed: -ERR ...". */
+static int
+pop3_auth_failed(struct pop3 *p, char **cause)
+{
+	xasprintf(cause, "login failed: %s", p->reply);
+	return -1;
+}
+
+/* Read the final reply of a login exchange. */
+static int
+pop3_auth_result(struct pop3 *p, char **cause)
+{
+	int	 rc;
+
+	if ((rc = pop3_reply(p, 1, cause)) == -1)
+		return -1;
+	if (rc == POP3_CONTINUE) {
+		/* The mechanism has more to say (XOAUTH2's error JSON):
+		 * answer empty to get the final -ERR. */
+		if (pop3_put(p, "", 0, NULL, cause) != 0 ||
+		    (rc = pop3_reply(p, 0, cause)) == -1)
+			return -1;
+	}
+	return rc == POP3_OK ? 0 : pop3_auth_failed(p, cause);
+}
+
+/*
+ * AUTH mechanism with its first response: inline when the line stays
+ * within RFC 5034's 255 octets, else after the server's empty challenge.
+ * A NULL response sends no initial response.
+ */
+static int
+pop3_auth_start(struct pop3 *p, const char *mechanism, const char *response,
+    char **cause)
+{
+	char	 trace[64];
+	int	 rc;
+
+	snprintf(trace, sizeof(trace), "AUTH %s <redacted>", mechanism);
+	if (response != NULL &&
+	    strlen(mechanism) + strlen(response) + 6 <= POP3_AUTH_IR_MAX)
+		return pop3_command(p, cause, trace, "AUTH %s %s", mechanism,
+		    response);
+	if (pop3_command(p, cause, NULL, "AUTH %s", mechanism) != 0)
+		return -1;
+	if (response == NULL)
+		return 0;
+	if ((rc = pop3_reply(p, 1, cause)) == -1)
+		return -1;
+	if (rc != POP3_CONTINUE)
+		return pop3_auth_failed(p, cause);
+	return pop3_put(p, response, strlen(response), "<redacted>", cause);
+}
+
+/* Expect a challenge; its text (after "+ ") in *challenge. */
+static int
+pop3_challenge(struct pop3 *p, const char **challenge, char **cause)
+{
+	int	 rc;
+
+	if ((rc = pop3_reply(p, 1, cause)) == -1)
+		return -1;
+	if (rc != POP3_CONTINUE)
+		return pop3_auth_failed(p, cause);
+	*challenge = p->line[1] == ' ' ? p->line + 2 : p->line + 1;
+	return 0;
+}
+
+/* Run one authentication method. */
+static int
+pop3_auth_run(struct pop3 *p, enum pop3_auth method, const char *user,
+    const char *secret, char **cause)
+{
+	const char	*challenge;
+	char		*response = NULL;
+	int		 rc = -1;
+
+	switch (method) {
+	case AUTH_USER:
+		if (pop3_command(p, cause, NULL, "USER %s", user) != 0 ||
+		    (rc = pop3_reply(p, 0, cause)) == -1)
+			return -1;
+		if (rc != POP3_OK)
+			return pop3_auth_failed(p, cause);
+		if (pop3_command(p, cause, "PASS <redacted>", "PASS %s",
+		    secret) != 0)
+			return -1;
+		return pop3_auth_result(p, cause);
+	case AUTH_APOP:
+		if ((response = sasl_apop(p->timestamp, secret)) == NULL) {
+			*cause = xstrdup("APOP: MD5 is not available");
+			return -1;
+		}
+		rc = pop3_command(p, cause, "APOP <redacted>", "APOP %s %s",
+		    user, response);
+		break;
+	case AUTH_CRAM_MD5:
+		if (pop3_auth_start(p, "CRAM-MD5", NULL, cause) != 0 ||
+		    pop3_challenge(p, &challenge, cause) != 0)
+			return -1;
+		if ((response = sasl_cram_md5(user, secret,
+		    challenge)) == NULL) {
+			xasprintf(cause, "CRAM-MD5: bad challenge: %s",
+			    p->reply);
+			p->broken = "bad challenge";
+			return -1;
+		}
+		rc = pop3_put(p, response, strlen(response), "<redacted>",
+		    cause);
+		break;
+	case AUTH_PLAIN:
+		response = sasl_plain(user, secret);
+		rc = pop3_auth_start(p, "PLAIN", response, cause);
+		break;
+	case AUTH_LOGIN:
+		if (pop3_auth_start(p, "LOGIN", NULL, cause) != 0 ||
+		    pop3_challenge(p, &challenge, cause) != 0)
+			return -1;
+		response = sasl_base64_encode(user, strlen(user));
+		rc = pop3_put(p, response, strlen(response), NULL, cause);
+		sasl_free(response);
+		if (rc != 0 || pop3_challenge(p, &challenge, cause) != 0)
+			return -1;
+		response = sasl_base64_encode(secret, strlen(secret));
+		rc = pop3_put(p, response, strlen(response), "<redacted>",
+		    cause);
+		break;
+	case AUTH_XOAUTH2:
+		response = sasl_xoauth2(user, secret);
+		rc = pop3_auth_start(p, "XOAUTH2", response, cause);
+		break;
+	}
+	sasl_free(response);
+	if (rc != 0)
+		return -1;
+	return pop3_auth_result(p, cause);
+}
+
+/* Pick the method for auth = any, or -1 with *cause. */
+static int
+pop3_auth_any(struct pop3 *p, char **cause)
+{
+	if (pop3_has_sasl(p, "CRAM-MD5"))
+		return AUTH_CRAM_MD5;
+	if (p->tls) {
+		if (pop3_has_sasl(p, "PLAIN"))
+			return AUTH_PLAIN;
+		if (pop3_has_sasl(p, "LOGIN"))
+			return AUTH_LOGIN;
+		if (!p->capa || p->user)
+			return AUTH_USER;
+	}
+	if (p->timestamp[0] != '\0')
+		return AUTH_APOP;
+	if (!p->tls)
+		*cause = xstrdup("refusing to send a clear-text password over "
+		    "an unencrypted connection; set tls or auth");
+	else
+		xasprintf(cause, "server offers no authentication method we "
+		    "know (SASL%s)", p->sasl[0] != '\0' ? p->sasl : " none ");
+	return -1;
+}
+
+/* Authenticate as the account says. */
+static int
+pop3_auth(struct pop3 *p, const struct account *account,
+    const char *token_argv[], int timeout, struct pop3_info *info,
+    char **cause)
+{
+	const char	*auth = account->auth != NULL ? account->auth : "any";
+	const char	*user = account->username != NULL ?
+			    account->username : "";
+	char		*secret;
+	size_t		 i;
+	int		 method = -1, rc;
+
+	if (strcmp(auth, "any") == 0) {
+		if ((method = pop3_auth_any(p, cause)) == -1)
+			return -1;
+	} else {
+		for (i = 0; i < sizeof(pop3_auths) / sizeof(pop3_auths[0]);
+		    i++) {
+			if (strcmp(auth, pop3_auths[i].name) == 0)
+				method = i;
+		}
+		if (method == -1) {
+			xasprintf(cause, "unknown auth method: %s", auth);
+			return -1;
+		}
+		if (pop3_auths[method].cleartext && !p->tls &&
+		    (account->tls == NULL ||
+		    strcmp(account->tls, "disable") != 0)) {
+			xasprintf(cause, "refusing to send a clear-text "
+			    "password (auth = %s) over an unencrypted "
+			    "connection; set tls = disable to allow it", auth);
+			return -1;
+		}
+		if (method == AUTH_APOP && p->timestamp[0] == '\0') {
+			*cause = xstrdup("APOP: the server greeting has no "
+			    "timestamp (APOP not offered)");
+			return -1;
+		}
+	}
+	strlcpy(info->auth_method, pop3_auths[method].shown,
+	    sizeof(info->auth_method));
+	if (method == AUTH_XOAUTH2 && token_argv != NULL &&
+	    token_argv[0] != NULL) {
+		if (token_get((const char *const *)token_argv, account->name,
+		    timeout, &secret, cause) != 0)
+			return -1;
+	} else
+		secret = xstrdup(account->password != NULL ?
+		    account->password : "");
+	rc = pop3_auth_run(p, method, user, secret, cause);
+	sasl_free(secret);
+	return rc;
+}
+
+/* Start TLS on the connection and record what it found. */
+static int
+pop3_tls(struct pop3 *p, const struct account *account,
+    struct pop3_info *info, char **cause)
+{
+	struct transport_tls	 tls;
+
+	if (transport_starttls(p->transport, account->host,
+	    account->tls_verify, account->tls_fingerprint, &tls,
+	    cause) != 0) {
+		p->broken = "TLS failed";
+		return -1;
+	}
+	p->tls = info->tls = 1;
+	strlcpy(info->tls_version, tls.version, sizeof(info->tls_version));
+	strlcpy(info->tls_cipher, tls.cipher, sizeof(info->tls_cipher));
+	strlcpy(info->tls_subject, tls.subject, sizeof(info->tls_subject));
+	strlcpy(info->tls_fingerprint, tls.fingerprint,
+	    sizeof(info->tls_fingerprint));
+	info->tls_verified = tls.verified;
+	info->tls_pinned = tls.pinned;
+	return 0;
+}
+
+/* STLS: 0 TLS is on, 1 the server refused, -1 error. */
+static int
+pop3_stls(struct pop3 *p, const struct account *account,
+    struct pop3_info *info, char **cause)
+{
+	int	 rc;
+
+	if (pop3_command(p, cause, NULL, "STLS") != 0 ||
+	    (rc = pop3_reply(p, 0, cause)) == -1)
+		return -1;
+	if (rc == POP3_ERR)
+		return 1;
+	if (pop3_tls(p, account, info, cause) != 0)
+		return -1;
+	/* RFC 2595: forget what was said in the clear, ask again. */
+	return pop3_capa(p, info, cause);
+}
+
+/* Negotiate TLS as the account's tls mode says, after the first CAPA. */
+static int
+pop3_negotiate(struct pop3 *p, const struct account *account,
+    struct pop3_info *info, char **cause)
+{
+	const char	*mode = account->tls != NULL ? account->tls : "detect";
+	int		 rc;
+
+	if (p->tls || strcmp(mode, "disable") == 0)
+		return 0;
+	if (strcmp(mode, "starttls") == 0) {
+		if (!p->stls) {
+			*cause = xstrdup("server does not offer STLS");
+			return -1;
+		}
+		if ((rc = pop3_stls(p, account, info, cause)) == 1)
+			xasprintf(cause, "STLS refused: %s", p->reply);
+		return rc == 0 ? 0 : -1;
+	}
+	/* detect */
+	if (p->stls) {
+		if ((rc = pop3_stls(p, account, info, cause)) != 1)
+			return rc;
+		if (account->tls_seen) {
+			xasprintf(cause, "TLS was seen before and is now "
+			    "missing: STLS refused: %s", p->reply);
+			return -1;
+		}
+		return 0;
+	}
+	if (account->tls_seen) {
+		*cause = xstrdup("TLS was seen before and is now missing: "
+		    "server does not offer STLS");
+		return -1;
+	}
+	return 0;
+}
+
+/* The session up to a logged-in state. */
+static int
+pop3_start(struct pop3 *p, const struct account *account,
+    const char *token_argv[], int timeout, struct pop3_info *info,
+    char **cause)
+{
+	const char	*mode = account->tls != NULL ? account->tls : "detect";
+	int		 rc;
+
+	if (strcmp(mode, "direct") != 0 && strcmp(mode, "starttls") != 0 &&
+	    strcmp(mode, "detect") != 0 && strcmp(mode, "disable") != 0) {
+		xasprintf(cause, "unknown tls mode: %s", mode);
+		return -1;
+	}
+	if (strcmp(mode, "direct") == 0 &&
+	    pop3_tls(p, account, info, cause) != 0)
+		return -1;
+	if ((rc = pop3_status(p, 0, cause)) == -1)
+		return -1;
+	if (rc != POP3_OK) {
+		xasprintf(cause, "server greeting: %s", p->reply);
+		return -1;
+	}
+	pop3_timestamp(p);
+	if (pop3_capa(p, info, cause) != 0 ||
+	    pop3_negotiate(p, account, info, cause) != 0)
+		return -1;
+	return pop3_auth(p, account, token_argv, timeout, info, cause);
+}
+
+struct pop3 *
+pop3_open_transport(struct transport *transport,
+    const struct account *account, int timeout, const char *token_argv[],
+    struct pop3_info *info, char **cause)
+{
+	struct pop3	*p;
+
+	p = xcalloc(1, sizeof(*p));
+	p->transport = transport;
+	p->host = xstrdup(account->host != NULL ? account->host : "");
+	if (pop3_start(p, account, token_argv, timeout, info, cause) != 0) {
+		pop3_close(p);
+		return NULL;
+	}
+	return p;
+}
+
+struct pop3 *
+pop3_open(const struct account *account, int timeout,
+    const char *token_argv[], struct pop3_info *info, char **cause)
+{
+	struct transport	*transport;
+	int			 port = account->port;
+
+	memset(info, 0, sizeof(*info));
+	if (account->host == NULL || *account->host == '\0') {
+		*cause = xstrdup("no host");
+		return NULL;
+	}
+	if (port == 0)
+		port = account->tls != NULL &&
+		    strcmp(account->tls, "direct") == 0 ? 995 : 110;
+	transport = transport_connect(account->host, port, timeout,
+	    info->address, sizeof(info->address), cause);
+	if (transport == NULL)
+		return NULL;
+	return pop3_open_transport(transport, account, timeout, token_argv,
+	    info, cause);
+}
+
+/* Parse a decimal number of digits only, within [min, max]. */
+static int
+pop3_number(const char *s, unsigned long long min, unsigned long long max,
+    unsigned long long *value)
+{
+	unsigned long long	 v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > (ULLONG_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	if (v < min || v > max)
+		return -1;
+	*value = v;
+	return 0;
+}
+
+/* Split "a b [rest]" at white space; -1 unless two words (plus rest). */
+static int
+pop3_fields(char *line, char **first, char **second, int rest_ok)
+{
+	char	*rest = line;
+
+	*first = strsep(&rest, " ");
+	if (rest == NULL)
+		return -1;
+	*second = strsep(&rest, " ");
+	while (rest != NULL && *rest == ' ')
+		rest++;
+	if (!rest_ok && rest != NULL && *rest != '\0')
+		return -1;
+	return **first != '\0' && **second != '\0' ? 0 : -1;
+}
+
+int
+pop3_stat(struct pop3 *p, unsigned *count, unsigned long long *size,
+    char **cause)
+{
+	unsigned long long	 n;
+	char			 line[sizeof(p->line)], *first, *second;
+	int			 rc;
+
+	if (pop3_command(p, cause, NULL, "STAT") != 0 ||
+	    (rc = pop3_reply(p, 0, cause)) == -1)
+		return -1;
+	if (rc != POP3_OK) {
+		xasprintf(cause, "STAT: %s", p->reply);
+		return -1;
+	}
+	if (p->line[3] == ' ')
+		strlcpy(line, p->line + 4, sizeof(line));
+	else
+		line[0] = '\0';
+	if (pop3_fields(line, &first, &second, 1) != 0 ||
+	    pop3_number(first, 0, UINT_MAX, &n) != 0 ||
+	    pop3_number(second, 0, ULLONG_MAX, size) != 0) {
+		xasprintf(cause, "malformed STAT reply: %s", p->reply);
+		return -1;
+	}
+	*count = n;
+	return 0;
+}
+
+/* Order by message number. */
+static int
+pop3_by_number(const void *a, const void *b)
+{
+	const struct pop3_message	*ma = a, *mb = b;
+
+	return ma->number < mb->number ? -1 : ma->number > mb->number;
+}
+
+/* Order pointers by UID. */
+static int
+pop3_by_uid(const void *a, const void *b)
+{
+	const struct pop3_message	*const *ma = a, *const *mb = b;
+
+	return strcmp((*ma)->uid, (*mb)->uid);
+}
+
+/* Read the UIDL listing into *list. */
+static int
+pop3_read_uidl(struct pop3 *p, struct pop3_message **list, size_t *count,
+    char **cause)
+{
+	struct pop3_message	*m;
+	unsigned long long	 n;
+	char			 line[512], shown[64], *number, *uid, *c;
+	size_t			 size = 0;
+	int			 rc;
+
+	while ((rc = pop3_multiline(p, "UIDL", line, sizeof(line),
+	    cause)) == 1) {
+		pop3_printable(shown, sizeof(shown), line, strlen(line), 50);
+		if (pop3_fields(line, &number, &uid, 0) != 0 ||
+		    pop3_number(number, 1, UINT_MAX, &n) != 0 ||
+		    strlen(uid) > 70) {
+			xasprintf(cause, "malformed UIDL line: \"%s\"", shown);
+			return -1;
+		}
+		for (c = uid; *c != '\0'; c++) {
+			if (*c < 0x21 || *c > 0x7e) {
+				xasprintf(cause, "malformed UIDL line: \"%s\"",
+				    shown);
+				return -1;
+			}
+		}
+		if (*count == POP3_MAX_MESSAGES) {
+			xasprintf(cause, "more than %d messages in UIDL",
+			    POP3_MAX_MESSAGES);
+			return -1;
+		}
+		if (*count == size) {
+			size = size == 0 ? 64 : size * 2;
+			*list = xreallocarray(*list, size, sizeof(**list));
+		}
+		m = &(*list)[(*count)++];
+		memset(m, 0, sizeof(*m));
+		m->number = n;
+		strlcpy(m->uid, uid, sizeof(m->uid));
+	}
+	return rc;
+}
+
+/* Read the LIST listing and put the sizes into list (sorted by number). */
+static int
+pop3_read_list(struct pop3 *p, struct pop3_message *list, size_t count,
+    char **cause)
+{
+	struct pop3_message	 key, *m;
+	unsigned long long	 n, size;
+	char			 line[512], shown[64], *number, *octets;
+	size_t			 seen = 0;
+	int			 rc;
+
+	while ((rc = pop3_multiline(p, "LIST", line, sizeof(line),
+	    cause)) == 1) {
+		pop3_printable(shown, sizeof(shown), line, strlen(line), 50);
+		if (pop3_fields(line, &number, &octets, 1) != 0 ||
+		    pop3_number(number, 1, UINT_MAX, &n) != 0 ||
+		    pop3_number(octets, 0, ULLONG_MAX, &size) != 0) {
+			xasprintf(cause, "malformed LIST line: \"%s\"", shown);
+			return -1;
+		}
+		key.number = n;
+		m = count == 0 ? NULL : bsearch(&key, list, count,
+		    sizeof(*list), pop3_by_number);
+		if (m == NULL || m->size != 0 || seen == count) {
+			xasprintf(cause, "LIST and UIDL disagree at \"%s\"",
+			    shown);
+			return -1;
+		}
+		/* size 0 doubles as "not listed yet"; keep it apart. */
+		m->size = size + 1;
+		seen++;
+	}
+	if (rc != 0)
+		return -1;
+	if (seen != count) {
+		*cause = xstrdup("LIST and UIDL disagree: a message is "
+		    "missing from LIST");
+		return -1;
+	}
+	for (m = list; m < list + count; m++)
+		m->size--;
+	return 0;
+}
+
+/* Sort by number and refuse duplicate numbers or UIDs. */
+static int
+pop3_check_list(struct pop3_message *list, size_t count, char **cause)
+{
+	struct pop3_message	**byuid;
+	size_t			  i;
+	int			  rc = 0;
+
+	qsort(list, count, sizeof(*list), pop3_by_number);
+	for (i = 1; i < count; i++) {
+		if (list[i].number == list[i - 1].number) {
+			xasprintf(cause, "UIDL lists message %u twice",
+			    list[i].number);
+			return -1;
+		}
+	}
+	/* Two messages with one UID would make the seen index delete
+	 * the one never fetched: refuse the listing. */
+	byuid = xreallocarray(NULL, count + 1, sizeof(*byuid));
+	for (i = 0; i < count; i++)
+		byuid[i] = &list[i];
+	qsort(byuid, count, sizeof(*byuid), pop3_by_uid);
+	for (i = 1; i < count && rc == 0; i++) {
+		if (strcmp(byuid[i]->uid, byuid[i - 1]->uid) == 0) {
+			xasprintf(cause, "UIDL gives messages %u and %u the "
+			    "same UID %s", byuid[i - 1]->number,
+			    byuid[i]->number, byuid[i]->uid);
+			rc = -1;
+		}
+	}
+	free(byuid);
+	return rc;
+}
+
+int
+pop3_list(struct pop3 *p, struct pop3_message **list, size_t *count,
+    char **cause)
+{
+	int	 uidl = -1, rc;
+
+	*list = NULL;
+	*count = 0;
+	if (pop3_command(p, cause, NULL, "UIDL") != 0 ||
+	    (p->pipelining && pop3_command(p, cause, NULL, "LIST") != 0) ||
+	    (uidl = pop3_reply(p, 0, cause)) == -1)
+		goto fail;
+	if (uidl == POP3_ERR) {
+		xasprintf(cause, "UIDL refused (the server must support "
+		    "UIDL): %s", p->reply);
+		/* Keep the session in step: read the pipelined LIST. */
+		if (p->pipelining) {
+			char	*ignored = NULL;
+
+			if (pop3_status(p, 0, &ignored) != POP3_OK ||
+			    pop3_skip(p, &ignored) != 0)
+				p->broken = "listing failed";
+			free(ignored);
+		}
+		goto fail;
+	}
+	if (pop3_read_uidl(p, list, count, cause) != 0 ||
+	    pop3_check_list(*list, *count, cause) != 0)
+		goto fail;
+	if ((!p->pipelining && pop3_command(p, cause, NULL, "LIST") != 0) ||
+	    (rc = pop3_reply(p, 0, cause)) == -1)
+		goto fail;
+	if (rc != POP3_OK) {
+		xasprintf(cause, "LIST: %s", p->reply);
+		goto fail;
+	}
+	if (pop3_read_list(p, *list, *count, cause) != 0)
+		goto fail;
+	return 0;
+fail:
+	/* An error in a listing leaves its other lines unread. */
+	if (p->broken == NULL && uidl != POP3_ERR)
+		p->broken = "listing failed";
+	free(*list);
+	*list = NULL;
+	*count = 0;
+	return -1;
+}
+
+/*
+ * Read a message after RETR's +OK up to the final ".", feeding the sink
+ * while feed is set. Returns 0 at the ".", -1 with *cause.
+ */
+static int
+pop3_body(struct pop3 *p, const struct pop3_sink *sink, void *arg, int feed,
+    char **cause)
+{
+	const char	*line;
+	size_t		 len;
+	int		 partial, start = 1;
+
+	for (;;) {
+		if (transport_getline(p->transport, &line, &len, &partial,
+		    cause) != 0) {
+			p->broken = "connection failed";
+			return -1;
+		}
+		if (start && len > 0 && line[0] == '.') {
+			if (len == 1 && !partial)
+				return 0;
+			line++;
+			len--;
+		}
+		if (feed && sink->data(arg, line, len, !partial) != 0)
+			feed = 0;
+		start = !partial;
+	}
+}
+
+int
+pop3_retrieve(struct pop3 *p, const struct pop3_message *list,
+    const size_t *indexes, size_t count, const struct pop3_sink *sink,
+    void *arg, char **cause)
+{
+	size_t	 sent = 0, done, index, window;
+	int	 rc, feed;
+
+	window = p->pipelining ? POP3_RETR_WINDOW : 1;
+	for (done = 0; done < count; done++) {
+		for (; sent < count && sent - done < window; sent++) {
+			if (pop3_command(p, cause, NULL, "RETR %u",
+			    list[indexes[sent]].number) != 0)
+				return -1;
+		}
+		if ((rc = pop3_reply(p, 0, cause)) == -1)
+			return -1;
+		index = indexes[done];
+		feed = sink->begin(arg, index) == 0;
+		if (rc == POP3_ERR) {
+			sink->end(arg, index, 0);
+			continue;
+		}
+		if (pop3_body(p, sink, arg, feed, cause) != 0) {
+			sink->end(arg, index, 0);
+			return -1;
+		}
+		sink->end(arg, index, 1);
+	}
+	return 0;
+}
+
+int
+pop3_delete(struct pop3 *p, const unsigned *numbers, size_t count,
+    char **cause)
+{
+	size_t	 sent = 0, done, window;
+	char	*first = NULL;
+	int	 rc;
+
+	window = p->pipelining ? POP3_DELE_WINDOW : 1;
+	for (done = 0; done < count; done++) {
+		for (; sent < count && sent - done < window; sent++) {
+			if (pop3_command(p, cause, NULL, "DELE %u",
+			    numbers[sent]) != 0)
+				goto fail;
+		}
+		if ((rc = pop3_reply(p, 0, cause)) == -1)
+			goto fail;
+		if (rc == POP3_ERR && first == NULL)
+			xasprintf(&first, "DELE %u: %s", numbers[done],
+			    p->reply);
+	}
+	/* A refused DELE leaves the session usable; report the first. */
+	if (first != NULL) {
+		*cause = first;
+		return -1;
+	}
+	return 0;
+fail:
+	free(first);
+	return -1;
+}
+
+int
+pop3_quit(struct pop3 *p, char **cause)
+{
+	int	 rc;
+
+	if (pop3_command(p, cause, NULL, "QUIT") != 0 ||
+	    (rc = pop3_reply(p, 0, cause)) == -1)
+		return -1;
+	p->broken = "session ended with QUIT";
+	if (rc != POP3_OK) {
+		xasprintf(cause, "QUIT: %s", p->reply);
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+pop3_last_reply(const struct pop3 *p)
+{
+	return p->reply;
+}
+
+void
+pop3_close(struct pop3 *p)
+{
+	if (p == NULL)
+		return;
+	transport_free(p->transport);
+	free(p->host);
+	explicit_bzero(p, sizeof(*p));
+	free(p);
+}
