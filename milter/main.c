@@ -123,7 +123,7 @@ main(int argc, char *argv[])
 	if (conf_load(&conf, path, 0, &cause) != 0)
 		config_error("%s", cause);
 	if (tag_load_key(conf.secret_file, key, &cause) != 0)
-		config_error("%s: %s", conf.secret_file, cause);
+		config_error("%s", cause);
 	if (geteuid() == 0 && (pw = getpwnam(conf.user)) == NULL)
 		config_error("%s: user %s: no such user", conf.path, conf.user);
 
