@@ -1,0 +1,73 @@
+-- postfetch database schema: the one entry point for installing and upgrading.
+--
+--   psql -v ON_ERROR_STOP=1 -d DATABASE -f postfetch.sql
+--
+-- In an empty database it creates schema "postfetch" and everything in it;
+-- in an older one it applies the migrations it lacks; in a current one it
+-- changes nothing. Each migration in migrations/ runs at most once, in its
+-- own transaction, and is recorded in postfetch.schema_version. Concurrent
+-- runs wait for each other on an advisory lock. Do not run it with psql -1
+-- (--single-transaction): each migration commits on its own.
+--
+-- To add a migration: write migrations/NNNN_name.sql (plain DDL, no
+-- BEGIN/COMMIT, fully qualified names), add three lines at the end of the
+-- list below and raise schema_latest.
+
+\set ON_ERROR_STOP on
+\set QUIET on
+SET client_min_messages = warning;
+
+-- SQL-standard function bodies need PostgreSQL 14 or later.
+DO $$
+BEGIN
+	IF current_setting('server_version_num')::integer < 140000 THEN
+		RAISE EXCEPTION 'postfetch needs PostgreSQL 14 or later, this is %',
+		    current_setting('server_version');
+	END IF;
+END
+$$;
+
+-- The newest migration this file knows.
+\set schema_latest 1
+
+-- Held until psql exits, so a second run waits here and then finds the
+-- work done. 8101821198434137187 is 'postfetc' in ASCII.
+SELECT pg_advisory_lock(8101821198434137187) \gset pf_lock_
+
+CREATE SCHEMA IF NOT EXISTS postfetch;
+REVOKE ALL ON SCHEMA postfetch FROM PUBLIC;
+
+CREATE TABLE IF NOT EXISTS postfetch.schema_version (
+	version		integer PRIMARY KEY,
+	name		text NOT NULL,
+	applied_at	timestamptz NOT NULL DEFAULT now(),
+	applied_by	text NOT NULL DEFAULT current_user
+);
+REVOKE ALL ON postfetch.schema_version FROM PUBLIC;
+COMMENT ON TABLE postfetch.schema_version IS
+    'Migrations applied by postfetch.sql, one row each';
+
+-- Refuse to run an older postfetch.sql against a newer database.
+SELECT set_config('postfetch.schema_latest', :'schema_latest', false) \gset pf_
+DO $$
+DECLARE
+	current	integer;
+	latest	integer := current_setting('postfetch.schema_latest')::integer;
+BEGIN
+	SELECT coalesce(max(version), 0) INTO current
+	    FROM postfetch.schema_version;
+	IF current > latest THEN
+		RAISE EXCEPTION 'the database is at postfetch schema version %, newer than this postfetch.sql (version %)',
+		    current, latest
+		    USING HINT = 'Use the postfetch.sql of the newer release.';
+	END IF;
+END
+$$;
+
+-- The migrations, in order.
+\set migration_version 1
+\set migration_file migrations/0001_initial.sql
+\ir apply-migration.sql
+
+SELECT max(version) AS pf_version FROM postfetch.schema_version \gset
+\echo postfetch schema version :pf_version
