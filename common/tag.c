@@ -1,0 +1,300 @@
+/*
+ * The X-Postfetch-Account header tag: "NAME; t=UNIXTIME; mac=HEX" where
+ * HEX is the lower-case HMAC-SHA256 of "NAME;t=UNIXTIME" under the local
+ * secret. The fetcher signs, the milter verifies; a tag is trusted only
+ * when it parses strictly, its MAC matches (constant-time compare) and its
+ * time is recent.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "tag.h"
+#include "xmalloc.h"
+
+#define TAG_NAME_MAX	64		/* characters of an account name */
+#define TAG_MAC_HEX	64		/* hex characters of the MAC */
+#define TAG_FUTURE	300		/* seconds of clock skew tolerated */
+
+/* Nonzero if c may appear in an account name. */
+static int
+tag_name_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '@' ||
+	    c == '+' || c == '-';
+}
+
+/* Nonzero if the len bytes at name are a valid account name. */
+static int
+tag_valid_name(const char *name, size_t len)
+{
+	size_t	 i;
+
+	if (len == 0 || len > TAG_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (!tag_name_char((unsigned char)name[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* The value of one hex digit; lower only unless upper_ok; -1 if none. */
+static int
+tag_hex_value(int c, int upper_ok)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (upper_ok && c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode 2 * len hex characters into out; returns 0 or -1. */
+static int
+tag_hex_decode(const char *hex, unsigned char *out, size_t len, int upper_ok)
+{
+	size_t	 i;
+	int	 high, low;
+
+	for (i = 0; i < len; i++) {
+		high = tag_hex_value((unsigned char)hex[2 * i], upper_ok);
+		low = tag_hex_value((unsigned char)hex[2 * i + 1], upper_ok);
+		if (high == -1 || low == -1)
+			return -1;
+		out[i] = (unsigned char)(high << 4 | low);
+	}
+	return 0;
+}
+
+/* The HMAC-SHA256 of "NAME;t=TIME" (name is len bytes) into mac. */
+static int
+tag_mac(const unsigned char key[TAG_KEY_LEN], const char *name, size_t len,
+    long long when, unsigned char mac[EVP_MAX_MD_SIZE])
+{
+	char		 data[TAG_NAME_MAX + 32];
+	unsigned int	 maclen = 0;
+	int		 n;
+
+	n = snprintf(data, sizeof(data), "%.*s;t=%lld", (int)len, name, when);
+	if (n < 0 || (size_t)n >= sizeof(data))
+		return -1;
+	if (HMAC(EVP_sha256(), key, TAG_KEY_LEN, (unsigned char *)data, n,
+	    mac, &maclen) == NULL || maclen != TAG_MAC_HEX / 2)
+		return -1;
+	return 0;
+}
+
+int
+tag_load_key(const char *path, unsigned char key[TAG_KEY_LEN], char **cause)
+{
+	struct stat	 st;
+	char		 buf[TAG_KEY_LEN * 2 + 2];
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		xasprintf(cause, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		xasprintf(cause, "%s: group or others may access it (mode "
+		    "%04o); it must be mode 0600 or 0400", path,
+		    (unsigned int)(st.st_mode & 07777));
+		goto out;
+	}
+	/* One byte more than a valid file holds, to notice extra bytes. */
+	while (len < sizeof(buf)) {
+		n = read(fd, buf + len, sizeof(buf) - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			xasprintf(cause, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	if (len == TAG_KEY_LEN * 2 + 1 && buf[len - 1] == '\n')
+		len--;
+	if (len != TAG_KEY_LEN * 2 ||
+	    tag_hex_decode(buf, key, TAG_KEY_LEN, 1) != 0) {
+		xasprintf(cause, "%s: not a key (want %d hex characters and a "
+		    "newline, as \"openssl rand -hex %d\" prints)", path,
+		    TAG_KEY_LEN * 2, TAG_KEY_LEN);
+		explicit_bzero(key, TAG_KEY_LEN);
+		goto out;
+	}
+	rc = 0;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}
+
+int
+tag_sign(const unsigned char key[TAG_KEY_LEN], const char *account,
+    time_t now, char *value, size_t valuelen)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	unsigned char		 mac[EVP_MAX_MD_SIZE];
+	char			 hex[TAG_MAC_HEX + 1];
+	size_t			 i, len;
+	int			 n;
+
+	len = strlen(account);
+	if (!tag_valid_name(account, len) || now < 0)
+		return -1;
+	if (tag_mac(key, account, len, (long long)now, mac) != 0)
+		return -1;
+	for (i = 0; i < TAG_MAC_HEX / 2; i++) {
+		hex[2 * i] = digits[mac[i] >> 4];
+		hex[2 * i + 1] = digits[mac[i] & 0xf];
+	}
+	hex[TAG_MAC_HEX] = '\0';
+	n = snprintf(value, valuelen, "%s; t=%lld; mac=%s", account,
+	    (long long)now, hex);
+	explicit_bzero(mac, sizeof(mac));
+	if (n < 0 || (size_t)n >= valuelen)
+		return -1;
+	return 0;
+}
+
+/* Header white space, including folding (CR LF before WSP). */
+static const char *
+tag_skip_space(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	return p;
+}
+
+/*
+ * Parse "NAME; t=TIME; mac=HEX" (white space allowed around each part).
+ * Returns 0 with the parts, or -1 with why not.
+ */
+static int
+tag_parse(const char *value, const char **name, size_t *namelen,
+    long long *when, unsigned char mac[TAG_MAC_HEX / 2], const char **why)
+{
+	const char	*p, *digits, *errstr;
+	char		 number[24];
+	size_t		 len;
+
+	p = tag_skip_space(value);
+	*name = p;
+	while (tag_name_char((unsigned char)*p))
+		p++;
+	*namelen = p - *name;
+	if (!tag_valid_name(*name, *namelen)) {
+		*why = "bad account name";
+		return -1;
+	}
+	p = tag_skip_space(p);
+	if (*p++ != ';' || strncmp(p = tag_skip_space(p), "t=", 2) != 0) {
+		*why = "malformed: no \"; t=\" after the account name";
+		return -1;
+	}
+	digits = p += 2;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	len = p - digits;
+	if (len == 0 || len >= sizeof(number) ||
+	    (digits[0] == '0' && len > 1)) {
+		*why = "malformed: bad time";
+		return -1;
+	}
+	memcpy(number, digits, len);
+	number[len] = '\0';
+	*when = strtonum(number, 0, LLONG_MAX, &errstr);
+	if (errstr != NULL) {
+		*why = "malformed: bad time";
+		return -1;
+	}
+	p = tag_skip_space(p);
+	if (*p++ != ';' || strncmp(p = tag_skip_space(p), "mac=", 4) != 0) {
+		*why = "malformed: no \"; mac=\" after the time";
+		return -1;
+	}
+	p += 4;
+	for (len = 0; tag_hex_value((unsigned char)p[len], 0) != -1; len++)
+		;
+	if (len != TAG_MAC_HEX ||
+	    tag_hex_decode(p, mac, TAG_MAC_HEX / 2, 0) != 0) {
+		*why = "malformed: the mac is not 64 lower-case hex digits";
+		return -1;
+	}
+	if (*tag_skip_space(p + len) != '\0') {
+		*why = "malformed: text after the mac";
+		return -1;
+	}
+	return 0;
+}
+
+int
+tag_verify(const unsigned char key[TAG_KEY_LEN], const char *value,
+    time_t now, time_t max_age, char *account, size_t accountlen,
+    char **cause)
+{
+	unsigned char	 got[TAG_MAC_HEX / 2], want[EVP_MAX_MD_SIZE];
+	const char	*name, *why;
+	size_t		 namelen;
+	long long	 when;
+	int		 rc = -1;
+
+	if (tag_parse(value, &name, &namelen, &when, got, &why) != 0) {
+		*cause = xstrdup(why);
+		goto out;
+	}
+	if (tag_mac(key, name, namelen, when, want) != 0) {
+		*cause = xstrdup("cannot compute the mac");
+		goto out;
+	}
+	if (CRYPTO_memcmp(got, want, sizeof(got)) != 0) {
+		*cause = xstrdup("bad mac");
+		goto out;
+	}
+	if (when < (long long)now - (long long)max_age) {
+		xasprintf(cause, "stale (signed %llds ago)",
+		    (long long)now - when);
+		goto out;
+	}
+	if (when > (long long)now + TAG_FUTURE) {
+		xasprintf(cause, "from the future (signed %llds ahead)",
+		    when - (long long)now);
+		goto out;
+	}
+	if (namelen >= accountlen) {
+		*cause = xstrdup("account name too long for the buffer");
+		goto out;
+	}
+	memcpy(account, name, namelen);
+	account[namelen] = '\0';
+	rc = 0;
+out:
+	explicit_bzero(want, sizeof(want));
+	return rc;
+}
