@@ -49,7 +49,7 @@ sasl_base64_encode(const void *data, size_t len)
 int
 sasl_base64_decode(const char *text, char **out, size_t *len)
 {
-	size_t	 n = strlen(text), pad = 0;
+	size_t	 n = strlen(text), pad = 0, i;
 	int	 rc;
 
 	while (n > 0 && isspace((unsigned char)text[n - 1]))
@@ -60,6 +60,12 @@ sasl_base64_decode(const char *text, char **out, size_t *len)
 		pad++;
 	if (n > 1 && text[n - 2] == '=')
 		pad++;
+	/* OpenSSL takes '=' anywhere; only the last two may be padding. */
+	for (i = 0; i < n - pad; i++) {
+		if (!isalnum((unsigned char)text[i]) && text[i] != '+' &&
+		    text[i] != '/')
+			return -1;
+	}
 	*out = xmalloc(n / 4 * 3 + 1);
 	rc = EVP_DecodeBlock((unsigned char *)*out,
 	    (const unsigned char *)text, (int)n);
