@@ -12,14 +12,14 @@
 #define ACCOUNT_COLUMNS \
 	"id, name, active, protocol, host, port, tls, tls_verify, tls_seen," \
 	" username, password, auth, keep, folders, deliver_to, fallback," \
-	" domain, max_size"
+	" domain, max_size, tls_fingerprint"
 
 /* Column numbers in ACCOUNT_COLUMNS order. */
 enum {
 	COL_ID, COL_NAME, COL_ACTIVE, COL_PROTOCOL, COL_HOST, COL_PORT,
 	COL_TLS, COL_TLS_VERIFY, COL_TLS_SEEN, COL_USERNAME, COL_PASSWORD,
 	COL_AUTH, COL_KEEP, COL_FOLDERS, COL_DELIVER_TO, COL_FALLBACK,
-	COL_DOMAIN, COL_MAX_SIZE
+	COL_DOMAIN, COL_MAX_SIZE, COL_TLS_FINGERPRINT
 };
 
 const struct db_statement account_statements[] = {
@@ -131,6 +131,7 @@ account_get(struct db *db, const char *name, struct account *account,
 	account->fallback = column_string(res, COL_FALLBACK);
 	account->domain = column_string(res, COL_DOMAIN);
 	account->max_size = column_number(res, COL_MAX_SIZE);
+	account->tls_fingerprint = column_string(res, COL_TLS_FINGERPRINT);
 	/* libpq keeps its own copy of the row: wipe the password there. */
 	if (!PQgetisnull(res, 0, COL_PASSWORD))
 		explicit_bzero(PQgetvalue(res, 0, COL_PASSWORD),
