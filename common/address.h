@@ -15,6 +15,13 @@
 size_t		 address_list_parse(const char *value, char ***list,
 		    size_t *count);
 /*
+ * Like address_list_parse, but entries that are not valid addresses are
+ * appended too (as found, for the caller to report); only empty ones
+ * ("<>", a group's end) are left out.
+ */
+size_t		 address_list_split(const char *value, char ***list,
+		    size_t *count);
+/*
  * Whether s is acceptable as an envelope address: local@domain, at most
  * ADDRESS_MAX bytes, no white space or control characters, not starting
  * with '-', a domain of dot-separated labels.
