@@ -904,6 +904,8 @@ pop3_check_list(struct pop3_message *list, size_t count, char **cause)
 	size_t			  i;
 	int			  rc = 0;
 
+	if (count == 0)
+		return 0;
 	qsort(list, count, sizeof(*list), pop3_by_number);
 	for (i = 1; i < count; i++) {
 		if (list[i].number == list[i - 1].number) {
