@@ -2,6 +2,9 @@
  * PostgreSQL connection helper: one connection, prepared statements that
  * are prepared again after each reconnect, reconnect with back-off, and
  * errors that name the server.
+ *
+ * A struct db is not thread-safe: use it from one thread at a time (a
+ * milter keeps one per worker or a pool guarded by a mutex).
  */
 #ifndef DB_H
 #define DB_H
@@ -18,8 +21,11 @@ struct db_statement {
 };
 
 /*
- * A handle for conninfo; statements (terminated by a NULL name) are
- * prepared on connect. Does not connect yet.
+ * A handle for conninfo (a libpq conninfo string or URI; its own
+ * connect_timeout and application_name win over ours: 10 s and log_name());
+ * statements (terminated by a NULL name) are prepared on connect. The
+ * table is copied, the strings it points to are not: they must outlive the
+ * handle (string literals). Does not connect yet.
  */
 struct db	*db_new(const char *conninfo, const struct db_statement *);
 void		 db_free(struct db *);
@@ -33,9 +39,11 @@ int		 db_connect(struct db *, char **cause);
 /*
  * Run a prepared statement with text parameters (NULL = SQL NULL).
  * On a connection-class failure (SQLSTATE 08xxx or a lost connection) it
- * reconnects and retries once. Returns a result with status
+ * reconnects and retries once -- but not inside a transaction (after
+ * BEGIN): then it fails with "connection lost inside a transaction" and the
+ * caller must run the whole transaction again. Returns a result with status
  * PGRES_COMMAND_OK or PGRES_TUPLES_OK that the caller PQclear()s, or NULL
- * with *cause set.
+ * with *cause set ("host:port/dbname: NAME: message (SQLSTATE xxxxx)").
  */
 PGresult	*db_exec(struct db *, const char *name, int nparams,
 		    const char *const *params, char **cause);
@@ -45,5 +53,10 @@ int		 db_command(struct db *, const char *sql, char **cause);
 PGconn		*db_conn(struct db *);
 /* "host:port/dbname" for messages. */
 const char	*db_server(struct db *);
+/*
+ * How many times the handle has connected: a change means session state
+ * (LISTEN, SET) was lost and must be set up again.
+ */
+unsigned long	 db_generation(struct db *);
 
 #endif
