@@ -293,25 +293,27 @@ wait_mode(const char *conninfo)
 {
 	struct db	*db;
 	char		 line[64], *cause = NULL, *v;
+	int		 rc = 1;
 
 	db = db_new(conninfo, statements);
-	if ((v = value(db, "add_one", 1, "1", &cause)) == NULL) {
-		printf("error: %s\n", cause);
-		return 1;
-	}
+	if ((v = value(db, "add_one", 1, "1", &cause)) == NULL)
+		goto out;
 	free(v);
 	printf("ready\n");
 	fflush(stdout);
 	if (fgets(line, sizeof(line), stdin) == NULL)
-		return 1;
-	if ((v = value(db, "add_one", 1, "2", &cause)) == NULL) {
-		printf("error: %s\n", cause);
-		return 1;
-	}
+		goto out;
+	if ((v = value(db, "add_one", 1, "2", &cause)) == NULL)
+		goto out;
 	printf("%s generation %lu\n", v, db_generation(db));
 	free(v);
+	rc = 0;
+out:
+	if (cause != NULL)
+		printf("error: %s\n", cause);
+	free(cause);
 	db_free(db);
-	return 0;
+	return rc;
 }
 
 int
