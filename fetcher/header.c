@@ -1,0 +1,389 @@
+/*
+ * The header section of a fetched message: splitting it into fields, and
+ * reading the recipients, the envelope sender and the Message-ID from it.
+ * Everything works on (buffer, length): NUL bytes and bare CRs are data,
+ * and nothing reads outside the buffer whatever it holds.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "address.h"
+#include "header.h"
+#include "xmalloc.h"
+
+/*
+ * The headers a receiving server adds to record the envelope recipient,
+ * most telling first; the first one that gives a valid address wins, and
+ * only its topmost field counts. Using them all together would be wrong:
+ * with a catch-all mailbox, Postfix writes X-Original-To: <the real
+ * recipient> and Delivered-To: <the catch-all mailbox>, and the mailbox
+ * address would then get a copy of every message; lower fields of one
+ * name were added by earlier hops (forwarding), not for this copy.
+ */
+static const char *const header_envelope[] = {
+	"X-Original-To",	/* Postfix: the recipient before aliasing */
+	"Envelope-To",		/* Exim */
+	"X-Envelope-To",	/* various (qmail, sendmail setups) */
+	"Delivered-To",		/* Postfix/qmail/Dovecot: the final mailbox */
+	"Received",		/* its "for <addr>" clause */
+};
+
+/* The visible recipient headers, used (all together) only without any
+ * envelope header: less reliable (Bcc and lists are not there). */
+static const char *const header_visible[] = {
+	"To", "Cc", "Resent-To", "Resent-Cc",
+};
+
+enum header_line
+header_line_kind(const char *line, size_t len)
+{
+	size_t	 i;
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len == 0)
+		return HEADER_LINE_EMPTY;
+	if (line[0] == ' ' || line[0] == '\t')
+		return HEADER_LINE_CONTINUATION;
+	/* field-name: printable ASCII but ':', then optional blanks, ':' */
+	for (i = 0; i < len && line[i] > ' ' && line[i] <= '~' &&
+	    line[i] != ':'; i++)
+		;
+	if (i == 0)
+		return HEADER_LINE_OTHER;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	return i < len && line[i] == ':' ? HEADER_LINE_FIELD : HEADER_LINE_OTHER;
+}
+
+/* Record a new field starting at a line known to be a field line. */
+static void
+header_add_field(struct header *h, size_t *size, size_t start, size_t eol)
+{
+	struct header_field	*f;
+	size_t			 i;
+
+	if (h->count == *size) {
+		*size = *size == 0 ? 32 : 2 * *size;
+		h->fields = xreallocarray(h->fields, *size, sizeof(*h->fields));
+	}
+	f = &h->fields[h->count++];
+	f->start = start;
+	for (i = start; i < eol && h->buf[i] != ':' && h->buf[i] != ' ' &&
+	    h->buf[i] != '\t'; i++)
+		;
+	f->name_len = i - start;
+	while (h->buf[i] != ':')	/* header_line_kind found one */
+		i++;
+	f->value = i + 1;
+}
+
+void
+header_parse(struct header *h, const char *buf, size_t len)
+{
+	const char	*nl;
+	size_t		 start = 0, eol, next, size = 0;
+	enum header_line kind;
+
+	memset(h, 0, sizeof(*h));
+	h->buf = buf;
+	h->len = len;
+	while (start < len) {
+		nl = memchr(buf + start, '\n', len - start);
+		eol = nl != NULL ? (size_t)(nl - buf) : len;
+		next = nl != NULL ? eol + 1 : len;
+		kind = header_line_kind(buf + start, eol - start);
+		if (kind == HEADER_LINE_EMPTY) {
+			h->body = next;
+			return;
+		}
+		if (kind == HEADER_LINE_OTHER ||
+		    (kind == HEADER_LINE_CONTINUATION && h->count == 0))
+			break;
+		if (kind == HEADER_LINE_FIELD)
+			header_add_field(h, &size, start, eol);
+		h->fields[h->count - 1].end = next;
+		h->end = next;
+		start = next;
+	}
+	h->body = h->end;
+}
+
+void
+header_free(struct header *h)
+{
+	free(h->fields);
+	h->fields = NULL;
+	h->count = 0;
+}
+
+int
+header_is(const struct header *h, size_t i, const char *name)
+{
+	const struct header_field	*f = &h->fields[i];
+
+	return strlen(name) == f->name_len &&
+	    strncasecmp(h->buf + f->start, name, f->name_len) == 0;
+}
+
+long
+header_find(const struct header *h, const char *name, size_t from)
+{
+	size_t	 i;
+
+	for (i = from; i < h->count; i++) {
+		if (header_is(h, i, name))
+			return (long)i;
+	}
+	return -1;
+}
+
+char *
+header_value(const struct header *h, size_t i)
+{
+	const struct header_field	*f = &h->fields[i];
+	const char			*p = h->buf + f->value;
+	size_t				 len = f->end - f->value, j, n = 0;
+	char				*value;
+
+	value = xmalloc(len + 1);
+	for (j = 0; j < len; j++) {
+		/* unfolding: drop the line breaks, keep the blanks */
+		if (p[j] == '\n' || (p[j] == '\r' && j + 1 < len &&
+		    p[j + 1] == '\n') || (p[j] == '\r' && j + 1 == len))
+			continue;
+		value[n++] = p[j] == '\0' ? '?' : p[j];
+	}
+	while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+		n--;
+	value[n] = '\0';
+	j = strspn(value, " \t");
+	memmove(value, value + j, n - j + 1);
+	return value;
+}
+
+/*
+ * The address in the "for" clause of a Received value, or NULL. Comments
+ * and quoted strings are skipped; the date after ';' is not looked at.
+ */
+static char *
+header_received_for(const char *v)
+{
+	const char	*p, *start;
+	size_t		 depth;
+
+	for (p = v; *p != '\0' && *p != ';'; p++) {
+		if (*p == '(') {
+			for (depth = 0; *p != '\0'; p++) {
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+				else if (*p == '(')
+					depth++;
+				else if (*p == ')' && --depth == 0)
+					break;
+			}
+			if (*p == '\0')
+				return NULL;
+			continue;
+		}
+		if (*p == '"') {
+			for (p++; *p != '\0' && *p != '"'; p++) {
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+			}
+			if (*p == '\0')
+				return NULL;
+			continue;
+		}
+		if (strncasecmp(p, "for", 3) != 0 ||
+		    (p > v && !isspace((unsigned char)p[-1]) && p[-1] != ')') ||
+		    (p[3] != ' ' && p[3] != '\t' && p[3] != '<'))
+			continue;
+		p += 3;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		start = p;
+		if (*p == '<') {
+			while (*p != '\0' && *p != '>')
+				p++;
+			if (*p == '>')
+				p++;
+		} else {
+			while (*p != '\0' && *p != ';' && *p != '(' &&
+			    !isspace((unsigned char)*p))
+				p++;
+		}
+		return xstrndup(start, p - start);
+	}
+	return NULL;
+}
+
+/* Append the addresses in field i's value (all entries, valid or not). */
+static void
+header_field_addresses(const struct header *h, size_t i, char ***list,
+    size_t *count)
+{
+	char	*value, *clause;
+
+	value = header_value(h, i);
+	if (header_is(h, i, "Received")) {
+		if ((clause = header_received_for(value)) != NULL) {
+			address_list_split(clause, list, count);
+			free(clause);
+		}
+	} else
+		address_list_split(value, list, count);
+	free(value);
+}
+
+/* Whether address is already in the list (ASCII case-insensitive). */
+static int
+header_listed(char **list, size_t count, const char *address)
+{
+	size_t	 i;
+
+	for (i = 0; i < count; i++) {
+		if (strcasecmp(list[i], address) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Sort found entries into r: new valid ones kept, others dropped. */
+static void
+header_keep(struct header_recipients *r, char **found, size_t count)
+{
+	size_t	 i;
+
+	for (i = 0; i < count; i++) {
+		if (address_valid(found[i]) &&
+		    header_listed(r->list, r->count, found[i])) {
+			free(found[i]);
+			continue;
+		}
+		if (address_valid(found[i]) &&
+		    r->count < HEADER_RECIPIENTS_MAX) {
+			/* at most HEADER_RECIPIENTS_MAX: allocate once */
+			if (r->list == NULL)
+				r->list = xreallocarray(NULL,
+				    HEADER_RECIPIENTS_MAX, sizeof(*r->list));
+			r->list[r->count++] = found[i];
+			continue;
+		}
+		r->dropped_total++;
+		if (r->dropped_count == HEADER_DROPPED_MAX) {
+			free(found[i]);
+			continue;
+		}
+		if (r->dropped == NULL)
+			r->dropped = xreallocarray(NULL, HEADER_DROPPED_MAX,
+			    sizeof(*r->dropped));
+		r->dropped[r->dropped_count++] = found[i];
+	}
+}
+
+void
+header_recipients(const struct header *h, struct header_recipients *r)
+{
+	char	**found;
+	size_t	  count, i, k;
+	long	  at;
+
+	memset(r, 0, sizeof(*r));
+	for (k = 0; k < sizeof(header_envelope) / sizeof(header_envelope[0]);
+	    k++) {
+		if ((at = header_find(h, header_envelope[k], 0)) == -1)
+			continue;
+		found = NULL;
+		count = 0;
+		header_field_addresses(h, (size_t)at, &found, &count);
+		header_keep(r, found, count);
+		free(found);
+		if (r->count > 0) {
+			r->source = header_envelope[k];
+			return;
+		}
+	}
+	for (i = 0; i < h->count; i++) {
+		for (k = 0; k < sizeof(header_visible) /
+		    sizeof(header_visible[0]); k++) {
+			if (!header_is(h, i, header_visible[k]))
+				continue;
+			found = NULL;
+			count = 0;
+			header_field_addresses(h, i, &found, &count);
+			header_keep(r, found, count);
+			free(found);
+			if (r->count > 0 && r->source == NULL)
+				r->source = "To/Cc";
+		}
+	}
+}
+
+void
+header_recipients_free(struct header_recipients *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->count; i++)
+		free(r->list[i]);
+	for (i = 0; i < r->dropped_count; i++)
+		free(r->dropped[i]);
+	free(r->list);
+	free(r->dropped);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * The envelope sender: the topmost Return-Path's address when valid.
+ * Otherwise ("<>", missing, or garbage) the null sender, never From:
+ * From is whatever the message's author wrote, and bounces of local
+ * delivery failures would go to possibly forged addresses (backscatter).
+ */
+char *
+header_sender(const struct header *h)
+{
+	char	**found = NULL, *sender;
+	size_t	  count = 0, i;
+	long	  at;
+
+	if ((at = header_find(h, "Return-Path", 0)) == -1)
+		return xstrdup("");
+	header_field_addresses(h, (size_t)at, &found, &count);
+	if (count > 0 && address_valid(found[0]))
+		sender = xstrdup(found[0]);
+	else
+		sender = xstrdup("");
+	for (i = 0; i < count; i++)
+		free(found[i]);
+	free(found);
+	return sender;
+}
+
+void
+header_message_id(const struct header *h, char *buf, size_t len)
+{
+	char	*value, *id, *close;
+	size_t	 i;
+	long	 at;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if ((at = header_find(h, "Message-ID", 0)) == -1)
+		return;
+	value = header_value(h, (size_t)at);
+	id = value;
+	if ((id = strchr(value, '<')) != NULL &&
+	    (close = strchr(id, '>')) != NULL) {
+		id++;
+		*close = '\0';
+	} else
+		id = value;
+	for (i = 0; id[i] != '\0' && i + 1 < len; i++)
+		buf[i] = id[i] > ' ' && id[i] <= '~' ? id[i] : '?';
+	buf[i] = '\0';
+	free(value);
+}
