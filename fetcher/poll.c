@@ -133,6 +133,7 @@ poll_message_finish(struct poll *poll, int complete)
 {
 	struct poll_message	*pm = poll->current;
 	struct message_result	 result;
+	const char		*reply;
 	char			*cause = NULL;
 
 	if (pm == NULL)
@@ -142,8 +143,11 @@ poll_message_finish(struct poll *poll, int complete)
 		/* Not started: the poll stopped delivering. */
 	} else if (!complete) {
 		message_abort(pm->message);
+		reply = pop3_last_reply(poll->pop3);
+		if (pm->cause == NULL && strncmp(reply, "-ERR", 4) == 0)
+			pm->cause = xprintf("RETR refused: %s", reply);
 		poll_message_failed(poll, pm, pm->cause != NULL ? pm->cause :
-		    "retrieval failed or incomplete");
+		    "retrieval incomplete");
 	} else {
 		memset(&result, 0, sizeof(result));
 		if (message_end(pm->message, &result, &cause) == 0 &&

@@ -1,0 +1,146 @@
+#!/bin/bash
+# Fetching into Postfix: keep and delete, second poll, single-drop and
+# multidrop recipients, Delivered-To equal to the local recipient, max_size,
+# the poll and seen records, status.
+source "$(dirname "$0")/../lib/harness.sh"
+source "$(dirname "$0")/fetch_common.sh"
+fetch_setup
+
+# A message: message FILE MESSAGE-ID HEADER... ; the body names the id.
+message()
+{
+	local file=$1 id=$2 header
+	shift 2
+	{
+		echo "Return-Path: <sender@example.org>"
+		for header in "$@"; do
+			echo "$header"
+		done
+		echo "From: Sender <sender@example.org>"
+		echo "Message-ID: <$id@example.org>"
+		echo "Subject: test $id"
+		echo
+		echo "Body of $id."
+	} >"$file"
+}
+
+# --- keep = false: delivered, deleted, recorded; a second poll is empty.
+mailbox_user plain
+for i in 1 2 3; do
+	message "$PF_TMP/plain$i" "plain$i" "To: carol@example.com"
+done
+mailbox_fill plain "$PF_TMP/plain1" "$PF_TMP/plain2" "$PF_TMP/plain3"
+account_add plain port="$PF_POP3S_PORT" tls="'direct'" \
+    deliver_to="'carol@example.com'"
+fetch_poll plain
+is "$PF_RC" 0 "poll exits 0"
+log_on_failure "$PF_RC"
+ok "three messages delivered to carol" wait_for_delivery carol 3
+is "$(maildir_count carol)" 3 "exactly three"
+is "$(mailbox_count plain)" 0 "deleted on the server"
+is "$(seen_count plain)" 3 "three UIDs in seen"
+is "$(log_count 'account=plain host=localhost uid=[^ ]+ message-id=<plain[123]@example.org> from=<sender@example.org> size=[0-9]+ nrcpt=1: delivered$')" 3 \
+    "one log line per message with message-id, size and nrcpt"
+like "$(log_grep ': [0-9]+ messages?, ')" \
+    '^postfetch: account=plain host=localhost: 3 messages, [0-9]+ bytes in [0-9]+\.[0-9]s$' \
+    "summary line in the contract's shape"
+bytes=$(( $(wc -c <"$PF_TMP/plain1") + $(wc -c <"$PF_TMP/plain2") + $(wc -c <"$PF_TMP/plain3") ))
+like "$(last_poll plain)" "^3\|[0-9]+\|$" "poll row: 3 messages, no error"
+is "$(sql "SELECT last_result, consecutive_failures, messages_total,
+    next_poll > now() + interval '4 min', lease_owner IS NULL
+    FROM postfetch.account WHERE name = 'plain'")" "ok|0|3|t|t" \
+    "account status updated, claim released"
+ok "the delivered message has Received and the account tag" \
+    maildir_grep carol -q '^X-Postfetch-Account: plain; '
+ok "... and the body" maildir_grep carol -q '^Body of plain2\.$'
+unset bytes
+
+fetch_poll plain
+is "$PF_RC" 0 "second poll exits 0"
+like "$(log_grep 'messages?, ')" 'account=plain host=localhost: 0 messages, 0 bytes in' \
+    "second poll fetches nothing"
+is "$(maildir_count carol)" 3 "nothing delivered twice"
+is "$(sql "SELECT count(*) FROM postfetch.poll p JOIN postfetch.account a
+    ON a.id = p.account_id WHERE a.name = 'plain' AND p.error IS NULL")" 2 \
+    "two poll rows"
+
+# --- keep = true: delivered once, left on the server.
+mailbox_user keeper
+message "$PF_TMP/keep1" keep1 "To: dave@example.com"
+message "$PF_TMP/keep2" keep2 "To: dave@example.com"
+mailbox_fill keeper "$PF_TMP/keep1" "$PF_TMP/keep2"
+account_add keeper port="$PF_POP3S_PORT" tls="'direct'" keep=true \
+    deliver_to="'dave@example.com'"
+fetch_poll keeper
+is "$PF_RC" 0 "keep: poll exits 0"
+ok "keep: two messages delivered" wait_for_delivery dave 2
+is "$(mailbox_count keeper)" 2 "keep: both still on the server"
+fetch_poll keeper
+is "$(log_count ': delivered$')" 0 "keep: the second poll delivers nothing"
+sleep 1
+is "$(maildir_count dave)" 2 "keep: still two delivered"
+message "$PF_TMP/keep3" keep3 "To: dave@example.com"
+mailbox_fill keeper "$PF_TMP/keep3"
+fetch_poll keeper
+is "$(log_count 'message-id=<keep3@example.org>.*: delivered$')" 1 \
+    "keep: only the new message is fetched"
+is "$(mailbox_count keeper)" 3 "keep: all three still on the server"
+
+# --- multidrop: envelope headers of the remote server, else To/Cc.
+mailbox_user multi
+message "$PF_TMP/multi1" multi1 "Delivered-To: erin@example.com" \
+    "To: someone@example.org"
+message "$PF_TMP/multi2" multi2 "X-Original-To: frank@example.com" \
+    "Delivered-To: frank@example.com" "To: someone@example.org"
+message "$PF_TMP/multi3" multi3 "To: grace@example.com" \
+    "Cc: heidi@example.com"
+message "$PF_TMP/multi4" multi4 "To: Undisclosed recipients:;"
+mailbox_fill multi "$PF_TMP/multi1" "$PF_TMP/multi2" "$PF_TMP/multi3" \
+    "$PF_TMP/multi4"
+account_add multi port="$PF_POP3S_PORT" tls="'direct'" \
+    fallback="'ivan@example.com'"
+fetch_poll multi
+is "$PF_RC" 0 "multidrop: poll exits 0"
+log_on_failure "$PF_RC"
+ok "Delivered-To: erin" wait_for_delivery erin 1
+ok "X-Original-To/Delivered-To: frank, once" wait_for_delivery frank 1
+ok "To: grace" wait_for_delivery grace 1
+ok "Cc: heidi" wait_for_delivery heidi 1
+ok "no recipient: the fallback ivan" wait_for_delivery ivan 1
+postfix_wait_idle
+is "$(maildir_count frank)" 1 "frank got one copy"
+is "$(maildir_count someone 2>/dev/null)" 0 "To: is not used when envelope headers exist"
+is "$(log_count 'message-id=<multi3@example.org> .*nrcpt=2: delivered$')" 1 \
+    "two recipients counted"
+ok "erin's message went through local(8) without a loop bounce" \
+    maildir_grep erin -q '^Body of multi1\.$'
+unlike "$(cat "$PF_MAILLOG")" "mail forwarding loop" "no forwarding loop in the mail log"
+ok "the remote Delivered-To was renamed" \
+    not maildir_grep erin -q '^Delivered-To: erin@example.com.*' -A0 -m2 --count=2
+
+# --- max_size: left on the server, logged once.
+mailbox_user big
+message "$PF_TMP/small" small "To: judy@example.com"
+{ message /dev/stdout large "To: judy@example.com"; head -c 20000 /dev/zero | tr '\0' 'x' | fold -w 70; } >"$PF_TMP/large"
+mailbox_fill big "$PF_TMP/small" "$PF_TMP/large"
+account_add big port="$PF_POP3S_PORT" tls="'direct'" max_size=10000 \
+    deliver_to="'judy@example.com'"
+fetch_poll big
+is "$PF_RC" 0 "max_size: poll exits 0"
+is "$(log_count 'left on the server: larger than max_size 10000')" 1 "logged at the first poll"
+fetch_poll big
+is "$(log_count 'larger than max_size')" 0 "not logged at the second poll"
+is "$(mailbox_count big)" 1 "the large one is still on the server"
+ok "the small one was delivered" wait_for_delivery judy 1
+sleep 1
+is "$(maildir_count judy)" 1 "only the small one"
+is "$(sql "SELECT reason FROM postfetch.skipped")" max_size "recorded in skipped"
+
+# --- status: one line per account.
+fetch_run status
+is "$PF_RC" 0 "status exits 0"
+is "$(grep -c '^' "$PF_OUT")" 5 "a title and four accounts"
+like "$(grep '^plain ' "$PF_OUT")" '^plain +active +pop3 +localhost +[0-9-]+ [0-9:]+ +ok +3 +0 +[0-9-]+ [0-9:]+$' \
+    "status line of plain"
+
+done_testing
