@@ -432,6 +432,68 @@ test_special(void)
 	free(cause);
 }
 
+/*
+ * contrib/postfetch.conf (found from PF_TOP or the current directory)
+ * parses, and with every "#name = value" line uncommented still gives the
+ * defaults: the sample cannot drift from the code.
+ */
+static void
+test_sample(void)
+{
+	struct conf	 conf;
+	const char	*top;
+	char		*path, *cause = NULL, *out, *text, *line, *p;
+	size_t		 len;
+	FILE		*fp;
+
+	top = getenv("PF_TOP") != NULL ? getenv("PF_TOP") : ".";
+	xasprintf(&path, "%s/contrib/postfetch.conf", top);
+	if (access(path, R_OK) != 0) {
+		ok(1, "# SKIP %s not found", path);
+		free(path);
+		return;
+	}
+	if (!is_int(conf_load(&conf, path, 0, &cause), 0, "sample parses"))
+		diag("cause: %s", cause);
+	free(cause);
+	out = printed(&conf);
+	is_str(out, defaults, "sample as shipped: the defaults");
+	free(out);
+	conf_free(&conf);
+
+	/* Uncomment "#name = value" lines. */
+	text = xmalloc(CONF_FILE_MAX);
+	len = 0;
+	if ((fp = fopen(path, "r")) == NULL) {
+		perror(path);
+		exit(1);
+	}
+	while ((p = fgets(text + len, CONF_FILE_MAX - len, fp)) != NULL) {
+		if (p[0] == '#' && p[1] >= 'a' && p[1] <= 'z' &&
+		    strstr(p, " =") != NULL)
+			memmove(p, p + 1, strlen(p));
+		len += strlen(p);
+	}
+	fclose(fp);
+	cause = NULL;
+	if (!is_int(conf_parse(&conf, path, text, len, &cause), 0,
+	    "sample uncommented parses"))
+		diag("cause: %s", cause);
+	free(cause);
+	out = printed(&conf);
+	is_str(out, defaults, "sample uncommented: every default, right");
+	/* Every default line of conf_print is in the sample, as is. */
+	for (p = strtok(out, "\n"); p != NULL; p = strtok(NULL, "\n")) {
+		xasprintf(&line, "\n%s\n", p);
+		ok(strstr(text, line) != NULL, "sample has \"%s\"", p);
+		free(line);
+	}
+	free(out);
+	conf_free(&conf);
+	free(text);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -439,5 +501,6 @@ main(void)
 	test_good();
 	test_bad();
 	test_special();
+	test_sample();
 	return done_testing();
 }
