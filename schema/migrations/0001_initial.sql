@@ -251,26 +251,26 @@ CREATE TRIGGER account_notify_config
 -- Privileges ----------------------------------------------------------------
 
 -- Roles belong to the whole cluster: another database may have made them.
+-- Creating (and commenting) them needs CREATEROLE; reusing them does not.
 DO $$
 DECLARE
 	role	text;
+	purpose	text;
 BEGIN
-	FOREACH role IN ARRAY ARRAY['postfetch_fetcher', 'postfetch_milter'] LOOP
-		IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role) THEN
-			BEGIN
-				EXECUTE format('CREATE ROLE %I NOLOGIN', role);
-			EXCEPTION WHEN duplicate_object OR unique_violation THEN
-				NULL;	-- made concurrently by a run on another database
-			END;
-		END IF;
+	FOR role, purpose IN VALUES
+	    ('postfetch_fetcher', 'postfetch: reads accounts, writes their status, seen, skipped and poll'),
+	    ('postfetch_milter', 'postfetch-milter: reads aliases, local recipients and account routing columns')
+	LOOP
+		CONTINUE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role);
+		BEGIN
+			EXECUTE format('CREATE ROLE %I NOLOGIN', role);
+			EXECUTE format('COMMENT ON ROLE %I IS %L', role, purpose);
+		EXCEPTION WHEN duplicate_object OR unique_violation THEN
+			NULL;	-- made concurrently by a run on another database
+		END;
 	END LOOP;
 END
 $$;
-
-COMMENT ON ROLE postfetch_fetcher IS
-    'postfetch: reads accounts, writes their status, seen, skipped and poll';
-COMMENT ON ROLE postfetch_milter IS
-    'postfetch-milter: reads aliases, local recipients and account routing columns';
 
 REVOKE ALL ON ALL TABLES IN SCHEMA postfetch FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA postfetch FROM PUBLIC;

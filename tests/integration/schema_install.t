@@ -152,8 +152,65 @@ ok "a second database in the same cluster installs (roles reused)" \
 is "$(pg_psql -d second -c "SELECT has_table_privilege('postfetch_milter',
     'postfetch.alias', 'SELECT')")" t "the roles get their grants there too"
 
+# --- a database owner without CREATEROLE can install once the roles exist ----
+pg_psql -d postgres -c "CREATE ROLE owner1 LOGIN" -c "CREATE DATABASE owned OWNER owner1" >/dev/null
+out=$(PGUSER=owner1 install_schema owned 2>&1)
+is "$?" 0 "a plain database owner installs the schema"
+ok "the owner can add an account (the CHECKs' functions are its own)" \
+    env PGUSER=owner1 psql -X -q -v ON_ERROR_STOP=1 -d owned -c "INSERT INTO
+    postfetch.account (name, protocol, host, domain) VALUES ('e', 'etrn', 'mx.example', 'example.org')"
+
+# --- the roles are made by two databases at once --------------------------------
+for db in older fromempty concurrent second owned; do
+	pg_psql -d postgres -c "DROP DATABASE $db" >/dev/null
+done
+pg_psql -c "DROP OWNED BY postfetch_fetcher, postfetch_milter;
+    DROP ROLE postfetch_fetcher, postfetch_milter" >/dev/null
+is "$(pg_psql -c "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'postfetch\_%'")" 0 \
+    "the group roles are gone"
+# Another session creates a role and commits only once the install waits
+# for it: the install's CREATE ROLE then fails, which it must survive.
+go=$PF_TMP/race.go
+{
+	echo "BEGIN; CREATE ROLE postfetch_fetcher NOLOGIN;"
+	while [ ! -e "$go" ]; do
+		sleep 0.1
+	done
+	echo "COMMIT;"
+} | pg_psql -d postgres >/dev/null 2>&1 &
+holder=$!
+new_database race_a
+install_schema race_a >"$PF_TMP/race_a.out" 2>&1 &
+installer=$!
+ok "the install waits for the other session's CREATE ROLE" wait_until 20 \
+    "[ \"\$(pg_psql -c \"SELECT count(*) FROM pg_stat_activity
+    WHERE datname = 'race_a' AND wait_event_type = 'Lock'\")\" = 1 ]"
+touch "$go"
+wait "$holder"
+wait "$installer"
+is "$?" 0 "the install succeeds when the role appears under its feet" ||
+    diag "$(cat "$PF_TMP/race_a.out")"
+is "$(pg_psql -d race_a -c "SELECT has_table_privilege('postfetch_milter', 'postfetch.alias', 'SELECT')
+    AND has_table_privilege('postfetch_fetcher', 'postfetch.seen', 'INSERT')")" t \
+    "and grants to both roles"
+
+pg_psql -d race_a -c "DROP OWNED BY postfetch_fetcher, postfetch_milter;
+    DROP ROLE postfetch_fetcher, postfetch_milter" >/dev/null
+new_database race_b
+new_database race_c
+install_schema race_b >"$PF_TMP/race_b.out" 2>&1 &
+pid_b=$!
+install_schema race_c >"$PF_TMP/race_c.out" 2>&1 &
+pid_c=$!
+failed=0
+wait "$pid_b" || failed=$((failed + 1))
+wait "$pid_c" || failed=$((failed + 1))
+is "$failed" 0 "installs into two new databases at once both succeed"
+is "$(pg_psql -d race_c -c "SELECT has_table_privilege('postfetch_milter', 'postfetch.alias', 'SELECT')")" t \
+    "and both grant to the roles"
+
 # --- the helper file is not an entry point ------------------------------------
-out=$(cd / && psql -X -q -v ON_ERROR_STOP=1 -d second -f "$SCHEMA/apply-migration.sql" 2>&1)
+out=$(cd / && psql -X -q -v ON_ERROR_STOP=1 -d race_c -f "$SCHEMA/apply-migration.sql" 2>&1)
 like "$out" "run postfetch.sql instead" "apply-migration.sql alone does nothing but say so"
 
 done_testing
