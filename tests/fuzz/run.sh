@@ -1,0 +1,44 @@
+#!/bin/sh
+# Build the libFuzzer targets with clang (ASan+UBSan) and run each for the
+# given number of seconds (default 60), starting from tests/fuzz/corpus/.
+# Crashes are written to build/fuzz/ and make the script fail.
+#   tests/fuzz/run.sh [SECONDS]
+set -eu
+
+seconds=${1:-60}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=$top/build/fuzz
+cc=${FUZZ_CC:-clang}
+pkgs="libbsd-overlay openssl libpq"
+
+# The sources each target needs besides its own file.
+sources_fuzz_conf="common/conf.c common/log.c common/xmalloc.c"
+sources_fuzz_tag="common/tag.c common/log.c common/xmalloc.c"
+
+mkdir -p "$out"
+cd "$top"
+status=0
+for target in fuzz_conf fuzz_tag; do
+	eval "sources=\$sources_$target"
+	# shellcheck disable=SC2086
+	$cc -g -O1 -std=c11 -D_GNU_SOURCE -Icommon \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    $(pkg-config --cflags $pkgs) -o "$out/$target" \
+	    "tests/fuzz/$target.c" $sources $(pkg-config --libs $pkgs) -pthread
+	corpus=$out/corpus-$target
+	mkdir -p "$corpus"
+	if [ -d "tests/fuzz/corpus/$target" ]; then
+		cp -n "tests/fuzz/corpus/$target"/* "$corpus"/ 2>/dev/null || :
+	fi
+	echo "$target: fuzzing for ${seconds}s"
+	if ! "$out/$target" -max_total_time="$seconds" -max_len=8192 \
+	    -artifact_prefix="$out/$target-" -print_final_stats=1 \
+	    "$corpus" >"$out/$target.log" 2>&1; then
+		echo "$target: FAILED; see $out/$target.log" >&2
+		tail -n 40 "$out/$target.log" >&2
+		status=1
+	else
+		grep -E '^stat::number_of_executed_units' "$out/$target.log" || :
+	fi
+done
+exit $status
