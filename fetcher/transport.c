@@ -60,7 +60,8 @@ transport_now(void)
 
 /*
  * Wait until fd is ready for events or the deadline passes. Returns 0
- * when ready, -1 with *cause on timeout or error.
+ * when ready, -1 with *cause on timeout or error; what (or NULL) says
+ * what timed out: "timeout while <what>".
  */
 static int
 transport_wait(int fd, short events, long long deadline, const char *what,
@@ -73,7 +74,8 @@ transport_wait(int fd, short events, long long deadline, const char *what,
 	for (;;) {
 		left = deadline - transport_now();
 		if (left <= 0) {
-			xasprintf(cause, "timeout while %s", what);
+			xasprintf(cause, "timeout%s%s", what != NULL ?
+			    " while " : "", what != NULL ? what : "");
 			return -1;
 		}
 		pfd.fd = fd;
@@ -252,12 +254,14 @@ transport_ssl_wait(struct transport *t, int rc, long long deadline,
 		if (ERR_peek_error() == 0) {
 			if (errno == 0 || errno == ECONNRESET)
 				return 0;
-			xasprintf(cause, "%s: %s", what, strerror(errno));
+			xasprintf(cause, "%s%s%s", what != NULL ? what : "",
+			    what != NULL ? ": " : "", strerror(errno));
 			return -1;
 		}
 		/* FALLTHROUGH */
 	default:
-		xasprintf(cause, "%s: TLS: %s", what,
+		xasprintf(cause, "%s%s%s", what != NULL ? what : "",
+		    what != NULL ? ": TLS: " : "",
 		    transport_ssl_error(buf, sizeof(buf)));
 		return -1;
 	}
@@ -399,8 +403,7 @@ transport_starttls(struct transport *t, const char *host, int verify,
 		errno = 0;
 		if ((rc = SSL_connect(t->ssl)) == 1)
 			break;
-		rc = transport_ssl_wait(t, rc, deadline, "TLS handshake",
-		    &inner);
+		rc = transport_ssl_wait(t, rc, deadline, NULL, &inner);
 		if (rc == 1)
 			continue;
 		result = SSL_get_verify_result(t->ssl);

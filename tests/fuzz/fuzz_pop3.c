@@ -1,0 +1,160 @@
+/*
+ * libFuzzer target: arbitrary server bytes fed to the POP3 client. The
+ * input goes into a pipe the client reads (the server side); what the
+ * client sends goes to /dev/null. The first byte picks the tls mode and
+ * auth method, so every login path sees hostile replies; after a login
+ * the client lists, retrieves, deletes and quits.
+ *
+ * Build (see the report of the POP3 work for run.sh):
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE
+ *     -Icommon $(pkg-config --cflags libbsd-overlay openssl)
+ *     tests/fuzz/fuzz_pop3.c fetcher/pop3.c fetcher/transport.c
+ *     fetcher/sasl.c fetcher/token.c common/log.c common/xmalloc.c
+ *     $(pkg-config --libs libbsd-overlay openssl) -o fuzz_pop3
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../fetcher/account.h"
+#include "../../fetcher/pop3.h"
+#include "../../fetcher/transport.h"
+
+#define FUZZ_MAX	(1024 * 1024)	/* what one pipe holds */
+
+int	LLVMFuzzerInitialize(int *, char ***);
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* No CA store: loading the system one for every input is slow. */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	setenv("SSL_CERT_FILE", "/dev/null", 1);
+	setenv("SSL_CERT_DIR", "/nonexistent", 1);
+	return 0;
+}
+
+static int
+sink_begin(void *arg, size_t index)
+{
+	(void)arg;
+	return index % 3 == 2;		/* now and then refuse a message */
+}
+
+static int
+sink_data(void *arg, const char *data, size_t len, int eol)
+{
+	size_t	*bytes = arg;
+
+	/* Touch every byte so ASan sees bad pointers. */
+	while (len > 0)
+		*bytes += (unsigned char)data[--len];
+	*bytes += eol;
+	return 0;
+}
+
+static int
+sink_end(void *arg, size_t index, int complete)
+{
+	(void)arg;
+	(void)index;
+	(void)complete;
+	return 0;
+}
+
+static const struct pop3_sink sink = { sink_begin, sink_data, sink_end };
+
+/* After a login: everything else the client can do. */
+static void
+fuzz_session(struct pop3 *p)
+{
+	struct pop3_message	*list = NULL;
+	unsigned		*numbers, count;
+	unsigned long long	 size;
+	size_t			 n = 0, i, *indexes, bytes = 0;
+	char			*cause = NULL;
+
+	if (pop3_stat(p, &count, &size, &cause) != 0)
+		goto out;
+	if (pop3_list(p, &list, &n, &cause) != 0)
+		goto out;
+	indexes = calloc(n + 1, sizeof(*indexes));
+	numbers = calloc(n + 1, sizeof(*numbers));
+	for (i = 0; i < n; i++) {
+		indexes[i] = i;
+		numbers[i] = list[i].number;
+	}
+	if (pop3_retrieve(p, list, indexes, n, &sink, &bytes, &cause) == 0) {
+		free(cause);
+		cause = NULL;
+		if (pop3_delete(p, numbers, n, &cause) != 0 &&
+		    strncmp(cause, "DELE", 4) == 0) {
+			free(cause);
+			cause = NULL;
+		}
+		if (cause == NULL)
+			pop3_quit(p, &cause);
+	}
+	(void)pop3_last_reply(p);
+	free(indexes);
+	free(numbers);
+	free(list);
+out:
+	free(cause);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const tls[] = { "disable", "detect", "starttls",
+	    "direct" };
+	static const char *const auth[] = { "password", "apop", "cram-md5",
+	    "plain", "login", "xoauth2", "any", "any" };
+	struct account		 account;
+	struct pop3_info	 info;
+	struct pop3		*p;
+	char			*cause = NULL;
+	int			 pipefd[2], out;
+	uint8_t			 mode;
+
+	if (size < 1 || size > FUZZ_MAX)
+		return 0;
+	mode = data[0];
+	data++;
+	size--;
+	if (pipe(pipefd) == -1)
+		abort();
+	if (size > 65536)
+		fcntl(pipefd[1], F_SETPIPE_SZ, FUZZ_MAX);
+	if (write(pipefd[1], data, size) != (ssize_t)size) {
+		/* The pipe is smaller here (no privilege): skip the input. */
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return 0;
+	}
+	close(pipefd[1]);
+	if ((out = open("/dev/null", O_WRONLY)) == -1)
+		abort();
+	memset(&account, 0, sizeof(account));
+	account.name = (char *)"fuzz";
+	account.host = (char *)"localhost";
+	account.tls = (char *)tls[mode & 3];
+	account.tls_seen = (mode >> 2) & 1;
+	account.tls_verify = 1;
+	account.auth = (char *)auth[(mode >> 3) & 7];
+	account.username = (char *)"user";
+	account.password = (char *)"secret";
+	memset(&info, 0, sizeof(info));
+	p = pop3_open_transport(transport_fds(pipefd[0], out, 1), &account, 1,
+	    NULL, &info, &cause);
+	free(cause);
+	if (p != NULL) {
+		fuzz_session(p);
+		pop3_close(p);
+	}
+	return 0;
+}
