@@ -11,16 +11,16 @@ out=$top/build/fuzz
 cc=${FUZZ_CC:-clang}
 pkgs="libbsd-overlay openssl libpq"
 
-# The sources each target needs besides its own file.
-sources_fuzz_conf="common/conf.c common/log.c common/xmalloc.c"
-sources_fuzz_tag="common/tag.c common/log.c common/xmalloc.c"
-
 mkdir -p "$out"
 cd "$top"
 status=0
 for target in fuzz_conf fuzz_tag; do
-	eval "sources=\$sources_$target"
-	# shellcheck disable=SC2086
+	# The module under test, and what it needs from common/.
+	case $target in
+	fuzz_conf) sources="common/conf.c common/log.c common/xmalloc.c" ;;
+	fuzz_tag) sources="common/tag.c common/log.c common/xmalloc.c" ;;
+	esac
+	# shellcheck disable=SC2046,SC2086
 	$cc -g -O1 -std=c11 -D_GNU_SOURCE -Icommon \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    $(pkg-config --cflags $pkgs) -o "$out/$target" \
