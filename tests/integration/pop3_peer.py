@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""A scripted, sometimes hostile POP3 server for tests (python3 stdlib only).
+
+Serves the files given with --message (one message each, LF or CRLF line
+ends) to user/password over plain TCP, one connection at a time, keeping
+DELE'd messages until a clean QUIT like a real server. Faults on demand:
+
+  --drop-in-retr N   close the connection halfway through the first RETR N
+  --err-retr N       answer every RETR N with -ERR
+  --no-capa          answer CAPA with -ERR (an old server)
+  --no-pipelining    leave PIPELINING out of CAPA
+  --stall-in-retr N  stop sending halfway through the first RETR N (the
+                     client's timeout must fire)
+  --log FILE         append every client line to FILE (PASS shown as is:
+                     test passwords only)
+
+Prints "ready PORT" on stdout when listening (--port 0 picks a port) and
+runs until killed.
+"""
+import argparse
+import socket
+import sys
+import time
+
+
+def load(path):
+    """A message as CRLF lines, dot-stuffed, ready to send after +OK."""
+    with open(path, "rb") as f:
+        data = f.read()
+    lines = data.replace(b"\r\n", b"\n").split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    out = b"".join((b"." + l if l.startswith(b".") else l) + b"\r\n"
+                   for l in lines)
+    return {"size": len(data), "wire": out}
+
+
+class Session:
+    """One client connection."""
+
+    def __init__(self, conn, opts, store, faults, log):
+        self.conn = conn
+        self.file = conn.makefile("rb")
+        self.opts = opts
+        self.store = store
+        self.faults = faults
+        self.log = log
+        self.deleted = set()
+
+    def send(self, data):
+        self.conn.sendall(data)
+
+    def reply(self, text):
+        self.send(text.encode() + b"\r\n")
+
+    def run(self):
+        self.reply("+OK pop3_peer ready")
+        authed = False
+        user = None
+        while True:
+            line = self.file.readline()
+            if not line:
+                return
+            if self.log:
+                self.log.write(line.decode("latin-1").rstrip("\r\n") + "\n")
+                self.log.flush()
+            words = line.decode("latin-1").strip().split(" ")
+            cmd = words[0].upper()
+            args = words[1:]
+            if cmd == "CAPA":
+                if self.opts.no_capa:
+                    self.reply("-ERR unknown command")
+                    continue
+                caps = ["USER", "UIDL", "TOP"]
+                if not self.opts.no_pipelining:
+                    caps.append("PIPELINING")
+                self.send(b"+OK\r\n" + "".join(c + "\r\n" for c in caps)
+                          .encode() + b".\r\n")
+            elif cmd == "USER" and not authed:
+                user = args[0] if args else ""
+                self.reply("+OK")
+            elif cmd == "PASS" and not authed:
+                if user == self.opts.user and args and \
+                        " ".join(args) == self.opts.password:
+                    authed = True
+                    self.reply("+OK logged in")
+                else:
+                    self.reply("-ERR [AUTH] Authentication failed.")
+            elif cmd == "QUIT":
+                for n in self.deleted:
+                    self.store[n] = None
+                self.reply("+OK bye")
+                return
+            elif not authed:
+                self.reply("-ERR not logged in")
+            elif not self.transaction(cmd, args):
+                return
+
+    def live(self):
+        return [(n, m) for n, m in enumerate(self.store, 1)
+                if m is not None and n not in self.deleted]
+
+    def message(self, args):
+        try:
+            n = int(args[0])
+        except (IndexError, ValueError):
+            return None, None
+        if n < 1 or n > len(self.store) or self.store[n - 1] is None \
+                or n in self.deleted:
+            return n, None
+        return n, self.store[n - 1]
+
+    def transaction(self, cmd, args):
+        """One command after login; False to drop the connection."""
+        if cmd == "STAT":
+            live = self.live()
+            self.reply("+OK %d %d" % (len(live),
+                                      sum(m["size"] for _, m in live)))
+        elif cmd == "UIDL" and not args:
+            self.send(b"+OK\r\n" + b"".join(b"%d %s\r\n" % (n, m["uid"])
+                      for n, m in self.live()) + b".\r\n")
+        elif cmd == "LIST" and not args:
+            self.send(b"+OK\r\n" + b"".join(b"%d %d\r\n" % (n, m["size"])
+                      for n, m in self.live()) + b".\r\n")
+        elif cmd == "RETR":
+            n, m = self.message(args)
+            if m is None or n in self.opts.err_retr:
+                self.reply("-ERR no such message")
+            elif n in self.faults["drop"]:
+                self.faults["drop"].discard(n)
+                self.send(b"+OK\r\n" + m["wire"][:len(m["wire"]) // 2])
+                return False
+            elif n in self.faults["stall"]:
+                self.faults["stall"].discard(n)
+                self.send(b"+OK\r\n" + m["wire"][:len(m["wire"]) // 2])
+                time.sleep(3600)
+            else:
+                self.send(b"+OK\r\n" + m["wire"] + b".\r\n")
+        elif cmd == "DELE":
+            n, m = self.message(args)
+            if m is None:
+                self.reply("-ERR no such message")
+            else:
+                self.deleted.add(n)
+                self.reply("+OK deleted")
+        elif cmd == "NOOP":
+            self.reply("+OK")
+        elif cmd == "RSET":
+            self.deleted.clear()
+            self.reply("+OK")
+        else:
+            self.reply("-ERR unknown command")
+        return True
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--user", default="user")
+    p.add_argument("--password", default="secret")
+    p.add_argument("--message", action="append", default=[])
+    p.add_argument("--drop-in-retr", type=int, action="append", default=[])
+    p.add_argument("--stall-in-retr", type=int, action="append", default=[])
+    p.add_argument("--err-retr", type=int, action="append", default=[])
+    p.add_argument("--no-capa", action="store_true")
+    p.add_argument("--no-pipelining", action="store_true")
+    p.add_argument("--log")
+    opts = p.parse_args()
+
+    store = []
+    for i, path in enumerate(opts.message, 1):
+        m = load(path)
+        m["uid"] = b"peer-%d" % i
+        store.append(m)
+    faults = {"drop": set(opts.drop_in_retr),
+              "stall": set(opts.stall_in_retr)}
+    log = open(opts.log, "a") if opts.log else None
+
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", opts.port))
+    server.listen(8)
+    print("ready %d" % server.getsockname()[1], flush=True)
+    while True:
+        conn, _ = server.accept()
+        try:
+            Session(conn, opts, store, faults, log).run()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        finally:
+            conn.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
