@@ -393,7 +393,7 @@ conf_free(struct conf *conf)
 	memset(conf, 0, sizeof(*conf));
 }
 
-/* The key called name (len bytes), or NULL. */
+/* The key called name, or NULL. */
 static const struct conf_key *
 conf_find(const char *name)
 {

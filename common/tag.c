@@ -192,6 +192,22 @@ tag_skip_space(const char *p)
 	return p;
 }
 
+/* Step over "; WORD" (white space allowed around ';'); 0 or -1. */
+static int
+tag_expect(const char **p, const char *word)
+{
+	const char	*q;
+
+	q = tag_skip_space(*p);
+	if (*q != ';')
+		return -1;
+	q = tag_skip_space(q + 1);
+	if (strncmp(q, word, strlen(word)) != 0)
+		return -1;
+	*p = q + strlen(word);
+	return 0;
+}
+
 /*
  * Parse "NAME; t=TIME; mac=HEX" (white space allowed around each part).
  * Returns 0 with the parts, or -1 with why not.
@@ -213,12 +229,11 @@ tag_parse(const char *value, const char **name, size_t *namelen,
 		*why = "bad account name";
 		return -1;
 	}
-	p = tag_skip_space(p);
-	if (*p++ != ';' || strncmp(p = tag_skip_space(p), "t=", 2) != 0) {
+	if (tag_expect(&p, "t=") != 0) {
 		*why = "malformed: no \"; t=\" after the account name";
 		return -1;
 	}
-	digits = p += 2;
+	digits = p;
 	while (*p >= '0' && *p <= '9')
 		p++;
 	len = p - digits;
@@ -234,12 +249,10 @@ tag_parse(const char *value, const char **name, size_t *namelen,
 		*why = "malformed: bad time";
 		return -1;
 	}
-	p = tag_skip_space(p);
-	if (*p++ != ';' || strncmp(p = tag_skip_space(p), "mac=", 4) != 0) {
+	if (tag_expect(&p, "mac=") != 0) {
 		*why = "malformed: no \"; mac=\" after the time";
 		return -1;
 	}
-	p += 4;
 	for (len = 0; tag_hex_value((unsigned char)p[len], 0) != -1; len++)
 		;
 	if (len != TAG_MAC_HEX ||
