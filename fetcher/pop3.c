@@ -1,18 +1,10 @@
 /*
- * POP3 client (RFC 1939, 2449 CAPA and PIPELINING, 2595 STLS, 5034 AUTH):
+ * POP3 client (RFC 1939, 2449 CAPA and PIPELINING, 2595 STLS): the
+ * session, TLS negotiation, listing, retrieval and deletion, as
  * sequential functions, one per command, over the transport's line
  * reader and chunked writer. Every server line is checked before use;
  * after a network or protocol error the session is marked broken and
- * refuses further commands.
- *
- * Authentication, auth = any: the strongest method the server offers,
- * never a clear-text password over an unencrypted link:
- *   CRAM-MD5 (SASL offered) > on TLS only: PLAIN > LOGIN > USER/PASS
- *   > APOP (greeting carries a timestamp).
- * On a plain link that leaves CRAM-MD5 and APOP. A clear-text method named
- * explicitly (password, plain, login, xoauth2) is sent unencrypted only
- * when the account says tls = disable: that is the admin's allowance.
- * One method is tried, never a cascade (lockouts count every attempt).
+ * refuses further commands. Logging in is in pop3_auth.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -25,60 +17,12 @@
 #include "account.h"
 #include "log.h"
 #include "pop3.h"
-#include "sasl.h"
-#include "token.h"
+#include "pop3_session.h"
 #include "transport.h"
 #include "xmalloc.h"
 
-#define POP3_COMMAND_MAX	512	/* RFC 2449: 255 octets; be lenient */
-#define POP3_AUTH_IR_MAX	255	/* RFC 5034: AUTH with initial response */
-#define POP3_REPLY_SHOWN	200	/* octets of a reply put in a cause */
-#define POP3_RETR_WINDOW	4	/* RETR commands in flight (PIPELINING) */
-#define POP3_DELE_WINDOW	32	/* DELE commands in flight (PIPELINING) */
-#define POP3_MAX_MESSAGES	1000000
-
-enum pop3_status {
-	POP3_OK,
-	POP3_ERR,
-	POP3_CONTINUE		/* "+ challenge" during AUTH */
-};
-
-struct pop3 {
-	struct transport	*transport;
-	char			*host;
-	const char		*broken;	/* why the session is unusable */
-	int			 tls;
-	int			 capa;		/* CAPA answered +OK */
-	int			 stls;
-	int			 user;
-	int			 pipelining;
-	char			 sasl[256];	/* " PLAIN LOGIN " */
-	char			 timestamp[256]; /* APOP <...@...> */
-	char			 line[2048];	/* last status line, raw */
-	char			 reply[POP3_REPLY_SHOWN + 4]; /* printable */
-};
-
-/* Authentication methods, in the account's spelling. */
-enum pop3_auth {
-	AUTH_USER, AUTH_APOP, AUTH_CRAM_MD5, AUTH_PLAIN, AUTH_LOGIN,
-	AUTH_XOAUTH2
-};
-
-static const struct {
-	const char	*name;		/* account.auth */
-	const char	*shown;		/* pop3_info.auth_method */
-	int		 cleartext;	/* the password can be read off the wire */
-} pop3_auths[] = {
-	{ "password", "USER/PASS", 1 },
-	{ "apop", "APOP", 0 },
-	{ "cram-md5", "CRAM-MD5", 0 },
-	{ "plain", "PLAIN", 1 },
-	{ "login", "LOGIN", 1 },
-	{ "xoauth2", "XOAUTH2", 1 },
-};
-
 /* Copy at most max bytes of data into buf, '?' for what is not printable. */
-static void
+void
 pop3_printable(char *buf, size_t size, const char *data, size_t len,
     size_t max)
 {
@@ -104,7 +48,7 @@ pop3_usable(struct pop3 *p, char **cause)
 }
 
 /* Queue one line; secret lines are traced without their argument. */
-static int
+int
 pop3_put(struct pop3 *p, const char *line, size_t len, const char *trace,
     char **cause)
 {
@@ -121,7 +65,7 @@ pop3_put(struct pop3 *p, const char *line, size_t len, const char *trace,
 }
 
 /* Format and queue a command; trace = what to log instead, for secrets. */
-static int __attribute__((format(printf, 4, 5)))
+int
 pop3_command(struct pop3 *p, char **cause, const char *trace,
     const char *fmt, ...)
 {
@@ -200,7 +144,7 @@ pop3_status(struct pop3 *p, int continuation, char **cause)
 }
 
 /* Send what is queued and read the status line of a command. */
-static int
+int
 pop3_reply(struct pop3 *p, int continuation, char **cause)
 {
 	if (pop3_flush(p, cause) != 0)
@@ -243,9 +187,14 @@ pop3_multiline(struct pop3 *p, const char *what, char *buf, size_t size,
 	return 1;
 }
 
-/* Read to the end of a multi-line reply, ignoring it. */
+/*
+ * Read a multi-line reply (a message after RETR's +OK) up to the final
+ * ".", feeding the sink while feed is set. Returns 0 at the ".", -1 with
+ * *cause.
+ */
 static int
-pop3_skip(struct pop3 *p, char **cause)
+pop3_body(struct pop3 *p, const struct pop3_sink *sink, void *arg, int feed,
+    char **cause)
 {
 	const char	*line;
 	size_t		 len;
@@ -257,8 +206,14 @@ pop3_skip(struct pop3 *p, char **cause)
 			p->broken = "connection failed";
 			return -1;
 		}
-		if (start && !partial && len == 1 && line[0] == '.')
-			return 0;
+		if (start && len > 0 && line[0] == '.') {
+			if (len == 1 && !partial)
+				return 0;
+			line++;
+			len--;
+		}
+		if (feed && sink->data(arg, line, len, !partial) != 0)
+			feed = 0;
 		start = !partial;
 	}
 }
@@ -343,234 +298,6 @@ pop3_capa(struct pop3 *p, struct pop3_info *info, char **cause)
 	    cause)) == 1)
 		pop3_capability(p, info, line);
 	info->pipelining = p->pipelining;
-	return rc;
-}
-
-/* Is mechanism offered in CAPA's SASL line? */
-static int
-pop3_has_sasl(const struct pop3 *p, const char *mechanism)
-{
-	char	 word[64];
-
-	snprintf(word, sizeof(word), " %s ", mechanism);
-	return strcasestr(p->sasl, word) != NULL;
-}
-
-/* The reply as a failure cause: "login failed: -ERR ...". */
-static int
-pop3_auth_failed(struct pop3 *p, char **cause)
-{
-	xasprintf(cause, "login failed: %s", p->reply);
-	return -1;
-}
-
-/* Read the final reply of a login exchange. */
-static int
-pop3_auth_result(struct pop3 *p, char **cause)
-{
-	int	 rc;
-
-	if ((rc = pop3_reply(p, 1, cause)) == -1)
-		return -1;
-	if (rc == POP3_CONTINUE) {
-		/* The mechanism has more to say (XOAUTH2's error JSON):
-		 * answer empty to get the final -ERR. */
-		if (pop3_put(p, "", 0, NULL, cause) != 0 ||
-		    (rc = pop3_reply(p, 0, cause)) == -1)
-			return -1;
-	}
-	return rc == POP3_OK ? 0 : pop3_auth_failed(p, cause);
-}
-
-/*
- * AUTH mechanism with its first response: inline when the line stays
- * within RFC 5034's 255 octets, else after the server's empty challenge.
- * A NULL response sends no initial response.
- */
-static int
-pop3_auth_start(struct pop3 *p, const char *mechanism, const char *response,
-    char **cause)
-{
-	char	 trace[64];
-	int	 rc;
-
-	snprintf(trace, sizeof(trace), "AUTH %s <redacted>", mechanism);
-	if (response != NULL &&
-	    strlen(mechanism) + strlen(response) + 6 <= POP3_AUTH_IR_MAX)
-		return pop3_command(p, cause, trace, "AUTH %s %s", mechanism,
-		    response);
-	if (pop3_command(p, cause, NULL, "AUTH %s", mechanism) != 0)
-		return -1;
-	if (response == NULL)
-		return 0;
-	if ((rc = pop3_reply(p, 1, cause)) == -1)
-		return -1;
-	if (rc != POP3_CONTINUE)
-		return pop3_auth_failed(p, cause);
-	return pop3_put(p, response, strlen(response), "<redacted>", cause);
-}
-
-/* Expect a challenge; its text (after "+ ") in *challenge. */
-static int
-pop3_challenge(struct pop3 *p, const char **challenge, char **cause)
-{
-	int	 rc;
-
-	if ((rc = pop3_reply(p, 1, cause)) == -1)
-		return -1;
-	if (rc != POP3_CONTINUE)
-		return pop3_auth_failed(p, cause);
-	*challenge = p->line[1] == ' ' ? p->line + 2 : p->line + 1;
-	return 0;
-}
-
-/* Run one authentication method. */
-static int
-pop3_auth_run(struct pop3 *p, enum pop3_auth method, const char *user,
-    const char *secret, char **cause)
-{
-	const char	*challenge;
-	char		*response = NULL;
-	int		 rc = -1;
-
-	switch (method) {
-	case AUTH_USER:
-		if (pop3_command(p, cause, NULL, "USER %s", user) != 0 ||
-		    (rc = pop3_reply(p, 0, cause)) == -1)
-			return -1;
-		if (rc != POP3_OK)
-			return pop3_auth_failed(p, cause);
-		if (pop3_command(p, cause, "PASS <redacted>", "PASS %s",
-		    secret) != 0)
-			return -1;
-		return pop3_auth_result(p, cause);
-	case AUTH_APOP:
-		if ((response = sasl_apop(p->timestamp, secret)) == NULL) {
-			*cause = xstrdup("APOP: MD5 is not available");
-			return -1;
-		}
-		rc = pop3_command(p, cause, "APOP <redacted>", "APOP %s %s",
-		    user, response);
-		break;
-	case AUTH_CRAM_MD5:
-		if (pop3_auth_start(p, "CRAM-MD5", NULL, cause) != 0 ||
-		    pop3_challenge(p, &challenge, cause) != 0)
-			return -1;
-		if ((response = sasl_cram_md5(user, secret,
-		    challenge)) == NULL) {
-			xasprintf(cause, "CRAM-MD5: bad challenge: %s",
-			    p->reply);
-			p->broken = "bad challenge";
-			return -1;
-		}
-		rc = pop3_put(p, response, strlen(response), "<redacted>",
-		    cause);
-		break;
-	case AUTH_PLAIN:
-		response = sasl_plain(user, secret);
-		rc = pop3_auth_start(p, "PLAIN", response, cause);
-		break;
-	case AUTH_LOGIN:
-		if (pop3_auth_start(p, "LOGIN", NULL, cause) != 0 ||
-		    pop3_challenge(p, &challenge, cause) != 0)
-			return -1;
-		response = sasl_base64_encode(user, strlen(user));
-		rc = pop3_put(p, response, strlen(response), NULL, cause);
-		sasl_free(response);
-		if (rc != 0 || pop3_challenge(p, &challenge, cause) != 0)
-			return -1;
-		response = sasl_base64_encode(secret, strlen(secret));
-		rc = pop3_put(p, response, strlen(response), "<redacted>",
-		    cause);
-		break;
-	case AUTH_XOAUTH2:
-		response = sasl_xoauth2(user, secret);
-		rc = pop3_auth_start(p, "XOAUTH2", response, cause);
-		break;
-	}
-	sasl_free(response);
-	if (rc != 0)
-		return -1;
-	return pop3_auth_result(p, cause);
-}
-
-/* Pick the method for auth = any, or -1 with *cause. */
-static int
-pop3_auth_any(struct pop3 *p, char **cause)
-{
-	if (pop3_has_sasl(p, "CRAM-MD5"))
-		return AUTH_CRAM_MD5;
-	if (p->tls) {
-		if (pop3_has_sasl(p, "PLAIN"))
-			return AUTH_PLAIN;
-		if (pop3_has_sasl(p, "LOGIN"))
-			return AUTH_LOGIN;
-		if (!p->capa || p->user)
-			return AUTH_USER;
-	}
-	if (p->timestamp[0] != '\0')
-		return AUTH_APOP;
-	if (!p->tls)
-		*cause = xstrdup("refusing to send a clear-text password over "
-		    "an unencrypted connection; set tls or auth");
-	else
-		xasprintf(cause, "server offers no authentication method we "
-		    "know (SASL%s)", p->sasl[0] != '\0' ? p->sasl : " none ");
-	return -1;
-}
-
-/* Authenticate as the account says. */
-static int
-pop3_auth(struct pop3 *p, const struct account *account,
-    const char *token_argv[], int timeout, struct pop3_info *info,
-    char **cause)
-{
-	const char	*auth = account->auth != NULL ? account->auth : "any";
-	const char	*user = account->username != NULL ?
-			    account->username : "";
-	char		*secret;
-	size_t		 i;
-	int		 method = -1, rc;
-
-	if (strcmp(auth, "any") == 0) {
-		if ((method = pop3_auth_any(p, cause)) == -1)
-			return -1;
-	} else {
-		for (i = 0; i < sizeof(pop3_auths) / sizeof(pop3_auths[0]);
-		    i++) {
-			if (strcmp(auth, pop3_auths[i].name) == 0)
-				method = i;
-		}
-		if (method == -1) {
-			xasprintf(cause, "unknown auth method: %s", auth);
-			return -1;
-		}
-		if (pop3_auths[method].cleartext && !p->tls &&
-		    (account->tls == NULL ||
-		    strcmp(account->tls, "disable") != 0)) {
-			xasprintf(cause, "refusing to send a clear-text "
-			    "password (auth = %s) over an unencrypted "
-			    "connection; set tls = disable to allow it", auth);
-			return -1;
-		}
-		if (method == AUTH_APOP && p->timestamp[0] == '\0') {
-			*cause = xstrdup("APOP: the server greeting has no "
-			    "timestamp (APOP not offered)");
-			return -1;
-		}
-	}
-	strlcpy(info->auth_method, pop3_auths[method].shown,
-	    sizeof(info->auth_method));
-	if (method == AUTH_XOAUTH2 && token_argv != NULL &&
-	    token_argv[0] != NULL) {
-		if (token_get((const char *const *)token_argv, account->name,
-		    timeout, &secret, cause) != 0)
-			return -1;
-	} else
-		secret = xstrdup(account->password != NULL ?
-		    account->password : "");
-	rc = pop3_auth_run(p, method, user, secret, cause);
-	sasl_free(secret);
 	return rc;
 }
 
@@ -952,7 +679,7 @@ pop3_list(struct pop3 *p, struct pop3_message **list, size_t *count,
 			char	*ignored = NULL;
 
 			if (pop3_status(p, 0, &ignored) != POP3_OK ||
-			    pop3_skip(p, &ignored) != 0)
+			    pop3_body(p, NULL, NULL, 0, &ignored) != 0)
 				p->broken = "listing failed";
 			free(ignored);
 		}
@@ -979,36 +706,6 @@ fail:
 	*list = NULL;
 	*count = 0;
 	return -1;
-}
-
-/*
- * Read a message after RETR's +OK up to the final ".", feeding the sink
- * while feed is set. Returns 0 at the ".", -1 with *cause.
- */
-static int
-pop3_body(struct pop3 *p, const struct pop3_sink *sink, void *arg, int feed,
-    char **cause)
-{
-	const char	*line;
-	size_t		 len;
-	int		 partial, start = 1;
-
-	for (;;) {
-		if (transport_getline(p->transport, &line, &len, &partial,
-		    cause) != 0) {
-			p->broken = "connection failed";
-			return -1;
-		}
-		if (start && len > 0 && line[0] == '.') {
-			if (len == 1 && !partial)
-				return 0;
-			line++;
-			len--;
-		}
-		if (feed && sink->data(arg, line, len, !partial) != 0)
-			feed = 0;
-		start = !partial;
-	}
 }
 
 int
