@@ -8,7 +8,8 @@
  * Build (see the report of the POP3 work for run.sh):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE
  *     -Icommon $(pkg-config --cflags libbsd-overlay openssl)
- *     tests/fuzz/fuzz_pop3.c fetcher/pop3.c fetcher/transport.c
+ *     tests/fuzz/fuzz_pop3.c fetcher/pop3.c fetcher/pop3_auth.c
+ *     fetcher/transport.c
  *     fetcher/sasl.c fetcher/token.c common/log.c common/xmalloc.c
  *     $(pkg-config --libs libbsd-overlay openssl) -o fuzz_pop3
  */
