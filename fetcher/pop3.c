@@ -172,8 +172,10 @@ pop3_multiline(struct pop3 *p, const char *what, char *buf, size_t size,
 	}
 	if (len == 1 && line[0] == '.' && !partial)
 		return 0;
-	if (len > 0 && line[0] == '.')
-		line++, len--;
+	if (len > 0 && line[0] == '.') {
+		line++;
+		len--;
+	}
 	if (partial || len >= size || memchr(line, '\0', len) != NULL) {
 		pop3_printable(buf, size > 64 ? 64 : size, line, len, 50);
 		/* A long line is not finished: the rest would be misread. */
