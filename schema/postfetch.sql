@@ -34,18 +34,20 @@ $$;
 -- work done. 8101821198434137187 is 'postfetc' in ASCII.
 SELECT pg_advisory_lock(8101821198434137187) \gset pf_lock_
 
+-- The version table; the rest of its setup is in migration 0001. Skipped
+-- when it exists, so that a run with nothing to do changes nothing.
+SELECT to_regclass('postfetch.schema_version') IS NULL AS pf_fresh \gset
+\if :pf_fresh
+BEGIN;
 CREATE SCHEMA IF NOT EXISTS postfetch;
-REVOKE ALL ON SCHEMA postfetch FROM PUBLIC;
-
-CREATE TABLE IF NOT EXISTS postfetch.schema_version (
+CREATE TABLE postfetch.schema_version (
 	version		integer PRIMARY KEY,
 	name		text NOT NULL,
 	applied_at	timestamptz NOT NULL DEFAULT now(),
 	applied_by	text NOT NULL DEFAULT current_user
 );
-REVOKE ALL ON postfetch.schema_version FROM PUBLIC;
-COMMENT ON TABLE postfetch.schema_version IS
-    'Migrations applied by postfetch.sql, one row each';
+COMMIT;
+\endif
 
 -- Refuse to run an older postfetch.sql against a newer database.
 SELECT set_config('postfetch.schema_latest', :'schema_latest', false) \gset pf_

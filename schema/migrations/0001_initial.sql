@@ -2,6 +2,13 @@
 -- index, the poll log, the status view, the change notifications and the
 -- two group roles. Applied by postfetch.sql inside one transaction.
 
+-- The schema and its version table exist (postfetch.sql made them).
+REVOKE ALL ON SCHEMA postfetch FROM PUBLIC;
+COMMENT ON SCHEMA postfetch IS
+    'postfetch: mail collection accounts, aliases and logs (see postfetch-sql(7))';
+COMMENT ON TABLE postfetch.schema_version IS
+    'Migrations applied by postfetch.sql, one row each';
+
 -- Validity checks used by the CHECK constraints -----------------------------
 
 -- A host name as the DNS knows it: dot-separated labels of letters, digits

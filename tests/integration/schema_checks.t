@@ -13,7 +13,7 @@ account_sql()
 	local -A v=([name]="'probe'" [protocol]="'pop3'"
 	    [host]="'pop.example.com'" [username]="'user'"
 	    [password]="'secret'")
-	local kv k columns= values=
+	local kv k columns='' values=''
 
 	for kv in "$@"; do
 		v[${kv%%=*}]=${kv#*=}

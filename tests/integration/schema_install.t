@@ -129,13 +129,14 @@ is "$(pg_psql -c "SELECT to_regclass('postfetch.half_done') IS NULL
 
 # --- concurrent runs ------------------------------------------------------------
 new_database concurrent
+pids=()
 for i in 1 2 3 4; do
 	install_schema concurrent >"$PF_TMP/concurrent.$i" 2>&1 &
-	eval "pid$i=$!"
+	pids+=($!)
 done
 failed=0
-for i in 1 2 3 4; do
-	eval "wait \$pid$i" || failed=$((failed + 1))
+for pid in "${pids[@]}"; do
+	wait "$pid" || failed=$((failed + 1))
 done
 is "$failed" 0 "four concurrent runs on an empty database all succeed"
 is "$(cat "$PF_TMP"/concurrent.* | grep -c 'applied migrations/0001_initial.sql')" 1 \
