@@ -184,6 +184,7 @@ transport_connect(const char *host, int port, int timeout, char *address,
 {
 	struct addrinfo		 hints, *res, *ai;
 	char			 service[16], ip[NI_MAXHOST];
+	char			 tried[NI_MAXHOST + 300];
 	char			*last = NULL;
 	int			 fd = -1, error;
 
@@ -192,10 +193,10 @@ transport_connect(const char *host, int port, int timeout, char *address,
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	/* No AI_ADDRCONFIG: it hides localhost where only lo is up; an
+	 * unusable family just fails to connect and the next is tried. */
+	hints.ai_flags = AI_NUMERICSERV;
 	snprintf(service, sizeof(service), "%d", port);
-	if (addresslen > 0)
-		snprintf(address, addresslen, "%s:%d", host, port);
 	if ((error = getaddrinfo(host, service, &hints, &res)) != 0) {
 		xasprintf(cause, "%s: %s", host, error == EAI_SYSTEM ?
 		    strerror(errno) : gai_strerror(error));
@@ -205,12 +206,10 @@ transport_connect(const char *host, int port, int timeout, char *address,
 		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, ip, sizeof(ip),
 		    NULL, 0, NI_NUMERICHOST) != 0)
 			strlcpy(ip, "?", sizeof(ip));
-		if (addresslen > 0)
-			snprintf(address, addresslen, "%s[%s]:%d", host, ip,
-			    port);
+		snprintf(tried, sizeof(tried), "%s[%s]:%d", host, ip, port);
 		free(last);
 		last = NULL;
-		fd = transport_connect_one(ai, timeout, address, &last);
+		fd = transport_connect_one(ai, timeout, tried, &last);
 		if (fd == -1)
 			log_debug("%s", last);
 	}
@@ -220,6 +219,8 @@ transport_connect(const char *host, int port, int timeout, char *address,
 		return NULL;
 	}
 	free(last);
+	if (addresslen > 0)
+		strlcpy(address, tried, addresslen);
 	return transport_fds(fd, fd, timeout);
 }
 

@@ -27,7 +27,8 @@ struct transport_tls {
 /*
  * Connect to host:port, trying every address getaddrinfo gives; timeout
  * (seconds) bounds each connect and, later, each read and write. address
- * receives "host[ip]:port" of the address connected to (or last tried).
+ * receives "host[ip]:port" of the address connected to; a failure's
+ * cause names the last address tried.
  */
 struct transport *transport_connect(const char *host, int port, int timeout,
 		    char *address, size_t addresslen, char **cause);
