@@ -26,6 +26,8 @@ struct message_params {
 	const char		*fallback;	/* multidrop with no rcpt */
 	const unsigned char	*key;		/* TAG_KEY_LEN bytes */
 	char *const		*sendmail_argv;	/* from conf */
+	int			 timeout;	/* seconds sendmail may stall;
+						 * 0 = INJECT_TIMEOUT (600) */
 };
 
 /* What happened to a message, for the log line and the poll record. */
