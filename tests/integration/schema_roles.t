@@ -78,6 +78,11 @@ is "$(as fetcher1 -c "UPDATE postfetch.account
     SET lease_owner = 'mx1/42', lease_until = now() + make_interval(secs => 300)
     WHERE id = $ID AND (lease_until IS NULL OR lease_until < now()
     OR lease_owner = 'mx1/42') RETURNING id")" "$ID" "fetcher claims an account (lease)"
+allowed fetcher1 "fetcher can claim due accounts with FOR UPDATE SKIP LOCKED" \
+    "SELECT id FROM postfetch.account WHERE active
+    AND (next_poll IS NULL OR next_poll <= now()) FOR UPDATE SKIP LOCKED"
+allowed fetcher1 "fetcher can take an advisory lock per account" \
+    "SELECT pg_try_advisory_lock($ID)"
 POLL=$(as fetcher1 -c "INSERT INTO postfetch.poll (account_id, poller, started)
     VALUES ($ID, 'mx1/42', now()) RETURNING id")
 like "$POLL" '^[0-9]+$' "fetcher inserts a poll row"
