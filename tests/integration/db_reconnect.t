@@ -19,13 +19,15 @@ like "$out" "1\.\.[1-9]" "common_db ran its tests"
 # The program runs a statement, says "ready", and runs another after we
 # restart the server: the second must succeed on a new connection.
 coproc WAITER { "$prog" wait 2>"$PF_TMP/wait.log"; }
-read -r -t 30 line <&"${WAITER[0]}"
+waiter=$WAITER_PID	# bash unsets WAITER_PID when the coprocess ends
+to_waiter=${WAITER[1]} from_waiter=${WAITER[0]}
+read -r -t 30 line <&"$from_waiter"
 is "$line" ready "connected and ran a statement"
 pg_restart
-echo go >&"${WAITER[1]}"
-read -r -t 60 line <&"${WAITER[0]}"
+echo go >&"$to_waiter"
+read -r -t 60 line <&"$from_waiter"
 is "$line" "3 generation 2" "after a server restart: reconnected, re-prepared, ran"
-wait "$WAITER_PID"
+wait "$waiter"
 is "$?" 0 "the waiting program exits 0"
 like "$(cat "$PF_TMP/wait.log")" "^common_db: 127\.0\.0\.1:$PGPORT/postfetch: add_one: .*; reconnecting$" \
     "the lost connection is logged once, naming the server"

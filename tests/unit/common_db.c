@@ -26,7 +26,8 @@ static const struct db_statement statements[] = {
 };
 
 static const struct db_statement killer_statements[] = {
-	{ "terminate", "SELECT pg_terminate_backend($1::int)", 1 },
+	/* Waits (up to 10 s) until the backend is gone: PostgreSQL 14+. */
+	{ "terminate", "SELECT pg_terminate_backend($1::int, 10000)", 1 },
 	{ NULL, NULL, 0 }
 };
 
@@ -64,7 +65,6 @@ terminate(const char *conninfo, const char *pid)
 	} else
 		PQclear(res);
 	db_free(killer);
-	usleep(200 * 1000);	/* let the backend go */
 }
 
 /* Connect, run statements, errors that are not about the connection. */
