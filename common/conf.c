@@ -101,6 +101,7 @@ conf_isspace(int c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
+/* The field of conf at offset, as what the key's type stores there. */
 static char **
 conf_field_string(struct conf *conf, size_t offset)
 {
@@ -119,6 +120,7 @@ conf_field_int(struct conf *conf, size_t offset)
 	return (int *)((char *)conf + offset);
 }
 
+/* A path that does not depend on the working directory. */
 static const char *
 conf_check_absolute(const char *value)
 {
@@ -233,6 +235,7 @@ conf_split(const char *value)
 	return argv;
 }
 
+/* Free what conf_split made. */
 static void
 conf_free_argv(char **argv)
 {
