@@ -23,10 +23,11 @@ COMMENT ON FUNCTION postfetch.valid_domain(text) IS
     'Whether the text is a domain name of dot-separated labels';
 
 -- An envelope address local@domain, safe to pass to sendmail as an
--- argument: at most 254 characters, exactly one '@', a local part of
--- RFC 5322 atext (and non-ASCII letters) joined by single dots, at most 64
--- characters, not starting with '-'; no white space, quotes or control
--- characters anywhere.
+-- argument: at most 254 characters, exactly one '@', a local part of at
+-- most 64 characters of RFC 5322 atext (and non-ASCII characters from
+-- U+00A1 up) joined by single dots, not starting with '-'; no ASCII white
+-- space, quotes or control characters anywhere. A subset of what
+-- address_valid() in common/address.c accepts (no quoted local parts).
 CREATE FUNCTION postfetch.valid_address(address text) RETURNS boolean
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN length(address) <= 254
