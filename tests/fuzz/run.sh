@@ -14,11 +14,14 @@ pkgs="libbsd-overlay openssl libpq"
 mkdir -p "$out"
 cd "$top"
 status=0
-for target in fuzz_conf fuzz_tag; do
+for target in fuzz_conf fuzz_tag fuzz_pop3; do
 	# The module under test, and what it needs from common/.
 	case $target in
 	fuzz_conf) sources="common/conf.c common/log.c common/xmalloc.c" ;;
 	fuzz_tag) sources="common/tag.c common/log.c common/xmalloc.c" ;;
+	fuzz_pop3) sources="fetcher/pop3.c fetcher/pop3_auth.c
+	    fetcher/transport.c fetcher/sasl.c fetcher/token.c common/log.c
+	    common/xmalloc.c" ;;
 	esac
 	# shellcheck disable=SC2046,SC2086
 	$cc -g -O1 -std=c11 -D_GNU_SOURCE -Icommon \
