@@ -716,28 +716,35 @@ pop3_retrieve(struct pop3 *p, const struct pop3_message *list,
     void *arg, char **cause)
 {
 	size_t	 sent = 0, done, index, window;
-	int	 rc, feed;
+	int	 rc, feed, stop = 0;
 
 	window = p->pipelining ? POP3_RETR_WINDOW : 1;
-	for (done = 0; done < count; done++) {
-		for (; sent < count && sent - done < window; sent++) {
+	for (done = 0; done < count && (!stop || done < sent); done++) {
+		for (; !stop && sent < count && sent - done < window; sent++) {
 			if (pop3_command(p, cause, NULL, "RETR %u",
 			    list[indexes[sent]].number) != 0)
 				return -1;
 		}
 		if ((rc = pop3_reply(p, 0, cause)) == -1)
 			return -1;
+		if (stop) {
+			/* Pipelined before the sink said stop: drain. */
+			if (rc == POP3_OK &&
+			    pop3_body(p, NULL, NULL, 0, cause) != 0)
+				return -1;
+			continue;
+		}
 		index = indexes[done];
 		feed = sink->begin(arg, index) == 0;
 		if (rc == POP3_ERR) {
-			sink->end(arg, index, 0);
+			stop = sink->end(arg, index, 0) != 0;
 			continue;
 		}
 		if (pop3_body(p, sink, arg, feed, cause) != 0) {
 			sink->end(arg, index, 0);
 			return -1;
 		}
-		sink->end(arg, index, 1);
+		stop = sink->end(arg, index, 1) != 0;
 	}
 	return 0;
 }

@@ -43,7 +43,9 @@ struct pop3_sink {
 	/* A piece of a line (CRLF stripped, dot-unstuffed); eol = the line
 	 * ends here. A long line arrives in several pieces. */
 	int	(*data)(void *arg, const char *data, size_t len, int eol);
-	/* complete = the terminating "." was read. */
+	/* complete = the terminating "." was read. A non-zero return stops
+	 * the retrieval: no further RETR is sent, replies already pipelined
+	 * are drained unseen, and pop3_retrieve returns 0. */
 	int	(*end)(void *arg, size_t index, int complete);
 };
 

@@ -525,6 +525,7 @@ test_list(void)
 struct record {
 	struct buffer	 b;
 	int		 refuse;	/* data() fails for index 0 */
+	int		 stop;		/* end() says stop after index 0 */
 	int		 count_only;	/* only count: huge messages */
 	size_t		 bytes;
 	size_t		 pieces;
@@ -568,7 +569,7 @@ record_end(void *arg, size_t index, int complete)
 
 	snprintf(s, sizeof(s), "|E%zu:%d\n", index, complete);
 	buffer_add(&r->b, s, strlen(s));
-	return 0;
+	return r->stop;
 }
 
 static const struct pop3_sink record_sink = {
@@ -582,6 +583,7 @@ static const struct {
 	const char	*name;
 	int		 pipelining;
 	int		 refuse;
+	int		 stop;
 	size_t		 count;
 	const char	*server;	/* after the login */
 	size_t		 serverlen;
@@ -590,38 +592,41 @@ static const struct {
 	int		 rc;
 	const char	*cause;
 } retr_cases[] = {
-	{ "dot-unstuffing, CRLF stripped", 0, 0, 1,
+	{ "dot-unstuffing, CRLF stripped", 0, 0, 0, 1,
 	  BYTES("+OK 30 octets\r\nSubject: x\r\n\r\n..dot\r\n.x\r\n"
 	  "end\r\n.\r\n"),
 	  BYTES("B0|Subject: x\n\n.dot\nx\nend\n|E0:1\n"), 0, NULL },
-	{ "LF-only lines and a bare CR", 0, 0, 1,
+	{ "LF-only lines and a bare CR", 0, 0, 0, 1,
 	  BYTES("+OK\nA: b\n\na\rb\n.\n"), BYTES("B0|A: b\n\na\rb\n|E0:1\n"),
 	  0, NULL },
-	{ "NUL bytes", 0, 0, 1, BYTES("+OK\r\na\0b\r\n\0\r\n.\r\n"),
+	{ "NUL bytes", 0, 0, 0, 1, BYTES("+OK\r\na\0b\r\n\0\r\n.\r\n"),
 	  BYTES("B0|a\0b\n\0\n|E0:1\n"), 0, NULL },
-	{ "empty message", 0, 0, 1, BYTES("+OK\r\n.\r\n"),
+	{ "empty message", 0, 0, 0, 1, BYTES("+OK\r\n.\r\n"),
 	  BYTES("B0||E0:1\n"), 0, NULL },
-	{ "a line of dots", 0, 0, 1, BYTES("+OK\r\n...\r\n. \r\n.\r\n"),
+	{ "a line of dots", 0, 0, 0, 1, BYTES("+OK\r\n...\r\n. \r\n.\r\n"),
 	  BYTES("B0|..\n \n|E0:1\n"), 0, NULL },
-	{ "-ERR for one RETR, the next goes on", 0, 0, 2,
+	{ "-ERR for one RETR, the next goes on", 0, 0, 0, 2,
 	  BYTES("-ERR no such message\r\n+OK\r\nx\r\n.\r\n"),
 	  BYTES("B0||E0:0\nB1|x\n|E1:1\n"), 0, NULL },
-	{ "pipelined RETR", 1, 0, 3,
+	{ "pipelined RETR", 1, 0, 0, 3,
 	  BYTES("+OK\r\na\r\n.\r\n+OK\r\nb\r\n.\r\n+OK\r\nc\r\n.\r\n"),
 	  BYTES("B0|a\n|E0:1\nB1|b\n|E1:1\nB2|c\n|E2:1\n"), 0, NULL },
-	{ "pipelined RETR, -ERR in the middle", 1, 0, 3,
+	{ "pipelined RETR, -ERR in the middle", 1, 0, 0, 3,
 	  BYTES("+OK\r\na\r\n.\r\n-ERR gone\r\n+OK\r\nc\r\n.\r\n"),
 	  BYTES("B0|a\n|E0:1\nB1||E1:0\nB2|c\n|E2:1\n"), 0, NULL },
-	{ "the sink refuses: drained, the next goes on", 0, 1, 2,
+	{ "the sink refuses: drained, the next goes on", 0, 1, 0, 2,
 	  BYTES("+OK\r\na\r\nb\r\n.\r\n+OK\r\nc\r\n.\r\n"),
 	  BYTES("B0||E0:1\nB1|c\n|E1:1\n"), 0, NULL },
-	{ "no final dot: dropped mid-message", 0, 0, 2,
+	{ "no final dot: dropped mid-message", 0, 0, 0, 2,
 	  BYTES("+OK\r\nabc\r\n"), BYTES("B0|abc\n|E0:0\n"), -1,
 	  "connection closed by server" },
-	{ "dropped before the reply", 0, 0, 1, BYTES(""), BYTES(""), -1,
+	{ "dropped before the reply", 0, 0, 0, 1, BYTES(""), BYTES(""), -1,
 	  "connection closed by server" },
-	{ "garbage instead of a reply", 0, 0, 1, BYTES("hello\r\n"),
+	{ "garbage instead of a reply", 0, 0, 0, 1, BYTES("hello\r\n"),
 	  BYTES(""), -1, "unexpected reply from server: hello" },
+	{ "the sink says stop: pipelined replies drained", 1, 0, 1, 3,
+	  BYTES("+OK\r\na\r\n.\r\n+OK\r\nb\r\n.\r\n-ERR gone\r\n"
+	  "+OK bye\r\n"), BYTES("B0|a\n|E0:1\n"), 0, NULL },
 };
 
 /* Client lines for count RETRs. */
@@ -662,6 +667,7 @@ test_retrieve(void)
 		memset(&record, 0, sizeof(record));
 		buffer_add(&record.b, "", 0);
 		record.refuse = retr_cases[i].refuse;
+		record.stop = retr_cases[i].stop;
 		if (retr_cases[i].pipelining)
 			buffer_add(&script, LOGIN_PIPE, strlen(LOGIN_PIPE));
 		else
@@ -684,10 +690,15 @@ test_retrieve(void)
 		    memcmp(record.b.data, retr_cases[i].want,
 		    record.b.len) != 0)
 			diag("got \"%s\"", record.b.data);
+		if (record.stop)
+			ok(pop3_quit(p, &cause) == 0,
+			    "retr: %s: still in step", retr_cases[i].name);
 		pop3_close(p);
 		sent = peer_finish(&peer);
 		retr_client(&want, retr_cases[i].rc == 0 ||
 		    retr_cases[i].pipelining ? retr_cases[i].count : 1);
+		if (record.stop)
+			buffer_add(&want, "QUIT\r\n", 6);
 		is_str(sent, want.data, "retr: %s: client lines",
 		    retr_cases[i].name);
 		free(sent);
