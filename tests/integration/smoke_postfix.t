@@ -77,7 +77,7 @@ ok "postfix_add_mailbox makes a new local part" wait_for_delivery newbie 1 20
 # Hooks for the milter tests: change main.cf and reload.
 echo '/^Subject: hold me/ HOLD' >"$PF_POSTFIX_CONF/header_checks"
 postfix_set "header_checks = regexp:$PF_POSTFIX_CONF/header_checks"
-sleep 1
+
 printf 'Subject: hold me\n\nbody\n' | $PF_SENDMAIL -i dave@example.com
 postfix_wait_idle 20
 is "$(postfix_held_count)" 1 "postfix_set + reload: the message is held"
