@@ -206,7 +206,11 @@ pop3_auth_any(struct pop3 *p, char **cause)
 	}
 	if (p->timestamp[0] != '\0')
 		return AUTH_APOP;
-	if (!p->tls)
+	if (!p->tls && p->stls)
+		*cause = xstrdup("refusing to send a clear-text password over "
+		    "an unencrypted connection; the server offers STLS: set "
+		    "tls = detect or starttls");
+	else if (!p->tls)
 		*cause = xstrdup("refusing to send a clear-text password over "
 		    "an unencrypted connection; set tls or auth");
 	else

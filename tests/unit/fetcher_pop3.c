@@ -232,6 +232,11 @@ static const struct {
 	  "+OK\r\n+OK\r\nSASL PLAIN LOGIN\r\nUSER\r\n.\r\n", "CAPA\r\n",
 	  "refusing to send a clear-text password over an unencrypted "
 	  "connection; set tls or auth", NULL },
+	{ "any on tls = disable when STLS is offered", "disable", "any", 0,
+	  NULL, NULL, "+OK\r\n+OK\r\nSTLS\r\nUSER\r\n.\r\n", "CAPA\r\n",
+	  "refusing to send a clear-text password over an unencrypted "
+	  "connection; the server offers STLS: set tls = detect or starttls",
+	  NULL },
 	{ "any refuses clear text to an old server", "disable", "any", 0,
 	  NULL, NULL, "+OK\r\n-ERR\r\n", "CAPA\r\n",
 	  "refusing to send a clear-text password over an unencrypted "
