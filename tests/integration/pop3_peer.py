@@ -9,8 +9,8 @@ DELE'd messages until a clean QUIT like a real server. Faults on demand:
   --err-retr N       answer every RETR N with -ERR
   --no-capa          answer CAPA with -ERR (an old server)
   --no-pipelining    leave PIPELINING out of CAPA
-  --stall-in-retr N  stop sending halfway through the first RETR N (the
-                     client's timeout must fire)
+  --stall-in-retr N  stop sending halfway through the first RETR N until
+                     the client closes (its timeout must fire)
   --log FILE         append every client line to FILE (PASS shown as is:
                      test passwords only)
 
@@ -20,7 +20,6 @@ runs until killed.
 import argparse
 import socket
 import sys
-import time
 
 
 def load(path):
@@ -133,7 +132,10 @@ class Session:
             elif n in self.faults["stall"]:
                 self.faults["stall"].discard(n)
                 self.send(b"+OK\r\n" + m["wire"][:len(m["wire"]) // 2])
-                time.sleep(3600)
+                # Say nothing more until the client gives up and closes.
+                while self.conn.recv(4096):
+                    pass
+                return False
             else:
                 self.send(b"+OK\r\n" + m["wire"] + b".\r\n")
         elif cmd == "DELE":
