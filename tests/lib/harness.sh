@@ -178,32 +178,32 @@ wait_port()
 	wait_until "${2:-10}" "perl -MIO::Socket::INET -e 'IO::Socket::INET->new(PeerAddr => \"127.0.0.1:$1\") or exit 1' 2>/dev/null"
 }
 
-# Start several services at once: harness_start pg postfix dovecot [--selfsigned].
+# Start several services at once, in parallel:
+#   harness_start pg postfix dovecot [--selfsigned]
+# (extra main.cf lines for Postfix go in $PF_POSTFIX_EXTRA).
 harness_start()
 {
-	local s pids= failed=0 pid
+	local s services= pids= failed=0 pid
 	for s in "$@"; do
 		case "$s" in
-		--*) continue ;;
+		--selfsigned) PF_DOVECOT_SELFSIGNED=1 ;;
+		pg | postfix | dovecot) services="$services $s" ;;
+		*) bail "harness_start: unknown service $s" ;;
 		esac
-		"_${s}_prepare" "$@" || bail "$s: cannot prepare"
 	done
-	for s in "$@"; do
-		case "$s" in
-		--*) continue ;;
-		esac
+	for s in $services; do
+		"_${s}_prepare" || bail "$s: cannot prepare"
+	done
+	for s in $services; do
+		_harness_started "$s"
 		"_${s}_launch" &
 		pids="$pids $!"
-		_harness_started "$s"
 	done
 	for pid in $pids; do
 		wait "$pid" || failed=1
 	done
-	[ "$failed" -eq 0 ] || bail "starting $* failed"
-	for s in "$@"; do
-		case "$s" in
-		--*) continue ;;
-		esac
+	[ "$failed" -eq 0 ] || bail "harness_start: starting$services failed"
+	for s in $services; do
 		"_${s}_ready" || bail "$s: not ready"
 	done
 }
