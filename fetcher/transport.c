@@ -91,6 +91,23 @@ transport_wait(int fd, short events, long long deadline, const char *what,
 	}
 }
 
+/*
+ * After a read or write on fd failed with errno: wait until it may work
+ * again (0), or -1 with *cause for a real error or the deadline.
+ */
+static int
+transport_again(int fd, short events, long long deadline, const char *what,
+    char **cause)
+{
+	if (errno == EINTR)
+		return 0;
+	if (errno != EAGAIN && errno != EWOULDBLOCK) {
+		xasprintf(cause, "%s: %s", what, strerror(errno));
+		return -1;
+	}
+	return transport_wait(fd, events, deadline, what, cause);
+}
+
 /* The oldest OpenSSL error as a string, and clear the queue. */
 static const char *
 transport_ssl_error(char *buf, size_t len)
@@ -476,14 +493,7 @@ transport_fill(struct transport *t, long long deadline, char **cause)
 			*cause = xstrdup("connection closed by server");
 			return -1;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			xasprintf(cause, "reading from server: %s",
-			    strerror(errno));
-			return -1;
-		}
-		if (transport_wait(t->readfd, POLLIN, deadline,
+		if (transport_again(t->readfd, POLLIN, deadline,
 		    "reading from server", cause) != 0)
 			return -1;
 	}
@@ -563,14 +573,7 @@ transport_send(struct transport *t, const char *buf, size_t len,
 			len -= n;
 			continue;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			xasprintf(cause, "writing to server: %s",
-			    strerror(errno));
-			return -1;
-		}
-		if (transport_wait(t->writefd, POLLOUT, deadline,
+		if (transport_again(t->writefd, POLLOUT, deadline,
 		    "writing to server", cause) != 0)
 			return -1;
 	}
