@@ -1,0 +1,119 @@
+# Shared set-up of the milter's integration tests (sourced by milter_*.t):
+# PostgreSQL with the schema, the milter on a loopback port, and the
+# private Postfix with the milter in smtpd_milters and non_smtpd_milters.
+#
+#   milter_setup           start all three
+#   milter_start / milter_stop
+#   milter_tag NAME [TIME] [KEY]   a header value signed like the fetcher's
+#   milter_send SENDER TAG RCPT... sendmail a message (TAG "" = no header)
+#   milter_log             what the milter logged so far
+#   smtp_session CMD...    talk SMTP to the private smtpd, print the replies
+
+source "$(dirname "$0")/../lib/harness.sh"
+harness_init
+
+MILTER_BIN=$PF_BUILD/milter/postfetch-milter
+MILTER_PID=
+[ -x "$MILTER_BIN" ] || bail "$MILTER_BIN not built"
+
+# The HMAC-SHA256 tag of tag.h: "NAME; t=TIME; mac=HEX" over "NAME;t=TIME".
+milter_tag()
+{
+	local name=$1 when=${2:-$(date +%s)} key=${3:-$MILTER_KEY} mac
+	mac=$(printf '%s;t=%s' "$name" "$when" |
+	    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" | sed 's/^.*= //')
+	echo "$name; t=$when; mac=$mac"
+}
+
+# Send a message through sendmail; its subject is the first recipient.
+milter_send()
+{
+	local sender=$1 tag=$2
+	shift 2
+	{
+		[ -n "$tag" ] && echo "X-Postfetch-Account: $tag"
+		echo "From: <$sender>"
+		echo "Subject: to $1"
+		echo "Message-ID: <$RANDOM.$RANDOM@test.example>"
+		echo
+		echo "body for $*"
+	} | $PF_SENDMAIL -i -f "$sender" -- "$@"
+}
+
+# Everything the milter logged.
+milter_log()
+{
+	cat "$PF_TMP/milter.log"
+}
+
+# Start the milter in the foreground (logging to $PF_TMP/milter.log).
+milter_start()
+{
+	"$MILTER_BIN" -d -v -c "$PF_TMP/postfetch.conf" \
+	    >>"$PF_TMP/milter.log" 2>&1 &
+	MILTER_PID=$!
+	wait_port "$MILTER_PORT" 10 || bail "the milter does not listen"
+}
+
+# Stop the milter (TERM) and wait for it.
+milter_stop()
+{
+	[ -n "$MILTER_PID" ] || return 0
+	kill "$MILTER_PID" 2>/dev/null
+	wait "$MILTER_PID" 2>/dev/null
+	MILTER_PID=
+}
+
+# PostgreSQL + schema, the key, the configuration, the milter, Postfix.
+milter_setup()
+{
+	pg_start
+	(cd "$PF_TOP/schema" && pg_psql -f postfetch.sql) >/dev/null ||
+	    bail "cannot load the schema"
+	MILTER_KEY=$(openssl rand -hex 32)
+	echo "$MILTER_KEY" >"$PF_TMP/secret"
+	chown "$PF_USER" "$PF_TMP/secret"
+	chmod 600 "$PF_TMP/secret"
+	MILTER_PORT=$(free_port)
+	cat >"$PF_TMP/postfetch.conf" <<-CONF
+	# postfetch.conf of a milter test
+	database = $PF_DB
+	secret_file = $PF_TMP/secret
+	milter_socket = inet:$MILTER_PORT@127.0.0.1
+	user = $PF_USER
+	postmaster = postmaster
+	CONF
+	: >"$PF_TMP/milter.log"
+	milter_start
+	harness_at_exit milter_stop
+	# Mail for the ETRN domain is accepted by SMTP (smtpd rejects the error
+	# and retry transports of the other remote domains at RCPT) and, should
+	# the milter not rewrite it, is deferred (nothing listens on port 9).
+	echo "etrn.example smtp:[127.0.0.1]:9" >"$PF_TMP/transport"
+	postfix_start "transport_maps = texthash:$PF_TMP/transport" \
+	    "smtpd_milters = inet:127.0.0.1:$MILTER_PORT" \
+	    "non_smtpd_milters = inet:127.0.0.1:$MILTER_PORT" \
+	    "milter_default_action = tempfail" "milter_protocol = 6"
+}
+
+# Talk SMTP to the private smtpd: each argument is sent (\n becomes CRLF),
+# then one reply is read; prints the replies.
+smtp_session()
+{
+	perl -MIO::Socket::INET -e '
+		alarm 30;
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ENV{PF_SMTP_PORT}")
+		    or die "connect: $!\n";
+		$s->autoflush(1);
+		sub reply {
+			my $r = "";
+			while (my $l = <$s>) { $r .= $l; last if $l =~ /^\d{3} / }
+			print $r;
+		}
+		reply();
+		for my $cmd (@ARGV) {
+			$cmd =~ s/\n/\r\n/g;
+			print $s "$cmd\r\n";
+			reply();
+		}' "$@"
+}

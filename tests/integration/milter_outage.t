@@ -1,0 +1,71 @@
+#!/bin/bash
+# PostgreSQL stopped: fetched mail (sendmail) and SMTP mail for an ETRN
+# domain wait (nothing bounces, nothing goes out), the outage is logged
+# once, mail of no account still flows; PostgreSQL back: Postfix offers
+# the waiting mail again by itself and it is rewritten and delivered.
+source "$(dirname "$0")/milter_common.sh"
+
+PF_MAIL_USERS="gina sender"
+milter_setup
+
+pg_psql <<'SQL' || bail "cannot insert the test accounts"
+INSERT INTO postfetch.account (name, protocol, host, username, password)
+    VALUES ('shop', 'pop3', 'pop.provider.example', 'u', 'p');
+INSERT INTO postfetch.account (name, protocol, host, domain)
+    VALUES ('etrn1', 'etrn', 'mx.provider.example', 'etrn.example');
+INSERT INTO postfetch.alias (account_id, remote, local)
+    SELECT id, r, l FROM postfetch.account, (VALUES
+	('shop', 'p.maly@provider.example', 'pavel.maly@example.com'),
+	('shop', 'a@provider.example', 'alice@example.com'),
+	('etrn1', 'sales@etrn.example', 'frank@example.com')) AS v(a, r, l)
+    WHERE name = a;
+SQL
+
+milter_send sender@example.com "$(milter_tag shop)" p.maly@provider.example
+ok "before the outage: delivered" wait_for_delivery pavel.maly 1
+
+pg_stop
+milter_send sender@example.com "$(milter_tag shop)" p.maly@provider.example
+milter_send sender@example.com "$(milter_tag shop)" a@provider.example
+milter_send sender@example.com "" gina@example.com
+ok "mail of no account still flows" wait_for_delivery gina 1
+reply=$(smtp_session "EHLO mx.provider.example" "MAIL FROM:<someone@elsewhere.example>" \
+    "RCPT TO:<sales@etrn.example>" "DATA" $'Subject: by smtp\n\nsmtp body\n.' "QUIT")
+like "$reply" "451 4.3.0 postfetch: recipient database unavailable" \
+    "SMTP mail for the ETRN domain: temporary failure"
+sleep 3
+is "$(maildir_count pavel.maly)" 1 "during the outage: not delivered"
+is "$(maildir_count alice)" 0 "during the outage: not delivered (2)"
+is "$(maildir_count sender)" 0 "during the outage: nothing bounced"
+is "$(postfix_queue | grep -c '"queue_name": "maildrop"')" 2 \
+    "both messages wait in the maildrop queue"
+like "$(cat "$PF_MAILLOG")" "milter-reject: END-OF-MESSAGE from localhost\[127.0.0.1\]: 4.3.0 postfetch" \
+    "Postfix logged the temporary failure"
+is "$(grep -c 'database unavailable, mail waits' "$PF_TMP/milter.log")" 1 \
+    "the outage is logged once"
+
+pg_start
+ok "after the outage: delivered (pickup retries within 60 s)" \
+    wait_for_delivery pavel.maly 2 90
+ok "after the outage: delivered (2)" wait_for_delivery alice 1 30
+postfix_wait_idle 20
+like "$(milter_log)" "database available again" "the recovery is logged"
+ok "the tag of the retried message is gone" \
+    not maildir_grep alice -qi '^X-Postfetch-Account:'
+reply=$(smtp_session "EHLO mx.provider.example" "MAIL FROM:<someone@elsewhere.example>" \
+    "RCPT TO:<sales@etrn.example>" "DATA" $'Subject: by smtp\n\nsmtp body\n.' "QUIT")
+like "$reply" "250 2.0.0 Ok: queued" "SMTP mail accepted again"
+ok "SMTP mail rewritten again" wait_for_delivery frank 1
+is "$(maildir_count sender)" 0 "nothing bounced"
+is "$(postfix_queue_count)" 0 "nothing left in the queue"
+
+# The milter itself down: milter_default_action = tempfail keeps the mail.
+milter_stop
+milter_send sender@example.com "$(milter_tag shop)" p.maly@provider.example
+sleep 2
+is "$(maildir_count pavel.maly)" 2 "milter down: not delivered"
+milter_start
+postkick -c "$PF_POSTFIX_CONF" public pickup W 2>/dev/null
+ok "milter back: delivered" wait_for_delivery pavel.maly 3 90
+is "$(maildir_count sender)" 0 "still nothing bounced"
+done_testing
