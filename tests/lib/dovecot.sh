@@ -15,6 +15,8 @@
 #   mailbox_dir USER               the user's Maildir
 #   dovecot_kill_sessions [USER] [pop3|imap]   kill the user's mail
 #                      processes mid-session (dropped-connection tests)
+#   mailclient [--tls|--starttls] [--ca F|--noverify] [--name H] pop3|imap PORT CMD...
+#                      a tiny client that prints "S: " lines (mailclient.py)
 #
 # Mail is stored as $PF_USER under $PF_TMP/dovecot/mail/USER/Maildir.
 
@@ -50,6 +52,8 @@ _dovecot_prepare()
 	log_path = $PF_DOVECOT_LOG
 	info_log_path = $PF_DOVECOT_LOG
 	auth_verbose = yes
+	# Tests try wrong passwords: answer at once.
+	auth_failure_delay = 0
 	verbose_proctitle = yes
 	ssl = yes
 	ssl_cert = <$cert
@@ -92,6 +96,10 @@ _dovecot_prepare()
 	}
 	service anvil {
 	  chroot =
+	  # No auth penalty: tests log in right after failing on purpose.
+	  unix_listener anvil-auth-penalty {
+	    mode = 0
+	  }
 	}
 	EOF
 }
@@ -163,6 +171,9 @@ dovecot_add_user()
 	printf '%s:{PLAIN}%s::::::\n' "$1" "$2" >>"$f.new"
 	chmod 644 "$f.new"
 	mv "$f.new" "$f"
+	# A running Dovecot re-reads the file at most once a second.
+	[ -n "$(_dovecot_master_pid)" ] && sleep 1.1
+	return 0
 }
 
 # The Maildir of USER.
@@ -217,4 +228,10 @@ dovecot_kill_sessions()
 	[ -n "$pids" ] || return 1
 	# shellcheck disable=SC2086
 	kill -KILL $pids
+}
+
+# The tiny POP3/IMAP client (see tests/lib/mailclient.py for its usage).
+mailclient()
+{
+	/usr/bin/python3 "$PF_LIB/mailclient.py" "$@"
 }
