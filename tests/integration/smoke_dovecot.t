@@ -48,7 +48,9 @@ like "$(s_client "$PF_POP3S_PORT" -verify_return_error -verify_hostname localhos
 ok "POP3S: verified, login, STAT, UIDL" mailclient --tls --ca "$PF_TEST_CA" \
     pop3 "$PF_POP3S_PORT" "USER alice" "PASS secret one" STAT UIDL QUIT
 ok "POP3S: python refuses name 127.0.0.1" not mailclient --tls --ca "$PF_TEST_CA" --name 127.0.0.1 pop3 "$PF_POP3S_PORT" QUIT
-like "$(s_client "$PF_POP3S_PORT" -tls1_1 -cipher DEFAULT@SECLEVEL=0 -CAfile "$PF_TEST_CA")" "alert protocol version" \
+like "$(s_client "$PF_POP3S_PORT" -tls1_2 -CAfile "$PF_TEST_CA")" "Protocol *: TLSv1\.2" \
+    "POP3S: TLS 1.2 accepted"
+like "$(s_client "$PF_POP3S_PORT" -tls1_1 -cipher DEFAULT@SECLEVEL=0 -CAfile "$PF_TEST_CA")" "Cipher is \(NONE\)" \
     "POP3S: TLS 1.1 refused (ssl_min_protocol TLSv1.2)"
 
 # IMAP, plain, STARTTLS and implicit TLS.

@@ -75,14 +75,17 @@ _harness_stopped()
 # Stop every service, kill leftovers, remove (or keep) the temp dir.
 harness_cleanup()
 {
-	local rc=$? s
+	local rc=$? s pids=
 	trap - EXIT INT TERM HUP
 	[ -n "$PF_TMP" ] || exit "$rc"
 	cd / || true
 	[ -n "$PF_AT_EXIT" ] && eval "$PF_AT_EXIT"
 	for s in $PF_SERVICES; do
-		"${s}_stop" >/dev/null 2>&1
+		"${s}_stop" --fast >/dev/null 2>&1 &
+		pids="$pids $!"
 	done
+	# shellcheck disable=SC2086
+	[ -z "$pids" ] || wait $pids
 	pf_kill_under "$PF_TMP"
 	if [ "${PF_KEEP_TMP:-0}" = 1 ]; then
 		echo "# kept $PF_TMP" >&2

@@ -99,14 +99,17 @@ pg_start()
 	_pg_ready || bail "pg_start: database postfetch does not answer"
 }
 
-# Fast shutdown of PostgreSQL; the data directory stays.
+# Fast shutdown of PostgreSQL; the data directory stays. --fast (used at
+# exit): immediate shutdown.
 pg_stop()
 {
+	local mode=fast
+	[ "${1:-}" = --fast ] && mode=immediate
 	[ -n "${PF_PG_DATA:-}" ] && [ -f "$PF_PG_DATA/postmaster.pid" ] || {
 		_harness_stopped pg
 		return 0
 	}
-	_pg_as_user "$PF_PG_BIN/pg_ctl" -D "$PF_PG_DATA" -m fast -w -t 30 \
+	_pg_as_user "$PF_PG_BIN/pg_ctl" -D "$PF_PG_DATA" -m "$mode" -w -t 30 \
 	    stop >/dev/null 2>&1 ||
 	    _pg_as_user "$PF_PG_BIN/pg_ctl" -D "$PF_PG_DATA" -m immediate \
 	    -w -t 10 stop >/dev/null 2>&1
