@@ -19,6 +19,8 @@ PF_GROUP=$(id -gn "$PF_USER")
 
 # shellcheck source=tests/lib/tap.sh
 source "$PF_LIB/tap.sh"
+# shellcheck source=tests/lib/procs.sh
+source "$PF_LIB/procs.sh"
 # shellcheck source=tests/lib/pg.sh
 source "$PF_LIB/pg.sh"
 # shellcheck source=tests/lib/certs.sh
@@ -93,48 +95,6 @@ harness_cleanup()
 		rm -rf "$PF_TMP"
 	fi
 	exit "$rc"
-}
-
-# Print the pids of processes whose cwd, root or command line is under DIR
-# (not this shell's).
-pf_pids_under()
-{
-	perl -e '
-		my ($dir, @skip) = @ARGV;
-		my %skip = map { $_ => 1 } @skip, $$, getppid();
-		opendir(my $d, "/proc") or exit 0;
-		for my $pid (grep { /^\d+$/ } readdir $d) {
-			next if $skip{$pid};
-			my $hit = 0;
-			for my $l ("cwd", "root") {
-				my $t = readlink("/proc/$pid/$l") // next;
-				$hit = 1 if $t eq $dir || index($t, "$dir/") == 0;
-			}
-			if (!$hit && open(my $f, "<", "/proc/$pid/cmdline")) {
-				local $/;
-				my $c = <$f> // "";
-				$hit = 1 if index($c, $dir) >= 0;
-			}
-			print "$pid\n" if $hit;
-		}' "$1" "$$" "$BASHPID"
-}
-
-# Kill (TERM, then KILL) every process still running under DIR.
-pf_kill_under()
-{
-	local pids i
-	pids=$(pf_pids_under "$1")
-	[ -n "$pids" ] || return 0
-	# shellcheck disable=SC2086
-	kill -TERM $pids 2>/dev/null
-	for ((i = 0; i < 20; i++)); do
-		pids=$(pf_pids_under "$1")
-		[ -n "$pids" ] || return 0
-		sleep 0.1
-	done
-	# shellcheck disable=SC2086
-	kill -KILL $pids 2>/dev/null
-	return 0
 }
 
 # Print a TCP port that is free on 127.0.0.1 and was not handed out before
