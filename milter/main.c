@@ -10,6 +10,8 @@
 #include <stdarg.h>
 #include <grp.h>
 #include <pwd.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +101,8 @@ main(int argc, char *argv[])
 	unsigned char		 key[TAG_KEY_LEN];
 	const char		*path = CONF_DEFAULT_PATH;
 	char			*cause, *name;
-	int			 ch, foreground = 0, verbose = 0, status;
+	sigset_t		 signals;
+	int			 ch, foreground = 0, verbose = 0, status, error;
 
 	while ((ch = getopt(argc, argv, "c:dv")) != -1) {
 		switch (ch) {
@@ -138,6 +141,16 @@ main(int argc, char *argv[])
 	if (pw != NULL)
 		drop_privileges(pw);
 
+	/*
+	 * libmilter takes SIGTERM, SIGINT and SIGHUP with sigwait() in a
+	 * thread of its own; the cache's thread must not get them first.
+	 */
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGHUP);
+	if ((error = pthread_sigmask(SIG_BLOCK, &signals, NULL)) != 0)
+		fatalx("pthread_sigmask: %s", strerror(error));
 	cache_start(conf.database);
 	log_info("started on %s", conf.milter_socket);
 	status = smfi_main();
