@@ -84,6 +84,29 @@ wait_readable(int fd, int ms, int *readable)
 	return (0);
 }
 
+/* Log libpq's message of conn on one line, at debug level. */
+static void
+listen_debug(const char *what, PGconn *conn)
+{
+	char	*message, *p;
+
+	message = xstrdup(PQerrorMessage(conn));
+	for (p = message; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	log_debug("listener: %s%s", what, message);
+	free(message);
+}
+
+/* Server notices on the listener connection ("terminating connection"). */
+static void
+listen_notice(void *arg, const char *message)
+{
+	(void)arg;
+	log_debug("listener: notice: %.*s", (int)strcspn(message, "\n"),
+	    message);
+}
+
 /* Connect and LISTEN; returns the connection or NULL. */
 static PGconn *
 listen_connect(void)
@@ -94,14 +117,15 @@ listen_connect(void)
 
 	conn = PQconnectdb(cache_conninfo);
 	if (PQstatus(conn) != CONNECTION_OK) {
-		log_debug("listener: %s", PQerrorMessage(conn));
+		listen_debug("", conn);
 		PQfinish(conn);
 		return (NULL);
 	}
+	PQsetNoticeProcessor(conn, listen_notice, NULL);
 	result = PQexec(conn, "LISTEN " CACHE_CHANNEL);
 	good = PQresultStatus(result) == PGRES_COMMAND_OK;
 	if (!good)
-		log_debug("listener: LISTEN: %s", PQerrorMessage(conn));
+		listen_debug("LISTEN: ", conn);
 	PQclear(result);
 	if (!good) {
 		PQfinish(conn);
