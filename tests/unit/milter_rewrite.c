@@ -1,4 +1,5 @@
 /* Unit tests of milter/rewrite.c: recipient rewriting against a fixed directory. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,13 +87,19 @@ fixture(void)
 	return (directory_new(accounts, n, locals, nlocals));
 }
 
-/* Append s to the growing string *out. */
-static void
-append(char **out, const char *s)
+/* Append a formatted item to the growing string *out. */
+static void __attribute__((format(printf, 2, 3)))
+append(char **out, const char *fmt, ...)
 {
-	char	*joined;
+	char	*item, *joined;
+	va_list	 ap;
 
-	xasprintf(&joined, "%s%s", *out, s);
+	va_start(ap, fmt);
+	if (vasprintf(&item, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	xasprintf(&joined, "%s%s", *out, item);
+	free(item);
 	free(*out);
 	*out = joined;
 }
@@ -104,31 +111,22 @@ append(char **out, const char *s)
 static char *
 describe(char *const *recipients, const struct rewrite_result *result)
 {
-	char	*out = xstrdup("del"), *item;
-	size_t	 i;
+	const struct rewrite_change	*c;
+	char				*out = xstrdup("del");
+	size_t				 i;
 
-	for (i = 0; i < result->nrecipients; i++) {
-		if (!result->remove[i])
-			continue;
-		xasprintf(&item, " %s", recipients[i]);
-		append(&out, item);
-		free(item);
-	}
+	for (i = 0; i < result->nrecipients; i++)
+		if (result->remove[i])
+			append(&out, " %s", recipients[i]);
 	append(&out, " | add");
-	for (i = 0; i < result->nadd; i++) {
-		xasprintf(&item, " %s", result->add[i]);
-		append(&out, item);
-		free(item);
-	}
+	for (i = 0; i < result->nadd; i++)
+		append(&out, " %s", result->add[i]);
 	append(&out, " |");
 	for (i = 0; i < result->nchanges; i++) {
-		const struct rewrite_change *c = &result->changes[i];
-
-		xasprintf(&item, " %s=%s->%s(%s)", c->account->name,
+		c = &result->changes[i];
+		append(&out, " %s=%s->%s(%s)", c->account->name,
 		    recipients[c->recipient], c->to,
 		    rewrite_reason_name(c->reason));
-		append(&out, item);
-		free(item);
 	}
 	return (out);
 }
