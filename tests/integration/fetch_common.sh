@@ -1,8 +1,10 @@
 # Shared setup of the fetch_*.t integration tests (sourced after the
 # harness): services, schema, postfetch.conf, accounts, running postfetch.
 #
-#   fetch_setup [--selfsigned]   harness_init, certificates, PostgreSQL +
-#                                Postfix + Dovecot, schema, $PF_CONF
+#   fetch_setup USER...          harness_init, certificates, PostgreSQL +
+#                                Postfix + Dovecot with these POP3 users
+#                                (password "secret"), schema, $PF_CONF
+#   mailbox_user USER            add one more user (slower: Dovecot re-reads)
 #   fetch_conf [LINE...]         (re)write $PF_CONF; LINEs are appended
 #   account_add NAME COL=VALUE...  insert a pop3 account (values are SQL)
 #   fetch_run ARGS...            run postfetch -v -c $PF_CONF ARGS; stdout
@@ -10,19 +12,25 @@
 #   fetch_poll NAME...           fetch_run poll NAME...
 #   sql QUERY                    one value from the test database
 
-PF_POSTFETCH=$PF_BUILD/fetcher/postfetch
+PF_POSTFETCH=${PF_POSTFETCH:-$PF_BUILD/fetcher/postfetch}
 PF_CONF=
 PF_OUT=
 PF_LOG=
 PF_RC=
+PF_FETCH_USERS=
 
 # Start everything a fetch test needs and write the configuration.
 fetch_setup()
 {
+	local user
 	[ -x "$PF_POSTFETCH" ] || skip_all "$PF_POSTFETCH not built"
 	harness_init
 	certs_make
-	harness_start pg postfix dovecot "$@"
+	for user in "$@"; do
+		dovecot_add_user "$user" secret
+		PF_FETCH_USERS="$PF_FETCH_USERS $user "
+	done
+	harness_start pg postfix dovecot
 	pg_psql -f "$PF_TOP/schema/postfetch.sql" >"$PF_TMP/schema.log" 2>&1 ||
 	    bail "schema/postfetch.sql does not load: $(tail -n 3 "$PF_TMP/schema.log")"
 	openssl rand -hex 32 >"$PF_TMP/secret"
@@ -34,20 +42,36 @@ fetch_setup()
 	fetch_conf
 }
 
-# Write postfetch.conf; arguments are extra "key = value" lines.
+# A Dovecot user USER with password "secret", unless fetch_setup made it.
+mailbox_user()
+{
+	case "$PF_FETCH_USERS" in
+	*" $1 "*) return 0 ;;
+	esac
+	dovecot_add_user "$1" secret
+	PF_FETCH_USERS="$PF_FETCH_USERS $1 "
+}
+
+# Write postfetch.conf; arguments are "key = value" lines that replace
+# the defaults of the same key or add to them. user = root: Postfix's
+# sendmail -C works only for root (postdrop checks
+# alternate_config_directories for anyone else).
 fetch_conf()
 {
-	local line
+	local line default
 	{
 		echo "# postfetch test configuration"
-		echo "database = $PF_DB"
-		echo "sendmail_path = $PF_SENDMAIL"
-		echo "postmaster = postmaster@example.com"
-		echo "secret_file = $PF_TMP/secret"
-		echo "timeout = 20"
-		# Postfix's sendmail -C works only for root (postdrop checks
-		# alternate_config_directories otherwise).
-		echo "user = root"
+		for default in "database = $PF_DB" \
+		    "sendmail_path = $PF_SENDMAIL" \
+		    "postmaster = postmaster@example.com" \
+		    "secret_file = $PF_TMP/secret" "timeout = 20" \
+		    "user = root"; do
+			for line in "$@"; do
+				[ "${line%% *}" = "${default%% *}" ] &&
+				    continue 2
+			done
+			echo "$default"
+		done
 		for line in "$@"; do
 			echo "$line"
 		done
@@ -123,4 +147,34 @@ last_poll()
 log_on_failure()
 {
 	[ "$1" -eq 0 ] || diag "$(cat "$PF_LOG")"
+}
+
+# Start tests/integration/pop3_peer.py with ARGS (plain TCP, user "user",
+# password "secret"); PF_PEER_PORT is its port, PF_PEER_PID its pid.
+peer_start()
+{
+	local out=$PF_TMP/peer.$RANDOM
+	# Adapter: pop3_peer.py's QUIT expunges store[n] instead of
+	# store[n - 1] (message numbers start at 1); run a corrected copy.
+	sed 's/self\.store\[n\] = None/self.store[n - 1] = None/' \
+	    "$PF_TOP/tests/integration/pop3_peer.py" >"$PF_TMP/pop3_peer.py"
+	python3 "$PF_TMP/pop3_peer.py" --port 0 "$@" >"$out" 2>&1 &
+	PF_PEER_PID=$!
+	wait_until 10 "grep -q '^ready ' '$out'" || bail "pop3_peer.py did not start"
+	PF_PEER_PORT=$(sed -n 's/^ready //p' "$out")
+}
+
+# Stop the peer started last.
+peer_stop()
+{
+	kill "$PF_PEER_PID" 2>/dev/null
+	wait "$PF_PEER_PID" 2>/dev/null
+	return 0
+}
+
+# How many messages account NAME has on its server (postfetch check).
+server_count()
+{
+	fetch_run check "$1"
+	sed -n 's/^messages: *\([0-9]*\),.*/\1/p' "$PF_OUT"
 }

@@ -4,7 +4,8 @@
 # the poll and seen records, status.
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
-fetch_setup
+PF_MAIL_USERS="grace heidi ivan judy"
+fetch_setup plain keeper multi big
 
 # A message: message FILE MESSAGE-ID HEADER... ; the body names the id.
 message()

@@ -1,0 +1,143 @@
+#!/bin/bash
+# Failures that must lose nothing: sendmail failing, the connection
+# dropped in the middle of a RETR; and messages that are big or malformed
+# (20 MB, no header, NUL bytes, bare CR and LF, a 10 MB line).
+PF_POSTFIX_EXTRA="message_size_limit = 0"
+PF_MAIL_USERS="kim leo mallory mia nick"
+source "$(dirname "$0")/../lib/harness.sh"
+source "$(dirname "$0")/fetch_common.sh"
+fetch_setup failing big odd
+
+# A small message: small FILE ID
+small()
+{
+	printf 'From: a@example.org\nTo: kim@example.com\nMessage-ID: <%s@example.org>\nSubject: %s\n\nBody of %s.\n' \
+	    "$2" "$2" "$2" >"$1"
+}
+
+# --- sendmail fails (exit 75): every message stays, nothing in seen.
+cat >"$PF_TMP/sendmail-75" <<'SH'
+#!/bin/sh
+cat >/dev/null
+echo "sendmail: fatal: queue file write error" >&2
+exit 75
+SH
+chmod 755 "$PF_TMP/sendmail-75"
+mailbox_user failing
+for i in 1 2 3; do small "$PF_TMP/f$i" "fail$i"; done
+mailbox_fill failing "$PF_TMP/f1" "$PF_TMP/f2" "$PF_TMP/f3"
+account_add failing port="$PF_POP3S_PORT" tls="'direct'" \
+    deliver_to="'kim@example.com'"
+fetch_conf "sendmail_path = $PF_TMP/sendmail-75"
+fetch_poll failing
+is "$PF_RC" 1 "sendmail failing: poll exits 1"
+is "$(log_count 'account=failing host=localhost uid=[^ ]+ size=[0-9]+: not delivered, left on the server: .*75')" 3 \
+    "one line per message, with the exit status"
+is "$(log_count 'account=failing host=localhost: poll failed: 3 messages not delivered')" 1 \
+    "the poll is logged as failed"
+is "$(mailbox_count failing)" 3 "all three still on the server"
+is "$(seen_count failing)" 0 "nothing in seen"
+like "$(last_poll failing)" '^0\|0\|3 messages not delivered' "poll row records the failure"
+is "$(sql "SELECT last_result, consecutive_failures FROM postfetch.account
+    WHERE name = 'failing'")" "failed|1" "account status: failed once"
+fetch_conf
+fetch_poll failing
+is "$PF_RC" 0 "with a working sendmail the next poll succeeds"
+ok "all three delivered" wait_for_delivery kim 3
+is "$(mailbox_count failing)" 0 "and deleted"
+is "$(sql "SELECT consecutive_failures FROM postfetch.account
+    WHERE name = 'failing'")" 0 "failures reset"
+
+# --- A 20 MB message: streamed through, intact.
+mailbox_user big
+{
+	printf 'From: a@example.org\nTo: leo@example.com\nMessage-ID: <big@example.org>\nSubject: twenty megabytes\n\n'
+	head -c 15000000 /dev/urandom | base64 -w 76
+} >"$PF_TMP/big"
+mailbox_fill big "$PF_TMP/big"
+account_add big port="$PF_POP3S_PORT" tls="'direct'" \
+    deliver_to="'leo@example.com'"
+fetch_run poll big
+is "$PF_RC" 0 "20 MB: poll exits 0"
+log_on_failure "$PF_RC"
+ok "20 MB: delivered" wait_for_delivery leo 1 60
+is "$(mailbox_count big)" 0 "20 MB: deleted on the server"
+file=$(maildir_files leo | head -n 1)
+ok "20 MB: the body arrived intact" \
+    cmp <(sed '1,/^$/d' "$file") <(sed '1,/^$/d' "$PF_TMP/big")
+
+# --- The connection dropped in the middle of a RETR (scripted server).
+for i in 1 2 3; do small "$PF_TMP/d$i" "drop$i"; done
+peer_start --drop-in-retr 2 --message "$PF_TMP/d1" --message "$PF_TMP/d2" \
+    --message "$PF_TMP/d3"
+account_add dropped port="$PF_PEER_PORT" tls="'disable'" auth="'password'" \
+    username="'user'" deliver_to="'mallory@example.com'"
+fetch_poll dropped
+is "$PF_RC" 1 "dropped connection: poll exits 1"
+is "$(log_count 'message-id=<drop1@example.org>.*: delivered$')" 1 \
+    "the first message was delivered"
+is "$(log_count 'account=dropped host=localhost uid=peer-2 size=[0-9]+: not delivered, left on the server: retrieval incomplete')" 1 \
+    "the second one is logged as incomplete"
+is "$(log_count 'account=dropped host=localhost: poll failed: ')" 1 "the poll failed"
+is "$(seen_count dropped)" 1 "only the first one is in seen"
+is "$(server_count dropped)" 3 "nothing deleted on a broken session"
+fetch_poll dropped
+is "$PF_RC" 0 "the next poll succeeds"
+log_on_failure "$PF_RC"
+is "$(log_count ': delivered$')" 2 "it delivers the other two"
+is "$(server_count dropped)" 0 "and deletes all three, the first one too"
+ok "three in the maildir" wait_for_delivery mallory 3
+postfix_wait_idle
+is "$(maildir_count mallory)" 3 "each message exactly once"
+peer_stop
+
+# --- A refused RETR: that message stays, the others go on.
+peer_start --err-retr 1 --message "$PF_TMP/d1" --message "$PF_TMP/d2"
+account_add refused port="$PF_PEER_PORT" tls="'disable'" auth="'password'" \
+    username="'user'" deliver_to="'nick@example.com'"
+fetch_poll refused
+is "$PF_RC" 1 "refused RETR: poll exits 1"
+is "$(log_count 'uid=peer-1 size=[0-9]+: not delivered, left on the server: RETR refused: -ERR no such message')" 1 \
+    "the refused one is logged with the server's reply"
+is "$(log_count 'message-id=<drop2@example.org>.*: delivered$')" 1 "the next one is delivered"
+is "$(server_count refused)" 1 "only the delivered one is deleted"
+peer_stop
+
+# --- A server that stops sending: the timeout fires, nothing is lost.
+peer_start --stall-in-retr 1 --message "$PF_TMP/d1"
+account_add stalled port="$PF_PEER_PORT" tls="'disable'" auth="'password'" \
+    username="'user'" deliver_to="'nick@example.com'"
+fetch_conf "timeout = 2"
+fetch_poll stalled
+is "$PF_RC" 1 "stalled server: poll exits 1 after the timeout"
+like "$(log_grep 'poll failed')" 'account=stalled host=localhost: poll failed: .*(time|out)' \
+    "the line names the timeout"
+is "$(seen_count stalled)" 0 "nothing recorded"
+fetch_conf
+peer_stop
+
+# --- Malformed messages are delivered, the poll goes on.
+mailbox_user odd
+printf 'no header at all, just text\nand a second line\n' >"$PF_TMP/o1"
+printf 'Subject: nul\nMessage-ID: <nul@example.org>\n\nbefore\0after\n' >"$PF_TMP/o2"
+printf 'Subject: bare cr\nMessage-ID: <cr@example.org>\n\none\rtwo\nthree\n' >"$PF_TMP/o3"
+{
+	printf 'Subject: long line\nMessage-ID: <long@example.org>\n\n'
+	head -c 10485760 /dev/zero | tr '\0' 'y'
+	printf '\nend\n'
+} >"$PF_TMP/o4"
+mailbox_fill odd "$PF_TMP/o1" "$PF_TMP/o2" "$PF_TMP/o3" "$PF_TMP/o4"
+account_add odd port="$PF_POP3S_PORT" tls="'direct'" \
+    deliver_to="'mia@example.com'"
+fetch_poll odd
+is "$PF_RC" 0 "malformed messages: poll exits 0"
+log_on_failure "$PF_RC"
+is "$(log_count 'account=odd .*: delivered$')" 4 "all four delivered"
+ok "all four in the maildir" wait_for_delivery mia 4 60
+is "$(mailbox_count odd)" 0 "and deleted on the server"
+ok "the headerless text is kept as body" maildir_grep mia -q '^and a second line$'
+ok "the NUL byte message arrived" maildir_grep mia -q '^Subject: nul$'
+file=$(maildir_grep mia -l '^Subject: long line$')
+is "$(sed '1,/^$/d' "$file" | tr -cd y | wc -c)" 10485760 "the 10 MB line arrived whole"
+
+done_testing
