@@ -70,6 +70,9 @@ milter_setup()
 	pg_start
 	(cd "$PF_TOP/schema" && pg_psql -f postfetch.sql) >/dev/null ||
 	    bail "cannot load the schema"
+	# The milter logs in with nothing but the grants of postfetch_milter.
+	pg_psql -c "CREATE ROLE pf_milter_test LOGIN IN ROLE postfetch_milter" ||
+	    bail "cannot create the milter's role"
 	MILTER_KEY=$(openssl rand -hex 32)
 	echo "$MILTER_KEY" >"$PF_TMP/secret"
 	chown "$PF_USER" "$PF_TMP/secret"
@@ -77,7 +80,7 @@ milter_setup()
 	MILTER_PORT=$(free_port)
 	cat >"$PF_TMP/postfetch.conf" <<-CONF
 	# postfetch.conf of a milter test
-	database = $PF_DB
+	database = ${PF_DB/user=postgres/user=pf_milter_test} connect_timeout=5
 	secret_file = $PF_TMP/secret
 	milter_socket = inet:$MILTER_PORT@127.0.0.1
 	user = $PF_USER
