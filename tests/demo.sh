@@ -33,13 +33,13 @@ sample()
 	} >"$file"
 }
 
-fetch_setup >/dev/null
+PF_MAIL_USERS="billing"
+fetch_setup demo >/dev/null
 section "Services (all on 127.0.0.1, under $PF_TMP)"
 echo "PostgreSQL  port $PF_PG_PORT, database postfetch (schema loaded)"
 echo "Postfix     port $PF_SMTP_PORT, delivering into $PF_TMP/mail/USER/"
 echo "Dovecot     POP3 port $PF_POP3_PORT (STARTTLS), $PF_POP3S_PORT (TLS)"
 
-mailbox_user demo
 sample "$PF_TMP/m1" "Welcome, Alice" "Delivered-To: alice@example.com" \
     "To: Alice <alice@example.com>" <<<"Hello Alice, this came from the provider's mailbox."
 sample "$PF_TMP/m2" "Team lunch" "To: bob@example.com" \
@@ -56,9 +56,9 @@ sql "INSERT INTO postfetch.alias (account_id, remote, local)
     FROM postfetch.account WHERE name = 'demo'" >/dev/null 2>&1
 
 section "The account (SQL)"
-sql "SELECT name, protocol, host, port, tls, username, keep,
-    coalesce(deliver_to, '(multidrop)') FROM postfetch.account" |
-    sed 's/^/    /'
+sql "SELECT format('    %s: %s://%s@%s:%s tls=%s auth=%s keep=%s %s', name,
+    protocol, username, host, port, tls, auth, keep,
+    coalesce('deliver_to=' || deliver_to, 'multidrop')) FROM postfetch.account"
 echo "    $(mailbox_count demo) messages waiting in the remote mailbox"
 echo "    aliases (applied by postfetch-milter, which is not part of the demo yet):"
 sql "SELECT '      ' || remote || ' -> ' || local FROM postfetch.alias"
