@@ -23,9 +23,11 @@
 # any other local part bounces with "unknown user" (SMTP: 550).
 #   postfix_add_mailbox NAME...    make LOCALPART(s) exist (reloads Postfix)
 
-# Local parts that always exist.
-PF_POSTFIX_DEFAULT_USERS="postmaster abuse mailer-daemon alice bob carol dave
-erin frank fallback pavel.maly"
+# Local parts that always exist (besides the system users).
+PF_POSTFIX_DEFAULT_USERS="postmaster abuse mailer-daemon fallback pavel.maly
+alice bob carol chuck dave eve erin faythe frank grace heidi ivan judy mallory
+mike niaj olivia oscar peggy rupert sybil ted trent trudy victor walter wendy
+user1 user2 user3 user4 user5 user6 user7 user8 user9"
 
 # Debian's daemon_directory (postconf is slow: one second per call).
 PF_POSTFIX_DAEMONS=/usr/lib/postfix/sbin
