@@ -84,12 +84,13 @@ sql()
 	pg_psql -c "$1"
 }
 
-# Insert a pop3 account: account_add NAME host="'localhost'" port=N ...
-# Defaults: host localhost, username NAME, password "secret".
+# Insert an account: account_add NAME host="'localhost'" port=N ...
+# Defaults: protocol pop3, host localhost, username NAME, password "secret".
 account_add()
 {
-	local name=$1 columns="name, protocol" values="'$1', 'pop3'" arg
+	local name=$1 columns="name" values="'$1'" arg
 	shift
+	case " $* " in *" protocol="*) ;; *) set -- protocol="'pop3'" "$@" ;; esac
 	case " $* " in *" host="*) ;; *) set -- host="'localhost'" "$@" ;; esac
 	case " $* " in *" username="*) ;; *) set -- username="'$name'" "$@" ;; esac
 	case " $* " in *" password="*) ;; *) set -- password="'secret'" "$@" ;; esac

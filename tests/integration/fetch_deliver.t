@@ -5,7 +5,7 @@
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
 PF_MAIL_USERS="grace heidi ivan judy"
-fetch_setup plain keeper multi big
+fetch_setup plain keeper multi big claimed
 
 # A message: message FILE MESSAGE-ID HEADER... ; the body names the id.
 message()
@@ -141,11 +141,96 @@ sleep 1
 is "$(maildir_count judy)" 1 "only the small one"
 is "$(sql "SELECT reason FROM postfetch.skipped")" max_size "recorded in skipped"
 
+# --- Claims: an account another fetcher holds is skipped, not failed.
+mailbox_user claimed
+message "$PF_TMP/claimed1" claimed1 "To: carol@example.com"
+mailbox_fill claimed "$PF_TMP/claimed1"
+account_add claimed port="$PF_POP3S_PORT" tls="'direct'" \
+    deliver_to="'carol@example.com'" lease_owner="'elsewhere:1'" \
+    lease_until="now() + interval '1 min'"
+fetch_poll claimed
+is "$PF_RC" 0 "claimed elsewhere: exit 0"
+is "$(log_count '^postfetch: account=claimed host=localhost: being polled by another fetcher, skipped$')" 1 \
+    "claimed elsewhere: logged"
+is "$(mailbox_count claimed)" 1 "claimed elsewhere: not fetched"
+is "$(sql "SELECT count(*) FROM postfetch.poll p JOIN postfetch.account a
+    ON a.id = p.account_id WHERE a.name = 'claimed'")" 0 "claimed elsewhere: no poll row"
+sql "UPDATE postfetch.account SET lease_until = now() - interval '1 s'
+    WHERE name = 'claimed'" >/dev/null
+fetch_poll claimed
+is "$(log_count 'account=claimed .*: delivered$')" 1 "an expired claim is taken over"
+
+# --- Every active account when no name is given; inactive ones are left.
+sql "UPDATE postfetch.account SET active = false WHERE name = 'keeper'" >/dev/null
+fetch_poll
+is "$PF_RC" 0 "poll without names exits 0"
+is "$(log_count ': [0-9]+ messages?, [0-9]+ bytes in ')" 4 \
+    "it polls the four active accounts"
+is "$(log_count 'account=keeper')" 0 "not the inactive one"
+fetch_poll keeper
+is "$PF_RC" 1 "naming an inactive account fails"
+is "$(log_count '^postfetch: warning: account=keeper: inactive, not polled$')" 1 \
+    "and says so"
+fetch_poll nosuch
+is "$PF_RC" 1 "naming an unknown account fails"
+is "$(log_count '^postfetch: warning: account=nosuch: no such account$')" 1 \
+    "and says so"
+
+# --- A protocol the fetcher does not speak yet: one line, poll recorded.
+account_add imapacct protocol="'imap'" port="$PF_IMAPS_PORT" tls="'direct'"
+fetch_poll imapacct
+is "$PF_RC" 1 "imap account: exit 1"
+is "$(log_count '^postfetch: warning: account=imapacct host=localhost: poll failed: protocol imap is not supported yet$')" 1 \
+    "imap account: one line naming the account"
+is "$(last_poll imapacct)" "0|0|protocol imap is not supported yet" \
+    "imap account: poll row"
+
+# --- Command line and configuration errors exit 2.
+fetch_run
+is "$PF_RC" 2 "no command: exit 2"
+like "$(cat "$PF_LOG")" '^usage: postfetch' "usage on stderr"
+fetch_run bogus
+is "$PF_RC" 2 "unknown command: exit 2"
+fetch_run check
+is "$PF_RC" 2 "check without a name: exit 2"
+fetch_run run
+is "$PF_RC" 2 "run: exit 2 (not yet implemented)"
+"$PF_POSTFETCH" -c "$PF_TMP/nonexistent.conf" poll >"$PF_OUT" 2>"$PF_LOG"
+is "$?" 2 "missing configuration file: exit 2"
+like "$(cat "$PF_LOG")" '^postfetch: error: .*nonexistent\.conf' \
+    "the diagnostic names the file"
+fetch_conf "nosuchkey = 1"
+fetch_poll plain
+is "$PF_RC" 2 "unknown configuration key: exit 2"
+chmod 644 "$PF_TMP/secret"
+fetch_conf
+fetch_poll plain
+is "$PF_RC" 2 "a secret file readable by others: exit 2"
+chmod 600 "$PF_TMP/secret"
+fetch_conf "database = host=127.0.0.1 port=$(free_port) dbname=postfetch user=postgres"
+fetch_poll plain
+is "$PF_RC" 1 "database unreachable: exit 1"
+like "$(cat "$PF_LOG")" '^postfetch: error: database: ' "with one clear line"
+
+# --- Privileges: started as root, it becomes the configured user.
+fetch_conf "user = nobody"
+fetch_run check plain
+is "$PF_RC" 0 "check runs as user nobody"
+log_on_failure "$PF_RC"
+fetch_conf "user = no-such-user-here"
+fetch_run check plain
+is "$PF_RC" 2 "an unknown user: exit 2"
+fetch_conf
+
 # --- status: one line per account.
 fetch_run status
 is "$PF_RC" 0 "status exits 0"
-is "$(grep -c '^' "$PF_OUT")" 5 "a title and four accounts"
+is "$(grep -c '^' "$PF_OUT")" 7 "a title and six accounts"
 like "$(grep '^plain ' "$PF_OUT")" '^plain +active +pop3 +localhost +[0-9-]+ [0-9:]+ +ok +3 +0 +[0-9-]+ [0-9:]+$' \
     "status line of plain"
+like "$(grep '^keeper ' "$PF_OUT")" '^keeper +inactive +pop3 .* -$' \
+    "an inactive account has no next poll"
+like "$(grep '^imapacct ' "$PF_OUT")" ' failed +0 +1 .*\(protocol imap is not supported yet\)$' \
+    "a failed account shows its error"
 
 done_testing
