@@ -77,11 +77,11 @@ wait_readable(int fd, int ms, int *readable)
 	}
 	*readable = 0;
 	if (poll(fds, (nfds_t)n, ms) == -1)
-		return (errno != EINTR);
+		return errno != EINTR;
 	if (fds[0].revents != 0)
-		return (1);
+		return 1;
 	*readable = n == 2 && fds[1].revents != 0;
-	return (0);
+	return 0;
 }
 
 /* Log libpq's message of conn on one line, at debug level. */
@@ -119,7 +119,7 @@ listen_connect(void)
 	if (PQstatus(conn) != CONNECTION_OK) {
 		listen_debug("", conn);
 		PQfinish(conn);
-		return (NULL);
+		return NULL;
 	}
 	PQsetNoticeProcessor(conn, listen_notice, NULL);
 	result = PQexec(conn, "LISTEN " CACHE_CHANNEL);
@@ -129,9 +129,9 @@ listen_connect(void)
 	PQclear(result);
 	if (!good) {
 		PQfinish(conn);
-		return (NULL);
+		return NULL;
 	}
-	return (conn);
+	return conn;
 }
 
 /* Whether the quiet connection still works. */
@@ -144,7 +144,7 @@ listen_alive(PGconn *conn)
 	result = PQexec(conn, "SELECT 1");
 	good = PQresultStatus(result) == PGRES_TUPLES_OK;
 	PQclear(result);
-	return (good);
+	return good;
 }
 
 /* The listener thread: turn notifications into generation bumps. */
@@ -183,7 +183,7 @@ listen_main(void *arg)
 		}
 	}
 	PQfinish(conn);
-	return (NULL);
+	return NULL;
 }
 
 void
@@ -240,7 +240,7 @@ take_current(int allow_stale, int *fresh)
 		}
 	}
 	pthread_mutex_unlock(&cache_mutex);
-	return (snapshot);
+	return snapshot;
 }
 
 /* Read the directory again; returns 0, or -1 with *cause set. */
@@ -270,7 +270,7 @@ reload(char **cause)
 			    *cause);
 		down = 1;
 		pthread_mutex_unlock(&cache_mutex);
-		return (-1);
+		return -1;
 	}
 
 	snapshot = xcalloc(1, sizeof *snapshot);
@@ -287,7 +287,7 @@ reload(char **cause)
 	pthread_mutex_unlock(&cache_mutex);
 	log_debug("directory read: %zu accounts, %zu local recipients",
 	    directory->naccounts, directory->nlocals);
-	return (0);
+	return 0;
 }
 
 struct snapshot *
@@ -296,7 +296,7 @@ cache_acquire(int allow_stale, int *fresh, char **cause)
 	struct snapshot	*snapshot;
 
 	if ((snapshot = take_current(0, fresh)) != NULL)
-		return (snapshot);
+		return snapshot;
 	pthread_mutex_lock(&loader_mutex);
 	/* Another thread may have read it while this one waited. */
 	if ((snapshot = take_current(0, fresh)) == NULL && reload(cause) == 0) {
@@ -311,7 +311,7 @@ cache_acquire(int allow_stale, int *fresh, char **cause)
 		free(*cause);
 		*cause = NULL;
 	}
-	return (snapshot);
+	return snapshot;
 }
 
 void

@@ -59,13 +59,13 @@ glue_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		log_warnx("the MTA does not offer the actions needed "
 		    "(offered 0x%lx, needed 0x%lx)", f0,
 		    (unsigned long)GLUE_ACTIONS);
-		return (SMFIS_REJECT);
+		return SMFIS_REJECT;
 	}
 	*pf0 = GLUE_ACTIONS;
 	*pf1 = f1 & GLUE_SKIPPED;
 	*pf2 = 0;
 	*pf3 = 0;
-	return (SMFIS_CONTINUE);
+	return SMFIS_CONTINUE;
 }
 
 /* Drop the message context of ctx, if any. */
@@ -83,7 +83,7 @@ glue_envfrom(SMFICTX *ctx, char **argv)
 	(void)argv;
 	forget(ctx);
 	smfi_setpriv(ctx, message_new());
-	return (SMFIS_CONTINUE);
+	return SMFIS_CONTINUE;
 }
 
 /* Remember each recipient exactly as Postfix gave it. */
@@ -94,7 +94,7 @@ glue_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (message != NULL && argv[0] != NULL)
 		message_recipient(message, argv[0]);
-	return (SMFIS_CONTINUE);
+	return SMFIS_CONTINUE;
 }
 
 /* Look at each header. */
@@ -105,7 +105,7 @@ glue_header(SMFICTX *ctx, char *name, char *value)
 
 	if (message != NULL)
 		message_header(message, name, value);
-	return (SMFIS_CONTINUE);
+	return SMFIS_CONTINUE;
 }
 
 /*
@@ -121,19 +121,19 @@ glue_eoh(SMFICTX *ctx)
 	int		 fresh, involved;
 
 	if (message == NULL || message->ntags > 0)
-		return (SMFIS_CONTINUE);
+		return SMFIS_CONTINUE;
 	/* Domains change rarely: the last snapshot read may answer this. */
 	if ((snapshot = cache_acquire(1, &fresh, &cause)) == NULL) {
 		free(cause);
-		return (SMFIS_CONTINUE);	/* decided at the end */
+		return SMFIS_CONTINUE;	/* decided at the end */
 	}
 	involved = rewrite_involves(snapshot->directory, message->recipients,
 	    message->nrecipients);
 	cache_release(snapshot);
 	if (involved)
-		return (SMFIS_CONTINUE);
+		return SMFIS_CONTINUE;
 	forget(ctx);
-	return (SMFIS_ACCEPT);
+	return SMFIS_ACCEPT;
 }
 
 /* Answer a temporary failure with a reply that says why. */
@@ -142,7 +142,7 @@ tempfail(SMFICTX *ctx, const char *why)
 {
 	if (smfi_setreply(ctx, "451", "4.3.0", (char *)why) != MI_SUCCESS)
 		log_debug("smfi_setreply failed");
-	return (SMFIS_TEMPFAIL);
+	return SMFIS_TEMPFAIL;
 }
 
 /* Remove every header called name (count of them), last first. */
@@ -152,8 +152,8 @@ remove_headers(SMFICTX *ctx, const char *name, size_t count)
 	for (; count > 0; count--)
 		if (smfi_chgheader(ctx, (char *)name, (int)count, NULL) !=
 		    MI_SUCCESS)
-			return (-1);
-	return (0);
+			return -1;
+	return 0;
 }
 
 /* Tell Postfix about the rewritten recipients and log each change. */
@@ -169,17 +169,17 @@ apply(SMFICTX *ctx, const struct verdict *verdict,
 	for (i = 0; i < result->nrecipients; i++)
 		if (result->remove[i] &&
 		    smfi_delrcpt(ctx, message->recipients[i]) != MI_SUCCESS)
-			return (-1);
+			return -1;
 	for (i = 0; i < result->nadd; i++) {
 		xasprintf(&value, "<%s>", result->add[i]);
 		failed = smfi_addrcpt(ctx, value) != MI_SUCCESS;
 		free(value);
 		if (failed)
-			return (-1);
+			return -1;
 	}
 	if (result->nchanges > 0 &&
 	    remove_headers(ctx, MESSAGE_ORIGINAL, message->noriginals) != 0)
-		return (-1);
+		return -1;
 	for (i = 0; i < result->nchanges; i++) {
 		change = &result->changes[i];
 		if ((bare = rewrite_bare(message->recipients[change->recipient]))
@@ -199,9 +199,9 @@ apply(SMFICTX *ctx, const struct verdict *verdict,
 		}
 		free(bare);
 		if (failed)
-			return (-1);
+			return -1;
 	}
-	return (0);
+	return 0;
 }
 
 /* The account a valid tag names; a tag names an unknown one: no aliases. */
@@ -212,13 +212,13 @@ tagged_account(const struct directory *directory, struct verdict *verdict,
 	const struct account	*account;
 
 	if ((account = directory_account(directory, verdict->tagged)) != NULL)
-		return (account);
+		return account;
 	log_warnx("%s: account %s of the tag is not in the database: "
 	    "local recipients kept, all others to the postmaster",
 	    verdict->queue_id, verdict->tagged);
 	memset(unknown, 0, sizeof *unknown);
 	unknown->name = verdict->tagged;
-	return (unknown);
+	return unknown;
 }
 
 /* Log the message's one summary line. */
@@ -255,7 +255,7 @@ glue_eom(SMFICTX *ctx)
 	int			 fresh, status;
 
 	if (message == NULL)
-		return (SMFIS_CONTINUE);
+		return SMFIS_CONTINUE;
 	memset(&verdict, 0, sizeof verdict);
 	if ((verdict.queue_id = smfi_getsymval(ctx, "i")) == NULL)
 		verdict.queue_id = "NOQUEUE";
@@ -272,8 +272,8 @@ glue_eom(SMFICTX *ctx)
 		    cause != NULL ? cause : "database unavailable");
 		free(cause);
 		cache_release(snapshot);
-		return (tempfail(ctx, "postfetch: recipient database "
-		    "unavailable, try again later"));
+		return tempfail(ctx, "postfetch: recipient database "
+		    "unavailable, try again later");
 	}
 
 	if (verdict.has_tag)
@@ -292,7 +292,7 @@ glue_eom(SMFICTX *ctx)
 	rewrite_result_free(&result);
 	cache_release(snapshot);
 	forget(ctx);
-	return (status);
+	return status;
 }
 
 /* The message was aborted: forget it. */
@@ -300,7 +300,7 @@ static sfsistat
 glue_abort(SMFICTX *ctx)
 {
 	forget(ctx);
-	return (SMFIS_CONTINUE);
+	return SMFIS_CONTINUE;
 }
 
 /* The connection is closing. */
@@ -308,7 +308,7 @@ static sfsistat
 glue_close(SMFICTX *ctx)
 {
 	forget(ctx);
-	return (SMFIS_CONTINUE);
+	return SMFIS_CONTINUE;
 }
 
 int
@@ -330,7 +330,7 @@ glue_register(const unsigned char key[TAG_KEY_LEN], const char *postmaster)
 	description.xxfi_abort = glue_abort;
 	description.xxfi_close = glue_close;
 	description.xxfi_negotiate = glue_negotiate;
-	return (smfi_register(description) == MI_SUCCESS ? 0 : -1);
+	return smfi_register(description) == MI_SUCCESS ? 0 : -1;
 }
 
 void

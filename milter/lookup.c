@@ -23,8 +23,8 @@ static char *
 column(const PGresult *result, int row, int field)
 {
 	if (PQgetisnull(result, row, field))
-		return (NULL);
-	return (xstrdup(PQgetvalue(result, row, field)));
+		return NULL;
+	return xstrdup(PQgetvalue(result, row, field));
 }
 
 /* bsearch/qsort order of accounts by id. */
@@ -33,7 +33,7 @@ compare_ids(const void *a, const void *b)
 {
 	const struct account	*x = a, *y = b;
 
-	return ((x->id > y->id) - (x->id < y->id));
+	return (x->id > y->id) - (x->id < y->id);
 }
 
 /* Read the accounts, sorted by id. */
@@ -58,7 +58,7 @@ read_accounts(const PGresult *result, size_t *count)
 	}
 	*count = (size_t)rows;
 	qsort(accounts, *count, sizeof *accounts, compare_ids);
-	return (accounts);
+	return accounts;
 }
 
 /* Attach each alias row to its account (accounts sorted by id). */
@@ -98,7 +98,7 @@ read_locals(const PGresult *result, size_t *count)
 	for (row = 0; row < rows; row++)
 		if (!PQgetisnull(result, row, 0))
 			locals[(*count)++] = column(result, row, 0);
-	return (locals);
+	return locals;
 }
 
 struct directory *
@@ -112,10 +112,10 @@ lookup_directory(struct db *db, char **cause)
 	int			 i;
 
 	if (db_connect(db, cause) != 0)
-		return (NULL);
+		return NULL;
 	if (db_command(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 	    cause) != 0)
-		return (NULL);
+		return NULL;
 	for (i = 0; i < 3; i++) {
 		results[i] = db_exec(db, lookup_statements[i].name, 0, NULL,
 		    cause);
@@ -138,5 +138,5 @@ out:
 	}
 	for (i = 0; i < 3; i++)
 		PQclear(results[i]);
-	return (directory);
+	return directory;
 }

@@ -56,12 +56,12 @@ static const char *
 socket_path(const char *spec)
 {
 	if (strncmp(spec, "unix:", 5) == 0)
-		return (spec + 5);
+		return spec + 5;
 	if (strncmp(spec, "local:", 6) == 0)
-		return (spec + 6);
+		return spec + 6;
 	if (spec[0] == '/')
-		return (spec);
-	return (NULL);
+		return spec;
+	return NULL;
 }
 
 /* Create the socket; a unix one is given to the user so Postfix can share it. */
@@ -159,5 +159,5 @@ main(int argc, char *argv[])
 	glue_cleanup();
 	conf_free(&conf);
 	free(name);
-	return (status == MI_SUCCESS ? 0 : 1);
+	return status == MI_SUCCESS ? 0 : 1;
 }

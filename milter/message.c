@@ -15,7 +15,7 @@
 struct message *
 message_new(void)
 {
-	return (xcalloc(1, sizeof (struct message)));
+	return xcalloc(1, sizeof(struct message));
 }
 
 void
@@ -53,7 +53,7 @@ trimmed(const char *value)
 	length = strnlen(value, VALUE_KEEP);
 	while (length > 0 && isspace((unsigned char)value[length - 1]))
 		length--;
-	return (xstrndup(value, length));
+	return xstrndup(value, length);
 }
 
 void
@@ -106,5 +106,5 @@ message_account(const struct message *message,
 	}
 	if (message->ntags > kept)
 		report(arg, "...", "too many tags; the rest were not checked");
-	return (found ? 0 : -1);
+	return found ? 0 : -1;
 }

@@ -25,14 +25,14 @@ domain_of(const char *address)
 {
 	const char	*at = strrchr(address, '@');
 
-	return (at == NULL ? NULL : at + 1);
+	return at == NULL ? NULL : at + 1;
 }
 
 /* qsort/bsearch order of strings. */
 static int
 compare_strings(const void *a, const void *b)
 {
-	return (strcmp(*(char *const *)a, *(char *const *)b));
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* qsort order of aliases: by remote, keeping the locals of one remote together. */
@@ -43,8 +43,8 @@ compare_aliases(const void *a, const void *b)
 	int			 c;
 
 	if ((c = strcmp(x->remote, y->remote)) != 0)
-		return (c);
-	return (strcmp(x->local, y->local));
+		return c;
+	return strcmp(x->local, y->local);
 }
 
 /* qsort order of accounts: by name. */
@@ -53,7 +53,7 @@ compare_accounts(const void *a, const void *b)
 {
 	const struct account	*x = a, *y = b;
 
-	return (strcmp(x->name, y->name));
+	return strcmp(x->name, y->name);
 }
 
 struct directory *
@@ -85,7 +85,7 @@ directory_new(struct account *accounts, size_t naccounts, char **locals,
 	directory->naccounts = naccounts;
 	directory->locals = locals;
 	directory->nlocals = nlocals;
-	return (directory);
+	return directory;
 }
 
 void
@@ -120,11 +120,11 @@ directory_account(const struct directory *directory, const char *name)
 	struct account	 key;
 
 	if (directory->naccounts == 0)
-		return (NULL);
+		return NULL;
 	memset(&key, 0, sizeof key);
 	key.name = (char *)name;
-	return (bsearch(&key, directory->accounts, directory->naccounts,
-	    sizeof key, compare_accounts));
+	return bsearch(&key, directory->accounts, directory->naccounts,
+	    sizeof key, compare_accounts);
 }
 
 const struct account *
@@ -136,15 +136,15 @@ directory_account_bydomain(const struct directory *directory,
 	size_t			 i;
 
 	if ((domain = domain_of(address)) == NULL || *domain == '\0')
-		return (NULL);
+		return NULL;
 	/* A handful of ETRN accounts at most: a scan is fine. */
 	for (i = 0; i < directory->naccounts; i++) {
 		account = &directory->accounts[i];
 		if (account->etrn && account->domain != NULL &&
 		    strcasecmp(account->domain, domain) == 0)
-			return (account);
+			return account;
 	}
-	return (NULL);
+	return NULL;
 }
 
 /* Whether the lower-case address is a local recipient. */
@@ -152,9 +152,9 @@ static int
 is_local_lower(const struct directory *directory, const char *lower)
 {
 	if (directory->nlocals == 0)
-		return (0);
-	return (bsearch(&lower, directory->locals, directory->nlocals,
-	    sizeof lower, compare_strings) != NULL);
+		return 0;
+	return bsearch(&lower, directory->locals, directory->nlocals,
+	    sizeof lower, compare_strings) != NULL;
 }
 
 int
@@ -167,7 +167,7 @@ directory_is_local(const struct directory *directory, const char *address)
 	lower_in_place(lower);
 	found = is_local_lower(directory, lower);
 	free(lower);
-	return (found);
+	return found;
 }
 
 /* The first alias of remote (lower case) and how many there are. */
@@ -188,7 +188,7 @@ find_aliases(const struct account *account, const char *remote, size_t *count)
 	    strcmp(account->aliases[high].remote, remote) == 0; high++)
 		;
 	*count = high - low;
-	return (*count == 0 ? NULL : &account->aliases[low]);
+	return *count == 0 ? NULL : &account->aliases[low];
 }
 
 /*
@@ -202,11 +202,11 @@ routes_back(const struct directory *directory, const struct account *account,
 	const char	*domain = domain_of(target);
 
 	if (domain == NULL)
-		return (0);
+		return 0;
 	if (strcasecmp(domain, domain_of(lower)) != 0 &&
 	    (account->domain == NULL || strcasecmp(domain, account->domain) != 0))
-		return (0);
-	return (!directory_is_local(directory, target));
+		return 0;
+	return !directory_is_local(directory, target);
 }
 
 /* Whether address (any case) is already in list. */
@@ -217,8 +217,8 @@ listed(const char *const *list, size_t count, const char *address)
 
 	for (i = 0; i < count; i++)
 		if (strcasecmp(list[i], address) == 0)
-			return (1);
-	return (0);
+			return 1;
+	return 0;
 }
 
 /* Record that recipient i goes to target, and add target unless present. */
@@ -254,11 +254,11 @@ aliases_of(const struct account *account, const char *lower, size_t *count)
 	char			*catchall;
 
 	if ((aliases = find_aliases(account, lower, count)) != NULL)
-		return (aliases);
+		return aliases;
 	xasprintf(&catchall, "@%s", domain_of(lower));
 	aliases = find_aliases(account, catchall, count);
 	free(catchall);
-	return (aliases);
+	return aliases;
 }
 
 /* Where one recipient (lower case) of account goes; records the changes. */
@@ -299,8 +299,8 @@ rewrite_bare(const char *recipient)
 		length -= 2;
 	}
 	if (length == 0)
-		return (NULL);
-	return (xstrndup(recipient, length));
+		return NULL;
+	return xstrndup(recipient, length);
 }
 
 void
@@ -386,7 +386,7 @@ rewrite_involves(const struct directory *directory, char *const *recipients,
 		found = directory_account_bydomain(directory, bare) != NULL;
 		free(bare);
 	}
-	return (found);
+	return found;
 }
 
 const char *
@@ -394,13 +394,13 @@ rewrite_reason_name(enum rewrite_reason reason)
 {
 	switch (reason) {
 	case REWRITE_KEPT:
-		return ("kept");
+		return "kept";
 	case REWRITE_ALIAS:
-		return ("alias");
+		return "alias";
 	case REWRITE_FALLBACK:
-		return ("fallback");
+		return "fallback";
 	case REWRITE_POSTMASTER:
-		return ("postmaster");
+		return "postmaster";
 	}
-	return ("?");
+	return "?";
 }

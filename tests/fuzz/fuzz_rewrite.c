@@ -36,7 +36,7 @@ fixture(void)
 	accounts[1].domain = xstrdup("E.example");
 	locals[0] = xstrdup("b@p.example");
 	locals[1] = xstrdup("x@example.com");
-	return (directory_new(accounts, 2, locals, 2));
+	return directory_new(accounts, 2, locals, 2);
 }
 
 int
@@ -91,5 +91,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rewrite_result_free(&result);
 	free(recipients);
 	free(input);
-	return (0);
+	return 0;
 }

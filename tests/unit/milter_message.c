@@ -53,7 +53,7 @@ verify(const char *const *values, size_t count, char *account, size_t length)
 	rc = message_account(message, key, time(NULL), account, length,
 	    report, NULL);
 	message_free(message);
-	return (rc);
+	return rc;
 }
 
 int
@@ -128,5 +128,5 @@ main(void)
 	values[0] = good;
 	is_int(verify(values, 1, account, 3), -1,
 	    "account name longer than the buffer refused");
-	return (done_testing());
+	return done_testing();
 }

@@ -84,7 +84,7 @@ fixture(void)
 		locals[i] = locals[nlocals - 1 - i];
 		locals[nlocals - 1 - i] = t;
 	}
-	return (directory_new(accounts, n, locals, nlocals));
+	return directory_new(accounts, n, locals, nlocals);
 }
 
 /* Append a formatted item to the growing string *out. */
@@ -128,7 +128,7 @@ describe(char *const *recipients, const struct rewrite_result *result)
 		    recipients[c->recipient], c->to,
 		    rewrite_reason_name(c->reason));
 	}
-	return (out);
+	return out;
 }
 
 /* One table row: account (NULL = by ETRN domain), recipients, outcome. */
@@ -304,5 +304,5 @@ main(void)
 	free(bare);
 	ok(rewrite_bare("<>") == NULL, "null recipient has no bare address");
 	directory_free(directory);
-	return (done_testing());
+	return done_testing();
 }
