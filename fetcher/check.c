@@ -31,7 +31,7 @@ check_print_info(FILE *out, const struct pop3_info *info)
 	if (info->capabilities[0] != '\0')
 		fprintf(out, "capabilities:  %s\n", info->capabilities);
 	if (info->auth_method[0] != '\0')
-		fprintf(out, "authenticated: %s\n", info->auth_method);
+		fprintf(out, "auth method:   %s\n", info->auth_method);
 }
 
 /* The session; returns 0 or -1 with *cause. */

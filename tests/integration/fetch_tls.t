@@ -57,7 +57,7 @@ for pair in password:PLAIN apop:APOP cram-md5:CRAM-MD5 plain:PLAIN \
 	    "Login: user=<auth-$method>, method=${pair#*:}," "$PF_DOVECOT_LOG"
 done
 fetch_run check auth-cram-md5
-is "$(grep '^authenticated:' "$PF_OUT")" "authenticated: CRAM-MD5" \
+is "$(grep '^auth method:' "$PF_OUT")" "auth method:   CRAM-MD5" \
     "check names the method used"
 
 # --- Wrong password: one clear line, poll recorded failed, nothing deleted.
