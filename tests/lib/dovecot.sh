@@ -141,14 +141,14 @@ _dovecot_master_pid()
 {
 	local pid
 	pid=$(cat 2>/dev/null <"$PF_TMP/dovecot/run/master.pid")
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+	[ -n "$pid" ] && pf_alive "$pid" && echo "$pid"
 }
 
 # Stop the private Dovecot and wait for its processes to go. A graceful
 # stop takes Dovecot about 2.5 s; --fast (used at exit) kills it at once.
 dovecot_stop()
 {
-	local pid i children
+	local pid children
 	pid=$(_dovecot_master_pid)
 	if [ -n "$pid" ]; then
 		children=$(pgrep -P "$pid" | tr '\n' ' ')
@@ -157,14 +157,10 @@ dovecot_stop()
 		else
 			kill -TERM "$pid"
 		fi
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
+		wait_until 5 "! pf_alive $pid" || kill -KILL "$pid" 2>/dev/null
 		# Session processes exit once they see the master go.
 		[ -z "$children" ] ||
-		    wait_until 3 "! kill -0 $children 2>/dev/null" ||
+		    wait_until 3 "! pf_alive $children" ||
 		    kill -KILL $children 2>/dev/null
 	fi
 	_harness_stopped dovecot

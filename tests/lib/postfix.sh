@@ -179,7 +179,7 @@ _postfix_master_pid()
 {
 	local pid
 	pid=$(tr -d ' ' 2>/dev/null <"$PF_TMP/postfix/queue/pid/master.pid")
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+	[ -n "$pid" ] && pf_alive "$pid" && echo "$pid"
 }
 
 # True if smtpd answers.
@@ -200,16 +200,12 @@ postfix_start()
 # Stop the private Postfix (and its master, should it linger).
 postfix_stop()
 {
-	local pid i
+	local pid
 	[ -n "${PF_POSTFIX_CONF:-}" ] || return 0
 	pid=$(_postfix_master_pid)
 	if [ -n "$pid" ]; then
 		kill -TERM "$pid"
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
+		wait_until 5 "! pf_alive $pid" || kill -KILL "$pid" 2>/dev/null
 	fi
 	_harness_stopped postfix
 	return 0
@@ -223,7 +219,7 @@ postfix_reload()
 	old=$(pgrep -P "$pid" | tr '\n' ' ')
 	kill -HUP "$pid"
 	# The old daemons run on the old settings until they exit (~1 s).
-	wait_until 5 "! kill -0 $old 2>/dev/null"
+	wait_until 5 "! pf_alive $old"
 	return 0
 }
 

@@ -42,3 +42,15 @@ pf_kill_under()
 	kill -KILL $pids 2>/dev/null
 	return 0
 }
+
+# True if any of the PIDs is a live process (zombies waiting for a slow
+# init to reap them do not count).
+pf_alive()
+{
+	local pid state
+	for pid in "$@"; do
+		state=$(sed 's/.*) //' 2>/dev/null <"/proc/$pid/stat" | cut -c1)
+		[ -n "$state" ] && [ "$state" != Z ] && return 0
+	done
+	return 1
+}
