@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "log.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -138,6 +139,24 @@ account_get(struct db *db, const char *name, struct account *account,
 		    PQgetlength(res, 0, COL_PASSWORD));
 	PQclear(res);
 	return 1;
+}
+
+int
+account_find(struct db *db, const char *name, const char *verb,
+    struct account *account, int *active)
+{
+	char	*cause = NULL;
+	int	 rc;
+
+	if ((rc = account_get(db, name, account, active, &cause)) == 1)
+		return 0;
+	if (rc == 0)
+		log_warnx("account=%s: no such account", name);
+	else
+		log_warnx("account=%s: %s failed: database: %s", name, verb,
+		    cause);
+	free(cause);
+	return -1;
 }
 
 int

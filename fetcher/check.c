@@ -67,16 +67,8 @@ check_account(const struct poll_context *context, const char *name,
 	char		*cause = NULL;
 	int		 active, rc;
 
-	rc = account_get(context->db, name, &account, &active, &cause);
-	if (rc != 1) {
-		if (rc == 0)
-			log_warnx("account=%s: no such account", name);
-		else
-			log_warnx("account=%s: check failed: database: %s",
-			    name, cause);
-		free(cause);
+	if (account_find(context->db, name, "check", &account, &active) != 0)
 		return -1;
-	}
 	fprintf(out, "account:       %s (%s, %s, tls %s%s, auth %s)\n",
 	    account.name, account.protocol, active ? "active" : "inactive",
 	    account.tls, account.tls_verify ? "" : " without verification",

@@ -452,23 +452,15 @@ int
 poll_account(const struct poll_context *context, const char *name)
 {
 	struct poll	 poll;
-	char		*cause = NULL;
 	int		 active, rc;
 
 	memset(&poll, 0, sizeof(poll));
 	poll.context = context;
 	clock_gettime(CLOCK_MONOTONIC, &poll.started);
 	poll.renewed = time(NULL);
-	rc = account_get(context->db, name, &poll.account, &active, &cause);
-	if (rc != 1) {
-		if (rc == 0)
-			log_warnx("account=%s: no such account", name);
-		else
-			log_warnx("account=%s: poll failed: database: %s",
-			    name, cause);
-		free(cause);
+	if (account_find(context->db, name, "poll", &poll.account,
+	    &active) != 0)
 		return -1;
-	}
 	if (!active) {
 		log_warnx("account=%s: inactive, not polled", name);
 		account_free(&poll.account);

@@ -21,6 +21,13 @@ extern const struct db_statement account_statements[];
  */
 int	account_get(struct db *, const char *name, struct account *,
 	    int *active, char **cause);
+/*
+ * account_get for a command (verb: "poll", "check"), logging what went
+ * wrong. Returns 0, or -1 when there is no such account or the database
+ * failed.
+ */
+int	account_find(struct db *, const char *name, const char *verb,
+	    struct account *, int *active);
 /* The names of all active accounts, sorted, NULL-terminated. */
 int	account_names(struct db *, char ***names, char **cause);
 void	account_names_free(char **);

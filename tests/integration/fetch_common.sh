@@ -155,6 +155,7 @@ log_on_failure()
 peer_start()
 {
 	local out=$PF_TMP/peer.$RANDOM
+	: >"$out"
 	# Adapter: pop3_peer.py's QUIT expunges store[n] instead of
 	# store[n - 1] (message numbers start at 1); run a corrected copy.
 	sed 's/self\.store\[n\] = None/self.store[n - 1] = None/' \
