@@ -178,7 +178,7 @@ inject_reap(struct inject *ij, int ms)
 	long long	 deadline = inject_now() + ms;
 	struct pollfd	 pfd[2];
 	pid_t		 r;
-	int		 wstatus, nap = 1;
+	int		 wstatus, nap = 1, wait;
 
 	while (ij->pid != -1) {
 		r = waitpid(ij->pid, &wstatus, WNOHANG);
@@ -209,8 +209,10 @@ inject_reap(struct inject *ij, int ms)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = ij->pidfd;
 		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, ij->pidfd != -1 ? 1000 : nap) > 0 &&
-		    pfd[0].revents != 0)
+		wait = ij->pidfd != -1 ? 1000 : nap;
+		if (ms >= 0 && deadline - inject_now() < wait)
+			wait = (int)(deadline - inject_now()) + 1;
+		if (poll(pfd, 2, wait) > 0 && pfd[0].revents != 0)
 			inject_drain(ij);
 		if (nap < 64)
 			nap *= 2;
@@ -254,6 +256,8 @@ inject_cause(const struct inject *ij, const char *what)
 	line[n] = '\0';
 	if (what != NULL)
 		strlcpy(how, what, sizeof(how));
+	else if (code == -1)
+		strlcpy(how, "ended with an unknown exit status", sizeof(how));
 	else if (code > 128 && code < 128 + NSIG)
 		snprintf(how, sizeof(how), "killed by signal %d", code - 128);
 	else if (code >= 64 && code <= 78)
@@ -472,6 +476,12 @@ inject_send(struct inject *ij, const char *data, size_t len, char **cause)
 		return -1;
 	}
 	return 0;
+}
+
+int
+inject_status(const struct inject *ij)
+{
+	return ij->pid == -1 ? ij->status : -1;
 }
 
 int

@@ -33,6 +33,8 @@ int		 inject_write(struct inject *, const void *data, size_t len,
  * signal number if killed, -1 if never known). Frees the inject.
  */
 int		 inject_finish(struct inject *, int *status, char **cause);
+/* Its exit status once it ended (after a failed write), else -1. */
+int		 inject_status(const struct inject *);
 /* Kill sendmail (TERM, then KILL), reap it, free: nothing is queued. */
 void		 inject_abort(struct inject *);
 

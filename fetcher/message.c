@@ -80,9 +80,10 @@ message_begin(const struct message_params *params)
 	size_t		 n, i;
 
 	m = xcalloc(1, sizeof(*m));
-	m->account = xstrdup(params->account);
+	m->account = xstrdup(params->account != NULL ? params->account : "");
 	m->host = xstrdup(params->host != NULL ? params->host : "-");
-	m->protocol = xstrdup(params->protocol);
+	m->protocol = xstrdup(params->protocol != NULL ? params->protocol :
+	    "-");
 	m->uid = xstrdup(params->uid != NULL ? params->uid : "-");
 	m->deliver_to = message_strdup(params->deliver_to);
 	m->fallback = message_strdup(params->fallback);
@@ -145,8 +146,10 @@ message_out(struct message *m, const void *data, size_t len, char **cause)
 		*cause = xstrdup(m->error != NULL ? m->error : "no sendmail");
 		return -1;
 	}
-	if (inject_write(m->inject, data, len, &why) != 0)
+	if (inject_write(m->inject, data, len, &why) != 0) {
+		m->result.status = inject_status(m->inject);
 		return message_fail(m, why, cause);
+	}
 	m->result.size += len;
 	return 0;
 }

@@ -27,7 +27,8 @@ static unsigned char	 key[TAG_KEY_LEN];
 /*
  * The fake sendmail. Files in its directory steer it: "status" (exit
  * status), "complaint" (printed to stderr), "discard" (stdin to
- * /dev/null), "noread" (exit without reading stdin).
+ * /dev/null), "noread" (exit without reading stdin), "stall" (sleep
+ * before reading).
  */
 static const char fake_sendmail[] =
     "#!/bin/sh\n"
@@ -35,6 +36,7 @@ static const char fake_sendmail[] =
     "printf '%s\\n' \"$0\" \"$@\" > \"$d/argv\"\n"
     "[ -f \"$d/complaint\" ] && cat \"$d/complaint\" >&2\n"
     "if [ -f \"$d/noread\" ]; then exit \"$(cat \"$d/status\")\"; fi\n"
+    "if [ -f \"$d/stall\" ]; then sleep 30; fi\n"
     "if [ -f \"$d/discard\" ]; then cat > /dev/null\n"
     "else cat > \"$d/stdin\"; fi\n"
     "echo done > \"$d/done\"\n"
@@ -96,6 +98,7 @@ reset(void)
 	put("complaint", NULL);
 	put("discard", NULL);
 	put("noread", NULL);
+	put("stall", NULL);
 }
 
 static struct message_params
@@ -450,6 +453,7 @@ test_failures(void)
 	char			*rcpt[] = { "-oQ/tmp@x.example" }, *none = NULL;
 	char			*argv;
 	struct inject		*ij;
+	time_t			 start;
 
 	reset();
 	put("status", "75\n");
@@ -475,6 +479,7 @@ test_failures(void)
 	    "with its status: %s", cause != NULL ? cause : "");
 	free(cause);
 	is_int(message_end(m, &r, &cause), -1, "then message_end fails");
+	is_int(r.status, 75, "with the status in the result");
 	free(cause);
 
 	reset();
@@ -501,6 +506,25 @@ test_failures(void)
 	is_str(cause, "cannot execute /nonexistent/sendmail: No such file or "
 	    "directory", "exec failure reported");
 	free(cause);
+
+	/* a sendmail that stalls is killed, with its process group */
+	reset();
+	put("stall", "");
+	p = params("local@here.example");
+	p.timeout = 1;
+	m = message_begin(&p);
+	cause = NULL;
+	feed(m, text, sizeof(text) - 1, &cause);
+	start = time(NULL);
+	is_int(feed_run(m, 's', 1024 * 1024, 1, &cause), -1,
+	    "a stalled sendmail times out");
+	ok(cause != NULL && strstr(cause, "timed out") != NULL, "cause: %s",
+	    cause != NULL ? cause : "");
+	ok(time(NULL) - start < 10, "in about the timeout");
+	free(cause);
+	message_abort(m);
+	ok(system("pgrep -f '^sleep 30$' >/dev/null") != 0,
+	    "its child was killed too");
 
 	/* abort: sendmail killed before its input ends, nothing done */
 	reset();
