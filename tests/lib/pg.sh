@@ -46,16 +46,43 @@ _pg_prepare()
 	    PF_PG_SOCKDIR PF_PG_LOG PF_PG_DATA PF_PG_BIN
 }
 
+# initdb into DIR (as the service user; logs into $PF_PG_DIR/initdb.log).
+_pg_initdb()
+{
+	_pg_as_user "$PF_PG_BIN/initdb" -D "$1" -U postgres -A trust -E UTF8 \
+	    --locale=C --no-sync >"$PF_PG_DIR/initdb.log" 2>&1 || {
+		cat "$PF_PG_DIR/initdb.log" >&2
+		return 1
+	}
+}
+
+# Make the data directory: under tests/run-tests, a copy of one initdb done
+# once per run ($PF_TMP_ROOT/pg-template), else a fresh initdb.
+_pg_make_data()
+{
+	local template
+	if [ -z "${PF_TMP_ROOT:-}" ] || [ ! -d "$PF_TMP_ROOT" ]; then
+		_pg_initdb "$PF_PG_DATA"
+		return
+	fi
+	template=$PF_TMP_ROOT/pg-template/$(basename "$(dirname "$PF_PG_BIN")")
+	(
+		flock 9
+		if [ ! -f "$template/PG_VERSION" ]; then
+			mkdir -p "$PF_TMP_ROOT/pg-template"
+			chown "$PF_USER:$PF_GROUP" "$PF_TMP_ROOT/pg-template"
+			rm -rf "$template"
+			_pg_initdb "$template" || exit 1
+		fi
+	) 9>"$PF_TMP_ROOT/pg-template.lock" || return 1
+	cp -a "$template" "$PF_PG_DATA"
+}
+
 # initdb on first use, start the server, create the database.
 _pg_launch()
 {
 	if [ ! -f "$PF_PG_DATA/PG_VERSION" ]; then
-		_pg_as_user "$PF_PG_BIN/initdb" -D "$PF_PG_DATA" -U postgres \
-		    -A trust -E UTF8 --locale=C --no-sync \
-		    >"$PF_PG_DIR/initdb.log" 2>&1 || {
-			cat "$PF_PG_DIR/initdb.log" >&2
-			return 1
-		}
+		_pg_make_data || return 1
 		cat >>"$PF_PG_DATA/postgresql.conf" <<-EOF
 		# postfetch test instance
 		listen_addresses = '127.0.0.1'
