@@ -21,6 +21,8 @@
 /* The actions used: rewrite recipients, remove and add headers. */
 #define GLUE_ACTIONS	(SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_CHGHDRS | \
 			    SMFIF_ADDHDRS)
+/* The macro that tells SMTP mail from locally submitted mail. */
+#define GLUE_PORT	"{daemon_port}"
 /* The protocol steps skipped: only envelope and headers matter. */
 #define GLUE_SKIPPED	(SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOBODY | \
 			    SMFIP_NOUNKNOWN | SMFIP_NODATA)
@@ -52,7 +54,6 @@ glue_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	(void)ctx;
 	(void)f2;
 	(void)f3;
 	if ((f0 & GLUE_ACTIONS) != GLUE_ACTIONS) {
@@ -65,7 +66,26 @@ glue_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf1 = f1 & GLUE_SKIPPED;
 	*pf2 = 0;
 	*pf3 = 0;
+	/* To tell SMTP mail from sendmail's: Postfix says port 0 for the latter. */
+	if ((f0 & SMFIF_SETSYMLIST) != 0 &&
+	    smfi_setsymlist(ctx, SMFIM_ENVFROM, (char *)GLUE_PORT) == MI_SUCCESS)
+		*pf0 |= SMFIF_SETSYMLIST;
+	else
+		log_debug("cannot ask for the %s macro", GLUE_PORT);
 	return SMFIS_CONTINUE;
+}
+
+/*
+ * Whether the message came in by SMTP: Postfix gives mail submitted with
+ * sendmail (and seen by non_smtpd_milters) the daemon port 0. Without the
+ * macro, count it as SMTP mail, which only widens the account matching.
+ */
+static int
+received_by_smtp(SMFICTX *ctx)
+{
+	const char	*port = smfi_getsymval(ctx, (char *)GLUE_PORT);
+
+	return port == NULL || strcmp(port, "0") != 0;
 }
 
 /* Drop the message context of ctx, if any. */
@@ -80,9 +100,13 @@ forget(SMFICTX *ctx)
 static sfsistat
 glue_envfrom(SMFICTX *ctx, char **argv)
 {
+	struct message	*message;
+
 	(void)argv;
 	forget(ctx);
-	smfi_setpriv(ctx, message_new());
+	message = message_new();
+	message->smtp = received_by_smtp(ctx);
+	smfi_setpriv(ctx, message);
 	return SMFIS_CONTINUE;
 }
 
@@ -122,6 +146,11 @@ glue_eoh(SMFICTX *ctx)
 
 	if (message == NULL || message->ntags > 0)
 		return SMFIS_CONTINUE;
+	if (!message->smtp) {
+		/* Only SMTP mail is matched by domain. */
+		forget(ctx);
+		return SMFIS_ACCEPT;
+	}
 	/* Domains change rarely: the last snapshot read may answer this. */
 	if ((snapshot = cache_acquire(1, &fresh, &cause)) == NULL) {
 		free(cause);
@@ -263,6 +292,15 @@ glue_eom(SMFICTX *ctx)
 		verdict.has_tag = message_account(message, glue_key,
 		    time(NULL), verdict.tagged, sizeof verdict.tagged,
 		    report_tag, &verdict) == 0;
+	if (!verdict.has_tag && !message->smtp) {
+		/* Local mail of no account: only the bad tags go. */
+		status = SMFIS_CONTINUE;
+		if (remove_headers(ctx, TAG_HEADER, message->ntags) != 0)
+			status = tempfail(ctx, "postfetch: cannot remove "
+			    TAG_HEADER);
+		forget(ctx);
+		return status;
+	}
 
 	/* Only a tagged message needs the database to be there now. */
 	snapshot = cache_acquire(!verdict.has_tag, &fresh, &cause);

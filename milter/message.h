@@ -20,6 +20,7 @@ struct message {
 	char	**tags;		/* X-Postfetch-Account values, in order */
 	size_t	  ntags;	/* how many such headers (may exceed kept) */
 	size_t	  noriginals;	/* Original-Recipient headers present */
+	int	  smtp;		/* received by smtpd, not submitted locally */
 };
 
 /* Called for each tag that does not verify: its value and why. */

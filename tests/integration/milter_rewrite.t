@@ -90,6 +90,15 @@ ok "ETRN domain unknown recipient: to the postmaster" wait_for_delivery postmast
 like "$(milter_log)" "account=etrn1 rcpt=<sales@etrn.example> -> <frank@example.com> \(alias\)" \
     "ETRN rewrite logged"
 
+# Only SMTP mail is matched by domain: the same recipient submitted with
+# sendmail and without a tag is not the account's mail (it is deferred by
+# the test transport of the ETRN domain instead).
+milter_send sender@example.com "" sales@etrn.example
+ok "sendmail mail for the ETRN domain is not rewritten" \
+    wait_until 20 '[ "$(postfix_deferred_count)" -eq 1 ]'
+is "$(maildir_count frank)" 1 "... and not delivered to the alias"
+postsuper -c "$PF_POSTFIX_CONF" -d ALL deferred 2>/dev/null
+
 # Mail of no account passes untouched.
 milter_send sender@example.com "" gina@example.com
 ok "untagged mail delivered" wait_for_delivery gina 1
