@@ -101,11 +101,14 @@ account_add()
 	sql "INSERT INTO postfetch.account ($columns) VALUES ($values)" >/dev/null
 }
 
-# Run postfetch; PF_RC is its exit status, PF_OUT its output, and the log
-# lines of this run are in PF_LOG (appended to $PF_TMP/all.log too).
+# Run postfetch (after the words of $PF_RUN_PREFIX, e.g. /usr/bin/time);
+# PF_RC is its exit status, PF_OUT its output, and the log lines of this
+# run are in PF_LOG (appended to $PF_TMP/all.log too).
 fetch_run()
 {
-	SSL_CERT_FILE=$PF_TEST_CA "$PF_POSTFETCH" -v -c "$PF_CONF" "$@" \
+	# shellcheck disable=SC2086
+	SSL_CERT_FILE=$PF_TEST_CA ${PF_RUN_PREFIX:-} "$PF_POSTFETCH" -v \
+	    -c "$PF_CONF" "$@" \
 	    >"$PF_OUT" 2>"$PF_LOG"
 	PF_RC=$?
 	cat "$PF_LOG" >>"$PF_TMP/all.log"

@@ -3,7 +3,7 @@
 # dropped in the middle of a RETR; and messages that are big or malformed
 # (20 MB, no header, NUL bytes, bare CR and LF, a 10 MB line).
 PF_POSTFIX_EXTRA="message_size_limit = 0"
-PF_MAIL_USERS="kim leo mallory mia nick"
+PF_MAIL_USERS="kim leo mallory mia nick olga"
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
 fetch_setup failing big odd
@@ -57,8 +57,15 @@ mailbox_user big
 mailbox_fill big "$PF_TMP/big"
 account_add big port="$PF_POP3S_PORT" tls="'direct'" \
     deliver_to="'leo@example.com'"
+PF_RUN_PREFIX="/usr/bin/time -o $PF_TMP/rss -f %M"
+fetch_run check big
+small_rss=$(cat "$PF_TMP/rss")
 fetch_run poll big
+big_rss=$(cat "$PF_TMP/rss")
+PF_RUN_PREFIX=
 is "$PF_RC" 0 "20 MB: poll exits 0"
+ok "20 MB: memory stays bounded (max RSS $big_rss kB, a check takes $small_rss kB)" \
+    test $((big_rss - small_rss)) -lt 8192
 log_on_failure "$PF_RC"
 ok "20 MB: delivered" wait_for_delivery leo 1 60
 is "$(mailbox_count big)" 0 "20 MB: deleted on the server"
@@ -101,6 +108,31 @@ is "$(log_count 'uid=peer-1 size=[0-9]+: not delivered, left on the server: RETR
     "the refused one is logged with the server's reply"
 is "$(log_count 'message-id=<drop2@example.org>.*: delivered$')" 1 "the next one is delivered"
 is "$(server_count refused)" 1 "only the delivered one is deleted"
+peer_stop
+
+# --- The seen INSERT fails after sendmail accepted a message: that
+# message is not deleted (it may come again, it is never lost), and
+# nothing more is delivered in that poll.
+sql "CREATE FUNCTION public.refuse_peer2() RETURNS trigger LANGUAGE plpgsql
+    AS \$\$ BEGIN IF NEW.uid = 'peer-2' THEN
+    RAISE EXCEPTION 'test: seen refused'; END IF; RETURN NEW; END \$\$;
+    CREATE TRIGGER refuse_peer2 BEFORE INSERT ON postfetch.seen
+    FOR EACH ROW EXECUTE FUNCTION public.refuse_peer2()" >/dev/null
+peer_start --message "$PF_TMP/d1" --message "$PF_TMP/d2" --message "$PF_TMP/d3"
+account_add unrecorded port="$PF_PEER_PORT" tls="'disable'" auth="'password'" \
+    username="'user'" deliver_to="'olga@example.com'"
+fetch_poll unrecorded
+is "$PF_RC" 1 "seen not recorded: poll exits 1"
+is "$(log_count 'account=unrecorded host=localhost uid=peer-2 message-id=<drop2@example.org>: delivered but not recorded, left on the server .*seen refused')" 1 \
+    "the message is logged as delivered but not recorded"
+is "$(log_count ': delivered$')" 1 "the third one is not delivered in this poll"
+is "$(server_count unrecorded)" 2 "only the recorded one was deleted"
+sql "DROP TRIGGER refuse_peer2 ON postfetch.seen" >/dev/null
+fetch_poll unrecorded
+is "$PF_RC" 0 "the next poll succeeds"
+is "$(server_count unrecorded)" 0 "and deletes the rest"
+ok "olga has four copies: one message came twice, none was lost" \
+    wait_for_delivery olga 4
 peer_stop
 
 # --- A server that stops sending: the timeout fires, nothing is lost.

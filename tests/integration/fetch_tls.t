@@ -6,7 +6,8 @@ source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
 PF_MAIL_USERS="nina"
 fetch_setup direct starttls detect disable auth-password auth-apop \
-    auth-cram-md5 auth-plain auth-login auth-any wrongpw wronghost fast strict
+    auth-cram-md5 auth-plain auth-login auth-any auth-xoauth2 auth-token \
+    wrongpw wronghost fast strict
 
 # One message in the mailbox of user NAME.
 one_message()
@@ -56,6 +57,20 @@ for pair in password:PLAIN apop:APOP cram-md5:CRAM-MD5 plain:PLAIN \
 	ok "auth $method: Dovecot saw method ${pair#*:}" grep -q \
 	    "Login: user=<auth-$method>, method=${pair#*:}," "$PF_DOVECOT_LOG"
 done
+# XOAUTH2: Dovecot takes the password as the token; then the token from
+# token_command (run as "token_command ACCOUNT"), with no password stored.
+poll_works auth-xoauth2 "auth xoauth2, token from the password" \
+    port="$PF_POP3S_PORT" tls="'direct'" auth="'xoauth2'"
+ok "auth xoauth2: Dovecot saw method XOAUTH2" grep -q \
+    "Login: user=<auth-xoauth2>, method=XOAUTH2," "$PF_DOVECOT_LOG"
+printf '#!/bin/sh\n[ "$1" = auth-token ] && echo secret\n' >"$PF_TMP/token"
+chmod 755 "$PF_TMP/token"
+fetch_conf "token_command = $PF_TMP/token"
+poll_works auth-token "auth xoauth2, token from token_command" \
+    port="$PF_POP3S_PORT" tls="'direct'" auth="'xoauth2'" password=NULL
+ok "token_command: Dovecot saw method XOAUTH2" grep -q \
+    "Login: user=<auth-token>, method=XOAUTH2," "$PF_DOVECOT_LOG"
+fetch_conf
 fetch_run check auth-cram-md5
 is "$(grep '^auth method:' "$PF_OUT")" "auth method:   CRAM-MD5" \
     "check names the method used"
