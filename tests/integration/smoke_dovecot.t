@@ -86,6 +86,15 @@ is "$?" 2 "the client saw the connection drop"
 like "$(cat "$PF_TMP/killed.out")" "E: connection closed" "... as end of file"
 
 # The self-signed certificate is not vouched for by the test CA.
+dovecot_stop
+ok "after dovecot_stop, POP3 is closed" not wait_port "$PF_POP3_PORT" 0
+dovecot_start --selfsigned
+like "$(s_client "$PF_POP3S_PORT" -CAfile "$PF_TEST_CA" -verify_return_error -verify_hostname localhost)" \
+    "Verify return code: 18 \(self-signed certificate\)" \
+    "--selfsigned: s_client does not verify it against the test CA"
+ok "--selfsigned: python refuses it too" not mailclient --tls --ca "$PF_TEST_CA" pop3 "$PF_POP3S_PORT" QUIT
+ok "--selfsigned: same ports, login works without verification" \
+    mailclient --tls --noverify pop3 "$PF_POP3S_PORT" "USER alice" "PASS secret one" STAT QUIT
 ok "self-signed cert does not verify against the CA" \
     not openssl verify -CAfile "$PF_TEST_CA" "$PF_SELFSIGNED_CERT"
 ok "server cert verifies against the CA" \

@@ -2,7 +2,8 @@
 #
 #   postfix_start [LINE...]  start it; each LINE (and each line of
 #                      $PF_POSTFIX_EXTRA) is appended to main.cf, e.g.
-#                      "smtpd_milters = inet:127.0.0.1:$port"
+#                      "smtpd_milters = inet:127.0.0.1:$port" (on the first
+#                      start; to change a running or stopped one: postfix_set)
 #   postfix_stop, postfix_reload
 #   postfix_set "KEY = VALUE"...   change main.cf (postconf -e), then reload
 #   postfix_flush            postqueue -f
