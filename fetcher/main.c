@@ -85,6 +85,37 @@ drop_privileges(const struct conf *conf)
 	log_debug("running as user %s", conf->user);
 }
 
+/*
+ * SIGINT, SIGTERM, SIGHUP: the first one ends the poll cleanly (the
+ * message in flight is abandoned, what was delivered is deleted and
+ * recorded); a second one kills at once.
+ */
+static void
+interrupt(int sig)
+{
+	if (poll_interrupted) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	poll_interrupted = 1;
+}
+
+/* Catch the signals that stop a poll. */
+static void
+interrupt_setup(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = interrupt;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1)
+		fatal("sigaction");
+}
+
 /* "host:pid": who claims accounts and writes poll rows. */
 static char *
 owner_name(void)
@@ -97,28 +128,39 @@ owner_name(void)
 	return xprintf("%s:%ld", host, (long)getpid());
 }
 
+/* Poll the accounts named in the NULL-terminated list, one by one. */
+static int
+poll_names(const struct poll_context *context, char **names)
+{
+	int	 i, status = EXIT_OK;
+
+	for (i = 0; names[i] != NULL; i++) {
+		if (poll_interrupted) {
+			log_warnx("interrupted: %s and the rest not polled",
+			    names[i]);
+			return EXIT_FAILED;
+		}
+		if (poll_account(context, names[i]) != 0)
+			status = EXIT_FAILED;
+	}
+	return status;
+}
+
 /* poll [NAME...]: poll each named account, or every active one. */
 static int
 command_poll(const struct poll_context *context, int argc, char **argv)
 {
 	char	**names = NULL, *cause = NULL;
-	int	  i, status = EXIT_OK;
+	int	  status;
 
 	if (argc == 0) {
 		if (account_names(context->db, &names, &cause) != 0)
 			die(EXIT_FAILED, "database: %s", cause);
-		for (i = 0; names[i] != NULL; i++) {
-			if (poll_account(context, names[i]) != 0)
-				status = EXIT_FAILED;
-		}
+		status = poll_names(context, names);
 		account_names_free(names);
 		return status;
 	}
-	for (i = 0; i < argc; i++) {
-		if (poll_account(context, argv[i]) != 0)
-			status = EXIT_FAILED;
-	}
-	return status;
+	return poll_names(context, argv);
 }
 
 int
@@ -171,6 +213,7 @@ main(int argc, char **argv)
 	if (strcmp(command, "run") == 0)
 		die(EXIT_USAGE, "run: not yet implemented");
 	signal(SIGPIPE, SIG_IGN);
+	interrupt_setup();
 
 	memset(&context, 0, sizeof(context));
 	if (strcmp(command, "poll") == 0) {

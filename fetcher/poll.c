@@ -23,6 +23,7 @@ struct poll_message {
 	size_t			 index;		/* in the server's list */
 	struct message		*message;	/* NULL when not started */
 	char			*cause;		/* why it failed */
+	int			 abandoned;	/* stopped on purpose: abort */
 };
 
 /* Everything one poll of one account works with. */
@@ -48,6 +49,8 @@ struct poll {
 	struct timespec		 started;
 	time_t			 renewed;
 };
+
+volatile sig_atomic_t	 poll_interrupted;
 
 /* Remember why the poll failed; the first cause wins. Takes cause. */
 static void
@@ -141,7 +144,7 @@ poll_message_finish(struct poll *poll, int complete)
 	poll->current = NULL;
 	if (pm->message == NULL) {
 		/* Not started: the poll stopped delivering. */
-	} else if (!complete) {
+	} else if (!complete || pm->abandoned) {
 		message_abort(pm->message);
 		reply = pop3_last_reply(poll->pop3);
 		if (pm->cause == NULL && strncmp(reply, "-ERR", 4) == 0)
@@ -175,7 +178,7 @@ poll_sink_begin(void *arg, size_t index)
 	poll_message_finish(poll, 0);
 	poll->current = xcalloc(1, sizeof(*poll->current));
 	poll->current->index = index;
-	if (poll->stop)
+	if (poll->stop || poll_interrupted)
 		return -1;
 	memset(&params, 0, sizeof(params));
 	params.account = account->name;
@@ -203,6 +206,11 @@ poll_sink_data(void *arg, const char *data, size_t len, int eol)
 
 	if (pm == NULL || pm->message == NULL || pm->cause != NULL)
 		return -1;
+	if (poll_interrupted) {
+		pm->cause = xstrdup("interrupted");
+		pm->abandoned = 1;
+		return -1;
+	}
 	if (message_write(pm->message, data, len, eol, &pm->cause) != 0) {
 		if (pm->cause == NULL)
 			pm->cause = xstrdup("sendmail failed");
@@ -361,6 +369,8 @@ poll_session(struct poll *poll)
 		poll_fail(poll, cause);
 		return;
 	}
+	if (poll_interrupted)
+		poll_fail(poll, xstrdup("interrupted by a signal"));
 	if (!account->keep && poll_delete(poll, &cause) != 0) {
 		poll_fail(poll, cause);
 		return;

@@ -2,6 +2,7 @@
 #ifndef POLL_H
 #define POLL_H
 
+#include <signal.h>
 #include <stdio.h>
 
 struct conf;
@@ -14,6 +15,13 @@ struct poll_context {
 	const unsigned char	*key;	/* TAG_KEY_LEN bytes of HMAC key */
 	const char		*owner;	/* "host:pid", for claims and poll rows */
 };
+
+/*
+ * Set by a signal handler to stop: the message in flight is abandoned (its
+ * sendmail is killed, so no truncated copy is queued), no other message is
+ * started, and the poll ends normally, recorded as failed.
+ */
+extern volatile sig_atomic_t poll_interrupted;
 
 #define POLL_LEASE	600	/* seconds an account stays claimed */
 #define POLL_RENEW	60	/* renew the claim this often in a poll */

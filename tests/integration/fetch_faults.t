@@ -3,10 +3,10 @@
 # dropped in the middle of a RETR; and messages that are big or malformed
 # (20 MB, no header, NUL bytes, bare CR and LF, a 10 MB line).
 PF_POSTFIX_EXTRA="message_size_limit = 0"
-PF_MAIL_USERS="kim leo mallory mia nick olga"
+PF_MAIL_USERS="kim leo mallory mia nick olga pat"
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
-fetch_setup failing big odd
+fetch_setup failing big odd sigterm
 
 # A small message: small FILE ID
 small()
@@ -72,6 +72,31 @@ is "$(mailbox_count big)" 0 "20 MB: deleted on the server"
 file=$(maildir_files leo | head -n 1)
 ok "20 MB: the body arrived intact" \
     cmp <(sed '1,/^$/d' "$file") <(sed '1,/^$/d' "$PF_TMP/big")
+
+# --- SIGTERM in the middle of a message: it is abandoned (its sendmail is
+# killed, no truncated copy is queued), the poll ends and is recorded.
+mailbox_user sigterm
+mailbox_fill sigterm "$PF_TMP/big"
+account_add sigterm port="$PF_POP3S_PORT" tls="'direct'" \
+    deliver_to="'pat@example.com'"
+cat >"$PF_TMP/sendmail-term" <<SH
+#!/bin/sh
+kill -TERM \$PPID
+exec $PF_SENDMAIL "\$@"
+SH
+chmod 755 "$PF_TMP/sendmail-term"
+fetch_conf "sendmail_path = $PF_TMP/sendmail-term"
+fetch_poll sigterm
+fetch_conf
+is "$PF_RC" 1 "SIGTERM: exit 1"
+is "$(log_count 'account=sigterm host=localhost uid=[^ ]+ size=[0-9]+: not delivered, left on the server: interrupted$')" 1 \
+    "the message in flight is abandoned"
+is "$(log_count 'account=sigterm host=localhost: poll failed: interrupted by a signal$')" 1 \
+    "the poll ends, failed"
+is "$(last_poll sigterm)" "0|0|interrupted by a signal" "and is recorded"
+is "$(mailbox_count sigterm)" 1 "the message stays on the server"
+postfix_wait_idle
+is "$(maildir_count pat)" 0 "no truncated copy was delivered"
 
 # --- The connection dropped in the middle of a RETR (scripted server).
 for i in 1 2 3; do small "$PF_TMP/d$i" "drop$i"; done
