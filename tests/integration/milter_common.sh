@@ -2,7 +2,7 @@
 # PostgreSQL with the schema, the milter on a loopback port, and the
 # private Postfix with the milter in smtpd_milters and non_smtpd_milters.
 #
-#   milter_setup           start all three
+#   milter_setup           harness_init, then start all three
 #   milter_start / milter_stop
 #   milter_tag NAME [TIME] [KEY]   a header value signed like the fetcher's
 #   milter_send SENDER TAG RCPT... sendmail a message (TAG "" = no header)
@@ -10,7 +10,6 @@
 #   smtp_session CMD...    talk SMTP to the private smtpd, print the replies
 
 source "$(dirname "$0")/../lib/harness.sh"
-harness_init
 
 MILTER_BIN=$PF_BUILD/milter/postfetch-milter
 MILTER_PID=
@@ -64,9 +63,19 @@ milter_stop()
 	MILTER_PID=
 }
 
+# Point the private Postfix at the milter, in both lists.
+milter_postfix_lines()
+{
+	printf '%s\n' "smtpd_milters = inet:127.0.0.1:$MILTER_PORT" \
+	    "non_smtpd_milters = inet:127.0.0.1:$MILTER_PORT" \
+	    "milter_default_action = tempfail" "milter_protocol = 6"
+}
+
 # PostgreSQL + schema, the key, the configuration, the milter, Postfix.
 milter_setup()
 {
+	local lines
+	harness_init
 	pg_start
 	(cd "$PF_TOP/schema" && pg_psql -f postfetch.sql) >/dev/null ||
 	    bail "cannot load the schema"
@@ -93,10 +102,8 @@ milter_setup()
 	# and retry transports of the other remote domains at RCPT) and, should
 	# the milter not rewrite it, is deferred (nothing listens on port 9).
 	echo "etrn.example smtp:[127.0.0.1]:9" >"$PF_TMP/transport"
-	postfix_start "transport_maps = texthash:$PF_TMP/transport" \
-	    "smtpd_milters = inet:127.0.0.1:$MILTER_PORT" \
-	    "non_smtpd_milters = inet:127.0.0.1:$MILTER_PORT" \
-	    "milter_default_action = tempfail" "milter_protocol = 6"
+	mapfile -t lines < <(milter_postfix_lines)
+	postfix_start "transport_maps = texthash:$PF_TMP/transport" "${lines[@]}"
 }
 
 # Talk SMTP to the private smtpd: each argument is sent (\n becomes CRLF),
