@@ -148,19 +148,68 @@ poll_names(const struct poll_context *context, char **names)
 
 /* poll [NAME...]: poll each named account, or every active one. */
 static int
-command_poll(const struct poll_context *context, int argc, char **argv)
+command_poll(const struct poll_context *context, char **argv)
 {
 	char	**names = NULL, *cause = NULL;
 	int	  status;
 
-	if (argc == 0) {
-		if (account_names(context->db, &names, &cause) != 0)
-			die(EXIT_FAILED, "database: %s", cause);
-		status = poll_names(context, names);
-		account_names_free(names);
-		return status;
+	if (argv[0] != NULL)
+		return poll_names(context, argv);
+	if (account_names(context->db, &names, &cause) != 0)
+		die(EXIT_FAILED, "database: %s", cause);
+	status = poll_names(context, names);
+	account_names_free(names);
+	return status;
+}
+
+/* check NAME */
+static int
+command_check(const struct poll_context *context, char **argv)
+{
+	return check_account(context, argv[0], stdout) == 0 ? EXIT_OK :
+	    EXIT_FAILED;
+}
+
+/* status */
+static int
+command_status(const struct poll_context *context, char **argv)
+{
+	char	*cause = NULL;
+
+	(void)argv;
+	if (status_print(context->db, stdout, &cause) != 0)
+		die(EXIT_FAILED, "database: %s", cause);
+	return EXIT_OK;
+}
+
+static const struct command {
+	const char	*name;
+	int		 min_args, max_args;	/* -1: no maximum */
+	int		 needs_key;		/* signs messages */
+	int		(*run)(const struct poll_context *, char **argv);
+} commands[] = {
+	{ "poll",	0, -1,	1, command_poll },
+	{ "check",	1, 1,	0, command_check },
+	{ "status",	0, 0,	0, command_status },
+	{ "run",	0, 0,	1, NULL },	/* the daemon: a later issue */
+};
+
+/* The command called name with argc arguments, or usage. */
+static const struct command *
+command_find(const char *name, int argc)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name) != 0)
+			continue;
+		if (argc < commands[i].min_args ||
+		    (commands[i].max_args != -1 &&
+		    argc > commands[i].max_args))
+			usage();
+		return &commands[i];
 	}
-	return poll_names(context, argv);
+	usage();
 }
 
 int
@@ -169,7 +218,8 @@ main(int argc, char **argv)
 	struct conf		 conf;
 	struct poll_context	 context;
 	unsigned char		 key[TAG_KEY_LEN];
-	const char		*path = CONF_DEFAULT_PATH, *command;
+	const struct command	*command;
+	const char		*path = CONF_DEFAULT_PATH;
 	char			*cause = NULL;
 	int			 ch, verbose = 0, status;
 
@@ -190,16 +240,8 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		usage();
-	command = argv[0];
-	argc--;
+	command = command_find(argv[0], argc - 1);
 	argv++;
-	if ((strcmp(command, "check") == 0 && argc != 1) ||
-	    ((strcmp(command, "status") == 0 || strcmp(command, "run") == 0) &&
-	    argc != 0))
-		usage();
-	if (strcmp(command, "poll") != 0 && strcmp(command, "check") != 0 &&
-	    strcmp(command, "status") != 0 && strcmp(command, "run") != 0)
-		usage();
 
 	if (conf_load(&conf, path, 0, &cause) != 0)
 		die(EXIT_USAGE, "%s", cause);
@@ -210,13 +252,13 @@ main(int argc, char **argv)
 	log_stderr = isatty(STDERR_FILENO) || verbose > 0;
 	log_init(conf.syslog_name, conf.syslog_facility, log_stderr, 1);
 	log_setverbose(verbose > 1);
-	if (strcmp(command, "run") == 0)
-		die(EXIT_USAGE, "run: not yet implemented");
+	if (command->run == NULL)
+		die(EXIT_USAGE, "%s: not yet implemented", command->name);
 	signal(SIGPIPE, SIG_IGN);
 	interrupt_setup();
 
 	memset(&context, 0, sizeof(context));
-	if (strcmp(command, "poll") == 0) {
+	if (command->needs_key) {
 		if (tag_load_key(conf.secret_file, key, &cause) != 0)
 			die(EXIT_USAGE, "%s", cause);
 		context.key = key;
@@ -228,16 +270,7 @@ main(int argc, char **argv)
 	if (db_connect(context.db, &cause) != 0)
 		die(EXIT_FAILED, "database: %s", cause);
 
-	if (strcmp(command, "poll") == 0)
-		status = command_poll(&context, argc, argv);
-	else if (strcmp(command, "check") == 0)
-		status = check_account(&context, argv[0], stdout) == 0 ?
-		    EXIT_OK : EXIT_FAILED;
-	else {
-		if (status_print(context.db, stdout, &cause) != 0)
-			die(EXIT_FAILED, "database: %s", cause);
-		status = EXIT_OK;
-	}
+	status = command->run(&context, argv);
 	explicit_bzero(key, sizeof(key));
 	db_free(context.db);
 	free((char *)context.owner);
