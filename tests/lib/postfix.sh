@@ -6,7 +6,9 @@
 #                      start; to change a running or stopped one: postfix_set)
 #   postfix_stop, postfix_reload
 #   postfix_set "KEY = VALUE"...   change main.cf (postconf -e), then reload
-#   postfix_flush            postqueue -f
+#   postfix_flush            postqueue -f, and pickup rescans the maildrop
+#                      (it does by itself every 5 s: mail a milter refused
+#                      with a temporary failure waits there)
 #   postfix_wait_idle [T]    wait until nothing is in flight (maildrop,
 #                      incoming, active empty; deferred/hold may remain)
 #   postfix_queue_count      messages in the queue (all queues)
@@ -91,7 +93,7 @@ _postfix_prepare()
 	cat >"$PF_POSTFIX_CONF/master.cf" <<-EOF
 	# service type  private unpriv  chroot  wakeup  maxproc command
 	127.0.0.1:$PF_SMTP_PORT inet n - n - - smtpd
-	pickup    unix  n       -       n       60      1       pickup
+	pickup    unix  n       -       n       5       1       pickup
 	cleanup   unix  n       -       n       -       0       cleanup
 	qmgr      unix  n       -       n       300     1       qmgr
 	rewrite   unix  -       -       n       -       -       trivial-rewrite
@@ -232,9 +234,11 @@ postfix_set()
 	return 0
 }
 
-# Ask Postfix to retry deferred mail now.
+# Ask Postfix to retry deferred mail and rescan the maildrop now.
 postfix_flush()
 {
+	# (postkick may die of SIGPIPE when pickup closes first: harmless.)
+	postkick -c "$PF_POSTFIX_CONF" public pickup W 2>/dev/null
 	postqueue -c "$PF_POSTFIX_CONF" -f
 }
 
