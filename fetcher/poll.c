@@ -331,6 +331,12 @@ poll_session(struct poll *poll)
 		poll_fail(poll, cause);
 		return;
 	}
+	log_debug("account=%s host=%s: connected to %s, %s%s%s%s, auth %s",
+	    account->name, poll_host(poll), poll->info.address,
+	    poll->info.tls ? poll->info.tls_version : "no TLS",
+	    poll->info.tls ? " " : "", poll->info.tls_cipher,
+	    poll->info.tls && !poll->info.tls_verified ? " (unverified)" : "",
+	    poll->info.auth_method);
 	if (poll->info.tls && strcmp(account->tls, "detect") == 0 &&
 	    !account->tls_seen) {
 		if (store_tls_seen(context->db, account->id, &cause) != 0) {
