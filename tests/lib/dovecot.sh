@@ -224,9 +224,10 @@ mailbox_count()
 dovecot_kill_sessions()
 {
 	local user=${1:-*} proto=${2:-*} pid pids= title
-	for pid in $(pf_pids_under "$PF_TMP/dovecot"); do
+	# Process titles start with "dovecot-" and the instance_name.
+	for pid in $(pgrep -f "^dovecot-pftest-${PF_TMP##*/pf.}/"); do
 		title=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")
-		# shellcheck disable=SC2254
+		# shellcheck disable=SC2254,SC2027
 		case "$title" in
 		dovecot-*/$proto" ["$user" "*) pids="$pids $pid" ;;
 		esac
