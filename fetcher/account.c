@@ -176,23 +176,28 @@ account_names(struct db *db, char ***names, char **cause)
 	return 0;
 }
 
-void
-account_names_free(char **names)
+/* Free a NULL-terminated vector of strings. */
+static void
+strings_free(char **strings)
 {
 	size_t	 i;
 
-	if (names == NULL)
+	if (strings == NULL)
 		return;
-	for (i = 0; names[i] != NULL; i++)
-		free(names[i]);
-	free(names);
+	for (i = 0; strings[i] != NULL; i++)
+		free(strings[i]);
+	free(strings);
+}
+
+void
+account_names_free(char **names)
+{
+	strings_free(names);
 }
 
 void
 account_free(struct account *account)
 {
-	size_t	 i;
-
 	if (account == NULL)
 		return;
 	free(account->name);
@@ -206,11 +211,7 @@ account_free(struct account *account)
 		free(account->password);
 	}
 	free(account->auth);
-	if (account->folders != NULL) {
-		for (i = 0; account->folders[i] != NULL; i++)
-			free(account->folders[i]);
-		free(account->folders);
-	}
+	strings_free(account->folders);
 	free(account->deliver_to);
 	free(account->fallback);
 	free(account->domain);

@@ -8,6 +8,13 @@ source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
 fetch_setup failing big odd sigterm
 
+# An account on the scripted server: peer_account NAME RECIPIENT
+peer_account()
+{
+	account_add "$1" port="$PF_PEER_PORT" tls="'disable'" \
+	    auth="'password'" username="'user'" deliver_to="'$2'"
+}
+
 # A small message: small FILE ID
 small()
 {
@@ -102,8 +109,7 @@ is "$(maildir_count pat)" 0 "no truncated copy was delivered"
 for i in 1 2 3; do small "$PF_TMP/d$i" "drop$i"; done
 peer_start --drop-in-retr 2 --message "$PF_TMP/d1" --message "$PF_TMP/d2" \
     --message "$PF_TMP/d3"
-account_add dropped port="$PF_PEER_PORT" tls="'disable'" auth="'password'" \
-    username="'user'" deliver_to="'mallory@example.com'"
+peer_account dropped mallory@example.com
 fetch_poll dropped
 is "$PF_RC" 1 "dropped connection: poll exits 1"
 is "$(log_count 'message-id=<drop1@example.org>.*: delivered$')" 1 \
@@ -125,8 +131,7 @@ peer_stop
 
 # --- A refused RETR: that message stays, the others go on.
 peer_start --err-retr 1 --message "$PF_TMP/d1" --message "$PF_TMP/d2"
-account_add refused port="$PF_PEER_PORT" tls="'disable'" auth="'password'" \
-    username="'user'" deliver_to="'nick@example.com'"
+peer_account refused nick@example.com
 fetch_poll refused
 is "$PF_RC" 1 "refused RETR: poll exits 1"
 is "$(log_count 'uid=peer-1 size=[0-9]+: not delivered, left on the server: RETR refused: -ERR no such message')" 1 \
@@ -144,8 +149,7 @@ sql "CREATE FUNCTION public.refuse_peer2() RETURNS trigger LANGUAGE plpgsql
     CREATE TRIGGER refuse_peer2 BEFORE INSERT ON postfetch.seen
     FOR EACH ROW EXECUTE FUNCTION public.refuse_peer2()" >/dev/null
 peer_start --message "$PF_TMP/d1" --message "$PF_TMP/d2" --message "$PF_TMP/d3"
-account_add unrecorded port="$PF_PEER_PORT" tls="'disable'" auth="'password'" \
-    username="'user'" deliver_to="'olga@example.com'"
+peer_account unrecorded olga@example.com
 fetch_poll unrecorded
 is "$PF_RC" 1 "seen not recorded: poll exits 1"
 is "$(log_count 'account=unrecorded host=localhost uid=peer-2 message-id=<drop2@example.org>: delivered but not recorded, left on the server .*seen refused')" 1 \
@@ -162,8 +166,7 @@ peer_stop
 
 # --- A server that stops sending: the timeout fires, nothing is lost.
 peer_start --stall-in-retr 1 --message "$PF_TMP/d1"
-account_add stalled port="$PF_PEER_PORT" tls="'disable'" auth="'password'" \
-    username="'user'" deliver_to="'nick@example.com'"
+peer_account stalled nick@example.com
 fetch_conf "timeout = 2"
 fetch_poll stalled
 is "$PF_RC" 1 "stalled server: poll exits 1 after the timeout"
