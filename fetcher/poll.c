@@ -157,9 +157,8 @@ poll_message_finish(struct poll *poll, int complete)
 		    pm->cause == NULL)
 			poll_message_delivered(poll, pm, &result);
 		else
-			poll_message_failed(poll, pm, pm->cause != NULL ?
-			    pm->cause : cause != NULL ? cause :
-			    "sendmail failed");
+			poll_message_failed(poll, pm, cause != NULL ? cause :
+			    pm->cause != NULL ? pm->cause : "sendmail failed");
 		free(cause);
 	}
 	free(pm->cause);
