@@ -68,7 +68,7 @@ int
 seen_load(struct db *db, const struct seen_key *key, int skipped,
     struct uidset *set, char **cause)
 {
-	struct key_params	 p;
+	struct key_params	 p = { .id = "" };
 	const char		*params[3];
 	PGresult		*res;
 	int			 i, rows;
@@ -96,7 +96,7 @@ int
 seen_add(struct db *db, const struct seen_key *key, const char *uid,
     char **cause)
 {
-	struct key_params	 p;
+	struct key_params	 p = { .id = "" };
 	const char		*params[4];
 
 	key_format(key, &p);
@@ -111,7 +111,7 @@ int
 seen_skip(struct db *db, const struct seen_key *key, const char *uid,
     unsigned long long size, const char *reason, char **cause)
 {
-	struct key_params	 p;
+	struct key_params	 p = { .id = "" };
 	const char		*params[6];
 	char			 sizebuf[32];
 
@@ -158,7 +158,7 @@ int
 seen_prune(struct db *db, const struct seen_key *key,
     const char *const *present, size_t count, char **cause)
 {
-	struct key_params	 p;
+	struct key_params	 p = { .id = "" };
 	const char		*params[4];
 	char			*array;
 	int			 rc;
