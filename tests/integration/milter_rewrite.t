@@ -127,6 +127,23 @@ is "$(grep -c 'account=bulk rcpt=' "$PF_TMP/milter.log")" 100 "100 rewrites logg
 is "$(grep -c '^Original-Recipient:' "$(maildir_files ivan | head -n 1)")" 100 \
     "each original recipient recorded once"
 
+# Many messages at once (Postfix runs several cleanup processes, the milter
+# several threads) while the alias table keeps changing under them.
+before=$(maildir_count pavel.maly)
+senders=()
+for i in $(seq 1 20); do
+	milter_send sender@example.com "$(milter_tag shop)" p.maly@provider.example &
+	senders+=($!)
+done
+for i in $(seq 1 10); do
+	pg_psql -c "INSERT INTO postfetch.alias (account_id, remote, local)
+	    SELECT id, 'churn$i@provider.example', 'alice@example.com'
+	    FROM postfetch.account WHERE name = 'shop'"
+done
+wait "${senders[@]}"
+ok "20 messages sent at once, aliases changing: all rewritten" \
+    wait_for_delivery pavel.maly $((before + 20)) 60
+
 # Nothing bounced, nothing left.
 is "$(maildir_count sender)" 0 "no bounce to the sender"
 is "$(maildir_count forger)" 0 "no bounce to the forger"
