@@ -168,9 +168,11 @@ _postfix_launch()
 	[ -x "$PF_POSTFIX_DAEMONS/master" ] ||
 	    PF_POSTFIX_DAEMONS=$(postconf -h daemon_directory)
 	_postfix_make_queue || return 1
-	# In the background: "master -w" sleeps for seconds before returning.
-	MAIL_CONFIG=$PF_POSTFIX_CONF "$PF_POSTFIX_DAEMONS/master" \
-	    -c "$PF_POSTFIX_CONF" >"$log" 2>&1 </dev/null &
+	# In the background ("master -w" sleeps for seconds before returning),
+	# from a subshell, so it is no child of the test: a bare "wait" in a
+	# test must not wait for it.
+	(MAIL_CONFIG=$PF_POSTFIX_CONF "$PF_POSTFIX_DAEMONS/master" \
+	    -c "$PF_POSTFIX_CONF" >"$log" 2>&1 </dev/null &)
 	wait_until 10 _postfix_master_pid >/dev/null || {
 		cat "$log" "$PF_MAILLOG" >&2
 		return 1
