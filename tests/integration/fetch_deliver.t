@@ -5,7 +5,7 @@
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
 PF_MAIL_USERS="grace heidi ivan judy"
-fetch_setup plain keeper multi big claimed
+fetch_setup plain keeper multi big claimed leastpriv
 
 # A message: message FILE MESSAGE-ID HEADER... ; the body names the id.
 message()
@@ -141,6 +141,30 @@ sleep 1
 is "$(maildir_count judy)" 1 "only the small one"
 is "$(sql "SELECT reason FROM postfetch.skipped")" max_size "recorded in skipped"
 
+# --- The least-privilege role postfetch_fetcher is enough for a poll.
+sql "CREATE ROLE fetcher_login LOGIN IN ROLE postfetch_fetcher" >/dev/null
+mailbox_user leastpriv
+message "$PF_TMP/leastpriv1" leastpriv1 "To: carol@example.com"
+mailbox_fill leastpriv "$PF_TMP/leastpriv1"
+account_add leastpriv port="$PF_POP3_PORT" tls="'detect'" max_size=100 \
+    deliver_to="'carol@example.com'"
+fetch_conf "database = ${PF_DB/user=postgres/user=fetcher_login}"
+fetch_poll leastpriv
+is "$PF_RC" 0 "as postfetch_fetcher: poll exits 0"
+log_on_failure "$PF_RC"
+is "$(sql "SELECT count(*) FROM postfetch.skipped s JOIN postfetch.account a
+    ON a.id = s.account_id WHERE a.name = 'leastpriv'")" 1 \
+    "as postfetch_fetcher: skipped written"
+sql "UPDATE postfetch.account SET max_size = NULL WHERE name = 'leastpriv'" >/dev/null
+fetch_poll leastpriv
+is "$PF_RC" 0 "as postfetch_fetcher: seen, poll, status and tls_seen written"
+log_on_failure "$PF_RC"
+is "$(seen_count leastpriv)|$(mailbox_count leastpriv)" "1|0" \
+    "as postfetch_fetcher: delivered, recorded, deleted"
+fetch_run status
+is "$PF_RC" 0 "as postfetch_fetcher: status"
+fetch_conf
+
 # --- Claims: an account another fetcher holds is skipped, not failed.
 mailbox_user claimed
 message "$PF_TMP/claimed1" claimed1 "To: carol@example.com"
@@ -164,8 +188,8 @@ is "$(log_count 'account=claimed .*: delivered$')" 1 "an expired claim is taken 
 sql "UPDATE postfetch.account SET active = false WHERE name = 'keeper'" >/dev/null
 fetch_poll
 is "$PF_RC" 0 "poll without names exits 0"
-is "$(log_count ': [0-9]+ messages?, [0-9]+ bytes in ')" 4 \
-    "it polls the four active accounts"
+is "$(log_count ': [0-9]+ messages?, [0-9]+ bytes in ')" 5 \
+    "it polls the five active accounts"
 is "$(log_count 'account=keeper')" 0 "not the inactive one"
 fetch_poll keeper
 is "$PF_RC" 1 "naming an inactive account fails"
@@ -225,7 +249,7 @@ fetch_conf
 # --- status: one line per account.
 fetch_run status
 is "$PF_RC" 0 "status exits 0"
-is "$(grep -c '^' "$PF_OUT")" 7 "a title and six accounts"
+is "$(grep -c '^' "$PF_OUT")" 8 "a title and seven accounts"
 like "$(grep '^plain ' "$PF_OUT")" '^plain +active +pop3 +localhost +[0-9-]+ [0-9:]+ +ok +3 +0 +[0-9-]+ [0-9:]+$' \
     "status line of plain"
 like "$(grep '^keeper ' "$PF_OUT")" '^keeper +inactive +pop3 .* -$' \
