@@ -64,6 +64,17 @@ mailbox_user big
 mailbox_fill big "$PF_TMP/big"
 account_add big port="$PF_POP3S_PORT" tls="'direct'" \
     deliver_to="'leo@example.com'"
+# sendmail that exits before reading: the writes fail (EPIPE), the
+# message stays.
+printf '#!/bin/sh\nexit 75\n' >"$PF_TMP/sendmail-early"
+chmod 755 "$PF_TMP/sendmail-early"
+fetch_conf "sendmail_path = $PF_TMP/sendmail-early"
+fetch_poll big
+fetch_conf
+is "$PF_RC" 1 "sendmail gone before reading: exit 1"
+is "$(log_count 'account=big host=localhost uid=[^ ]+ size=[0-9]+: not delivered, left on the server: .*75')" 1 \
+    "the message is logged with sendmail's exit status"
+is "$(mailbox_count big)|$(seen_count big)" "1|0" "it stays, nothing recorded"
 PF_RUN_PREFIX="/usr/bin/time -o $PF_TMP/rss -f %M"
 fetch_run check big
 small_rss=$(cat "$PF_TMP/rss")
