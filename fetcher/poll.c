@@ -406,11 +406,11 @@ poll_finish(struct poll *poll)
 		poll->error = xprintf("%zu message%s not delivered: %s",
 		    poll->failed, poll->failed == 1 ? "" : "s",
 		    poll->failed_cause);
+	/* Always "messages": log parsers match the contract's shape. */
 	if (poll->error == NULL || poll->messages > 0)
-		log_info("account=%s host=%s: %zu message%s, %llu bytes in "
+		log_info("account=%s host=%s: %zu messages, %llu bytes in "
 		    "%.1fs", poll->account.name, poll_host(poll),
-		    poll->messages, poll->messages == 1 ? "" : "s",
-		    poll->bytes, poll_elapsed(poll));
+		    poll->messages, poll->bytes, poll_elapsed(poll));
 	if (poll->error != NULL)
 		log_warnx("account=%s host=%s: poll failed: %s",
 		    poll->account.name, poll_host(poll), poll->error);
