@@ -14,15 +14,18 @@ pkgs="libbsd-overlay openssl libpq"
 mkdir -p "$out"
 cd "$top"
 status=0
-for target in fuzz_conf fuzz_tag fuzz_pop3; do
-	# The module under test, and what it needs from common/.
+for file in tests/fuzz/fuzz_*.c; do
+	target=$(basename "$file" .c)
+	# The module under test beside all of common/ (the linker keeps only
+	# what is used).
 	case $target in
-	fuzz_conf) sources="common/conf.c common/log.c common/xmalloc.c" ;;
-	fuzz_tag) sources="common/tag.c common/log.c common/xmalloc.c" ;;
-	fuzz_pop3) sources="fetcher/pop3.c fetcher/pop3_auth.c
-	    fetcher/transport.c fetcher/sasl.c fetcher/token.c common/log.c
-	    common/xmalloc.c" ;;
+	fuzz_header) extra="fetcher/header.c" ;;
+	fuzz_pop3) extra="fetcher/pop3.c fetcher/pop3_auth.c
+	    fetcher/transport.c fetcher/sasl.c fetcher/token.c" ;;
+	fuzz_rewrite) extra="milter/rewrite.c" ;;
+	*) extra="" ;;
 	esac
+	sources="$(echo common/*.c) $extra"
 	# shellcheck disable=SC2046,SC2086
 	$cc -g -O1 -std=c11 -D_GNU_SOURCE -Icommon \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
