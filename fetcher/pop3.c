@@ -592,6 +592,7 @@ pop3_read_list(struct pop3 *p, struct pop3_message *list, size_t count,
 	size_t			 seen = 0;
 	int			 rc;
 
+	memset(&key, 0, sizeof(key));
 	while ((rc = pop3_multiline(p, "LIST", line, sizeof(line),
 	    cause)) == 1) {
 		pop3_printable(shown, sizeof(shown), line, strlen(line), 50);
