@@ -159,11 +159,8 @@ peer_start()
 {
 	local out=$PF_TMP/peer.$RANDOM
 	: >"$out"
-	# Adapter: pop3_peer.py's QUIT expunges store[n] instead of
-	# store[n - 1] (message numbers start at 1); run a corrected copy.
-	sed 's/self\.store\[n\] = None/self.store[n - 1] = None/' \
-	    "$PF_TOP/tests/integration/pop3_peer.py" >"$PF_TMP/pop3_peer.py"
-	python3 "$PF_TMP/pop3_peer.py" --port 0 "$@" >"$out" 2>&1 &
+	python3 "$PF_TOP/tests/integration/pop3_peer.py" --port 0 "$@" \
+	    >"$out" 2>&1 &
 	PF_PEER_PID=$!
 	wait_until 10 "grep -q '^ready ' '$out'" || bail "pop3_peer.py did not start"
 	PF_PEER_PORT=$(sed -n 's/^ready //p' "$out")

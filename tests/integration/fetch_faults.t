@@ -149,6 +149,9 @@ is "$(log_count 'uid=peer-1 size=[0-9]+: not delivered, left on the server: RETR
     "the refused one is logged with the server's reply"
 is "$(log_count 'message-id=<drop2@example.org>.*: delivered$')" 1 "the next one is delivered"
 is "$(server_count refused)" 1 "only the delivered one is deleted"
+fetch_poll refused
+is "$(log_count 'uid=peer-1 size=[0-9]+: not delivered, left on the server: RETR refused')|$(log_count ': delivered$')" \
+    "1|0" "the one left on the server is the refused one"
 peer_stop
 
 # --- The seen INSERT fails after sendmail accepted a message: that

@@ -87,7 +87,7 @@ class Session:
                     self.reply("-ERR [AUTH] Authentication failed.")
             elif cmd == "QUIT":
                 for n in self.deleted:
-                    self.store[n] = None
+                    self.store[n - 1] = None
                 self.reply("+OK bye")
                 return
             elif not authed:
