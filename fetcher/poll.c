@@ -218,7 +218,11 @@ poll_sink_data(void *arg, const char *data, size_t len, int eol)
 	return 0;
 }
 
-/* Sink: the message ended; deliver it and record it, or leave it. */
+/*
+ * Sink: the message ended; deliver it and record it, or leave it. Non-zero
+ * when the poll must deliver no more (database down, a signal): no further
+ * RETR is sent, rather than downloading messages only to drop them.
+ */
 static int
 poll_sink_end(void *arg, size_t index, int complete)
 {
@@ -226,6 +230,8 @@ poll_sink_end(void *arg, size_t index, int complete)
 
 	(void)index;
 	poll_message_finish(poll, complete);
+	if (poll->stop || poll_interrupted)
+		return 1;
 	poll_renew(poll);
 	return 0;
 }

@@ -155,27 +155,34 @@ is "$(log_count 'uid=peer-1 size=[0-9]+: not delivered, left on the server: RETR
 peer_stop
 
 # --- The seen INSERT fails after sendmail accepted a message: that
-# message is not deleted (it may come again, it is never lost), and
-# nothing more is delivered in that poll.
+# message is not deleted (it may come again, it is never lost), nothing
+# more is delivered in that poll, and no more RETR is sent (only those
+# already pipelined are drained).
 sql "CREATE FUNCTION public.refuse_peer2() RETURNS trigger LANGUAGE plpgsql
     AS \$\$ BEGIN IF NEW.uid = 'peer-2' THEN
     RAISE EXCEPTION 'test: seen refused'; END IF; RETURN NEW; END \$\$;
     CREATE TRIGGER refuse_peer2 BEFORE INSERT ON postfetch.seen
     FOR EACH ROW EXECUTE FUNCTION public.refuse_peer2()" >/dev/null
-peer_start --message "$PF_TMP/d1" --message "$PF_TMP/d2" --message "$PF_TMP/d3"
+for i in 4 5 6 7 8; do small "$PF_TMP/d$i" "drop$i"; done
+peer_start --log "$PF_TMP/unrecorded.log" --message "$PF_TMP/d1" \
+    --message "$PF_TMP/d2" --message "$PF_TMP/d3" --message "$PF_TMP/d4" \
+    --message "$PF_TMP/d5" --message "$PF_TMP/d6" --message "$PF_TMP/d7" \
+    --message "$PF_TMP/d8"
 peer_account unrecorded olga@example.com
 fetch_poll unrecorded
 is "$PF_RC" 1 "seen not recorded: poll exits 1"
 is "$(log_count 'account=unrecorded host=localhost uid=peer-2 message-id=<drop2@example.org>: delivered but not recorded, left on the server .*seen refused')" 1 \
     "the message is logged as delivered but not recorded"
-is "$(log_count ': delivered$')" 1 "the third one is not delivered in this poll"
-is "$(server_count unrecorded)" 2 "only the recorded one was deleted"
+is "$(log_count ': delivered$')" 1 "the others are not delivered in this poll"
+retrs=$(grep -c '^RETR ' "$PF_TMP/unrecorded.log")
+ok "the retrieval stops: $retrs of 8 RETR sent" test "$retrs" -lt 8
+is "$(server_count unrecorded)" 7 "only the recorded one was deleted"
 sql "DROP TRIGGER refuse_peer2 ON postfetch.seen" >/dev/null
 fetch_poll unrecorded
 is "$PF_RC" 0 "the next poll succeeds"
 is "$(server_count unrecorded)" 0 "and deletes the rest"
-ok "olga has four copies: one message came twice, none was lost" \
-    wait_for_delivery olga 4
+ok "olga has nine copies: one message came twice, none was lost" \
+    wait_for_delivery olga 9
 peer_stop
 
 # --- A server that stops sending: the timeout fires, nothing is lost.
