@@ -189,6 +189,11 @@ poll_sink_begin(void *arg, size_t index)
 	    conf->postmaster;
 	params.key = poll->context->key;
 	params.sendmail_argv = conf->sendmail_argv;
+	/*
+	 * The one timeout: the server waits while sendmail stalls, and a
+	 * message given up is only fetched again, never lost.
+	 */
+	params.timeout = conf->timeout;
 	if ((poll->current->message = message_begin(&params)) == NULL) {
 		poll->current->cause = xstrdup("message could not be started");
 		return -1;

@@ -197,6 +197,24 @@ is "$(seen_count stalled)" 0 "nothing recorded"
 fetch_conf
 peer_stop
 
+# --- A sendmail that stalls: the same timeout fires (not a 10 minute
+# default), it is killed, the message stays.
+printf '#!/bin/sh\nsleep 20\ncat >/dev/null\n' >"$PF_TMP/sendmail-stall"
+chmod 755 "$PF_TMP/sendmail-stall"
+peer_start --message "$PF_TMP/d1"
+peer_account slow nick@example.com
+fetch_conf "timeout = 2" "sendmail_path = $PF_TMP/sendmail-stall"
+started=$SECONDS
+fetch_poll slow
+is "$PF_RC" 1 "stalled sendmail: poll exits 1"
+ok "within the timeout, not after sendmail woke up ($((SECONDS - started)) s)" \
+    test $((SECONDS - started)) -lt 12
+is "$(log_count 'account=slow host=localhost uid=peer-1 size=[0-9]+: not delivered, left on the server: .*sendmail-stall timed out')" 1 \
+    "the message is logged as timed out"
+is "$(seen_count slow)|$(server_count slow)" "0|1" "nothing recorded, it stays"
+fetch_conf
+peer_stop
+
 # --- Malformed messages are delivered, the poll goes on.
 mailbox_user odd
 printf 'no header at all, just text\nand a second line\n' >"$PF_TMP/o1"
