@@ -94,12 +94,13 @@ lint:
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(DATADIR)/schema/migrations
+	    $(DESTDIR)$(DATADIR)/schema/migrations $(DESTDIR)$(DATADIR)/contrib
 	install -m 755 $(FETCHER) $(MILTER) $(DESTDIR)$(SBINDIR)
 	for f in doc/*.[578]; do \
 	    install -m 644 $$f $(DESTDIR)$(MANDIR)/man$${f##*.}; done
 	install -m 644 schema/*.sql $(DESTDIR)$(DATADIR)/schema
 	install -m 644 schema/migrations/*.sql $(DESTDIR)$(DATADIR)/schema/migrations
+	install -m 644 contrib/* $(DESTDIR)$(DATADIR)/contrib
 
 clean:
 	rm -rf build
