@@ -11,7 +11,7 @@
 
 const struct db_statement lookup_statements[] = {
 	{ "milter_accounts", "SELECT id, name, protocol = 'etrn', domain, "
-	    "fallback FROM postfetch.account", 0 },
+	    "fallback, deliver_to FROM postfetch.account", 0 },
 	{ "milter_aliases", "SELECT account_id, remote, local "
 	    "FROM postfetch.alias", 0 },
 	{ "milter_locals", "SELECT address FROM postfetch.local_recipient", 0 },
@@ -23,6 +23,16 @@ static char *
 column(const PGresult *result, int row, int field)
 {
 	if (PQgetisnull(result, row, field))
+		return NULL;
+	return xstrdup(PQgetvalue(result, row, field));
+}
+
+/* A copy of an address column, or NULL for SQL NULL or an empty string. */
+static char *
+address_column(const PGresult *result, int row, int field)
+{
+	if (PQgetisnull(result, row, field) ||
+	    *PQgetvalue(result, row, field) == '\0')
 		return NULL;
 	return xstrdup(PQgetvalue(result, row, field));
 }
@@ -49,12 +59,8 @@ read_accounts(const PGresult *result, size_t *count)
 		accounts[row].name = column(result, row, 1);
 		accounts[row].etrn = strcmp(PQgetvalue(result, row, 2), "t") == 0;
 		accounts[row].domain = column(result, row, 3);
-		accounts[row].fallback = column(result, row, 4);
-		if (accounts[row].fallback != NULL &&
-		    *accounts[row].fallback == '\0') {
-			free(accounts[row].fallback);
-			accounts[row].fallback = NULL;
-		}
+		accounts[row].fallback = address_column(result, row, 4);
+		accounts[row].deliver_to = address_column(result, row, 5);
 	}
 	*count = (size_t)rows;
 	qsort(accounts, *count, sizeof *accounts, compare_ids);

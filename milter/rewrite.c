@@ -1,7 +1,8 @@
 /*
- * Recipient rewriting: aliases (exact, then @domain catch-all), local
- * recipients, then the account's fallback or the postmaster, with
- * duplicates collapsed and nothing sent back to the remote domain.
+ * Recipient rewriting: aliases (exact, then @domain catch-all), the
+ * single-drop address and local recipients kept, then the account's
+ * fallback or the postmaster, with duplicates collapsed and nothing sent
+ * back to the remote domain.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -105,6 +106,7 @@ directory_free(struct directory *directory)
 		free(account->aliases);
 		free(account->name);
 		free(account->domain);
+		free(account->deliver_to);
 		free(account->fallback);
 	}
 	free(directory->accounts);
@@ -207,6 +209,21 @@ routes_back(const struct directory *directory, const struct account *account,
 	    (account->domain == NULL || strcasecmp(domain, account->domain) != 0))
 		return 0;
 	return !directory_is_local(directory, target);
+}
+
+/*
+ * Whether a recipient (lower case) stays as it is when it has no alias: a
+ * local recipient, or the address a tagged single-drop account's mail was
+ * fetched for (the administrator chose it; it needs no local_recipient row).
+ */
+static int
+stays(const struct directory *directory, const struct account *tagged,
+    const char *lower)
+{
+	if (tagged != NULL && tagged->deliver_to != NULL &&
+	    strcasecmp(tagged->deliver_to, lower) == 0)
+		return 1;
+	return is_local_lower(directory, lower);
 }
 
 /* Whether address (any case) is already in list. */
@@ -321,8 +338,8 @@ rewrite_recipients(const struct directory *directory,
 
 	/*
 	 * First the recipients that stay as they are (of no account, or
-	 * local without an alias), so that an alias leading to one of them
-	 * does not add it twice.
+	 * without an alias and local or the single-drop address), so that an
+	 * alias leading to one of them does not add it twice.
 	 */
 	for (i = 0; i < nrecipients; i++) {
 		if ((lower[i] = rewrite_bare(recipients[i])) == NULL ||
@@ -334,7 +351,7 @@ rewrite_recipients(const struct directory *directory,
 			owner = directory_account_bydomain(directory, lower[i]);
 		if (owner != NULL) {
 			if (aliases_of(owner, lower[i], &count) != NULL ||
-			    !is_local_lower(directory, lower[i])) {
+			    !stays(directory, account, lower[i])) {
 				result->account[i] = owner;
 				continue;
 			}

@@ -21,6 +21,7 @@ struct account {
 	char		*name;
 	int		 etrn;		/* protocol = 'etrn' */
 	char		*domain;	/* lower case, or NULL */
+	char		*deliver_to;	/* single-drop address, or NULL */
 	char		*fallback;	/* or NULL: the configured postmaster */
 	struct alias	*aliases;
 	size_t		 naliases;
@@ -87,8 +88,10 @@ char		*rewrite_bare(const char *recipient);
  * Rewrite the envelope recipients (as Postfix gave them, angle brackets
  * and all) of one message. account: the account a verified tag named; NULL
  * means each recipient belongs to the ETRN account of its domain, if any,
- * and recipients of no account stay as they are. Fills result (free it
- * with rewrite_result_free).
+ * and recipients of no account stay as they are. A recipient goes through
+ * the account's aliases if it has any; else it stays if it is the tagged
+ * account's deliver_to or a local recipient; else it goes to the fallback
+ * or the postmaster. Fills result (free it with rewrite_result_free).
  */
 void		 rewrite_recipients(const struct directory *,
 		    const struct account *account, const char *postmaster,

@@ -251,7 +251,7 @@ CREATE TRIGGER local_recipient_notify_config
 -- columns at every poll, which must not empty the milter's cache.
 CREATE TRIGGER account_notify_config
     AFTER INSERT
-	OR UPDATE OF name, active, protocol, domain, fallback
+	OR UPDATE OF name, active, protocol, deliver_to, domain, fallback
 	OR DELETE OR TRUNCATE
     ON postfetch.account
     FOR EACH STATEMENT EXECUTE FUNCTION postfetch.notify_config();
@@ -298,5 +298,6 @@ GRANT EXECUTE ON FUNCTION postfetch.valid_address(text),
     postfetch.valid_domain(text) TO postfetch_fetcher;
 
 GRANT SELECT ON postfetch.alias, postfetch.local_recipient TO postfetch_milter;
-GRANT SELECT (id, name, active, protocol, domain, fallback)
+-- deliver_to: the milter keeps the single-drop recipient of a fetched message.
+GRANT SELECT (id, name, active, protocol, deliver_to, domain, fallback)
     ON postfetch.account TO postfetch_milter;

@@ -2,10 +2,11 @@
 # End to end: postfetch fetches multidrop mail from Dovecot and reinjects
 # it through sendmail; Postfix hands it to the milter, which rewrites the
 # remote recipients through the account's aliases and removes the tag.
+# The mail of a single-drop account keeps its deliver_to recipient.
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
 source "$(dirname "$0")/milter_common.sh"
-fetch_setup shop
+fetch_setup shop solo
 
 MILTER_PORT=$(free_port)
 fetch_conf "milter_socket = inet:$MILTER_PORT@127.0.0.1"
@@ -55,6 +56,41 @@ like "$(milter_log)" "account=shop rcpt=<P.Maly@provider.example> -> <pavel.maly
     "the milter logged the rewrite"
 like "$(milter_log)" "account=shop rcpt=<nobody@provider.example> -> <fallback@example.com> \(fallback\)" \
     "the milter logged the fallback"
+
+# A single-drop account: everything to grace, who is neither aliased nor a
+# local_recipient; the remote recipient in the headers plays no part.
+{
+	echo "Return-Path: <sender@example.org>"
+	echo "Delivered-To: solo@provider.example"
+	echo "From: Sender <sender@example.org>"
+	echo "Message-ID: <solo1@example.org>"
+	echo "Subject: single-drop"
+	echo
+	echo "Body of solo1."
+} >"$PF_TMP/solo1"
+mailbox_fill solo "$PF_TMP/solo1"
+account_add solo port="$PF_POP3S_PORT" tls="'direct'" \
+    deliver_to="'Grace@example.com'" fallback="'fallback@example.com'"
+is "$(sql "SELECT (SELECT count(*) FROM postfetch.local_recipient
+    WHERE lower(address) = 'grace@example.com') + (SELECT count(*)
+    FROM postfetch.alias WHERE lower(local) = 'grace@example.com'
+    OR lower(remote) = 'grace@example.com')")" 0 \
+    "grace is neither a local_recipient nor an alias target"
+fetch_poll solo
+is "$PF_RC" 0 "postfetch poll of the single-drop account exits 0"
+log_on_failure "$PF_RC"
+ok "single-drop: delivered to deliver_to's maildir" wait_for_delivery grace 1
+postfix_wait_idle 20
+ok "grace's copy is the fetched message" maildir_grep grace -q '^Body of solo1\.$'
+is "$(maildir_count fallback)" 1 "single-drop: nothing more to the fallback"
+ok "single-drop: no Original-Recipient header (the recipient was kept)" \
+    not maildir_grep grace -qi '^Original-Recipient:'
+like "$(milter_log)" "account=solo tag=valid recipients=1 changed=0 added=0" \
+    "the milter kept the single-drop recipient"
+unlike "$(milter_log)" "account=solo rcpt=" "and logged no rewrite for it"
+
+ok "no tag left in any delivered message after the single-drop poll" \
+    not grep -rqi '^X-Postfetch-Account:' "$PF_TMP/mail"
 is "$(postfix_queue_count)" 0 "nothing left in the queue"
 unlike "$(cat "$PF_MAILLOG")" "status=bounced" "nothing bounced"
 done_testing

@@ -41,6 +41,10 @@ is "$(notifications "INSERT INTO postfetch.account (name, protocol, host, domain
     account "inserting an account notifies 'account'"
 is "$(notifications "UPDATE postfetch.account SET fallback = 'office@example.com' WHERE id = $ID")" \
     account "changing an account's fallback notifies 'account'"
+is "$(notifications "UPDATE postfetch.account SET deliver_to = 'anna@example.com' WHERE id = $ID")" \
+    account "making an account single-drop notifies 'account'"
+is "$(notifications "UPDATE postfetch.account SET deliver_to = NULL WHERE id = $ID")" \
+    account "making it multidrop again notifies 'account'"
 is "$(notifications "UPDATE postfetch.account SET active = false WHERE id = $ID")" \
     account "deactivating an account notifies 'account'"
 is "$(notifications "UPDATE postfetch.account SET domain = 'example.net' WHERE name = 'flush'")" \

@@ -13,6 +13,8 @@ pg_psql -c "INSERT INTO postfetch.account (name, protocol, host, username, passw
     VALUES ('acme', 'pop3', 'pop.example.com', 'acme-user', 'hunter2', 'office@example.com');
     INSERT INTO postfetch.account (name, protocol, host, domain)
     VALUES ('flush', 'etrn', 'mx.provider.example', 'example.org');
+    INSERT INTO postfetch.account (name, protocol, host, username, password, deliver_to)
+    VALUES ('solo', 'imap', 'imap.example.com', 'solo-user', 'hunter3', 'anna@example.com');
     INSERT INTO postfetch.alias (account_id, remote, local)
     SELECT id, 'p.maly@provider.example', 'pavel.maly@example.com'
     FROM postfetch.account WHERE name = 'acme';
@@ -47,15 +49,18 @@ denied()
 }
 
 # --- the milter ------------------------------------------------------------------
-is "$(as milter1 -c "SELECT id, name, protocol = 'etrn', domain, fallback
+is "$(as milter1 -c "SELECT id, name, protocol = 'etrn', deliver_to, domain, fallback
     FROM postfetch.account ORDER BY name" | tr '\n' ' ')" \
-    "$ID|acme|f||office@example.com $((ID + 1))|flush|t|example.org| " \
+    "$ID|acme|f|||office@example.com $((ID + 1))|flush|t||example.org| $((ID + 2))|solo|f|anna@example.com|| " \
     "milter reads the account columns it needs"
 allowed milter1 "milter reads account.active" "SELECT active FROM postfetch.account"
+is "$(as milter1 -c "SELECT deliver_to FROM postfetch.account WHERE deliver_to IS NOT NULL")" \
+    "anna@example.com" "milter reads account.deliver_to (single-drop recipient)"
 allowed milter1 "milter reads alias" "SELECT account_id, remote, local FROM postfetch.alias"
 allowed milter1 "milter reads local_recipient" "SELECT address FROM postfetch.local_recipient"
 denied milter1 "milter cannot read account.password" "SELECT password FROM postfetch.account"
 denied milter1 "milter cannot read account.username" "SELECT username FROM postfetch.account"
+denied milter1 "milter cannot read account.host" "SELECT host FROM postfetch.account"
 denied milter1 "milter cannot read whole account rows" "SELECT * FROM postfetch.account"
 denied milter1 "milter cannot insert an alias" \
     "INSERT INTO postfetch.alias (account_id, remote, local) VALUES ($ID, 'x@provider.example', 'x@example.com')"
@@ -148,6 +153,8 @@ denied milter1 "the milter cannot create objects in the schema" \
 pg_psql -f "$PF_TOP/schema/postfetch.sql" >/dev/null
 denied milter1 "after a re-run the milter still cannot read passwords" \
     "SELECT password FROM postfetch.account"
+allowed milter1 "after a re-run the milter still reads deliver_to" \
+    "SELECT deliver_to FROM postfetch.account"
 allowed milter1 "after a re-run the milter still reads aliases" "SELECT * FROM postfetch.alias"
 
 done_testing

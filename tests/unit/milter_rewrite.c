@@ -16,11 +16,12 @@ struct fixture_account {
 	int		 etrn;
 	const char	*domain;
 	const char	*fallback;
+	const char	*deliver_to;	/* single-drop */
 	const char	*aliases[12];
 };
 
 static const struct fixture_account fixture_accounts[] = {
-	{ "shop", 0, NULL, "office@example.com", {
+	{ "shop", 0, NULL, "office@example.com", NULL, {
 	    "p.maly@provider.example=pavel.maly@example.com",
 	    "info@provider.example=anna@example.com",
 	    "INFO@provider.example=bob@example.com",
@@ -31,11 +32,21 @@ static const struct fixture_account fixture_accounts[] = {
 	    "a@provider.example=b@provider.example",
 	    "b@provider.example=c@example.com",
 	    NULL } },
-	{ "plain", 0, NULL, NULL, { NULL } },
-	{ "bounce", 0, "provider.example", "x@provider.example", { NULL } },
-	{ "etrn1", 1, "Etrn.Example", NULL, {
+	{ "plain", 0, NULL, NULL, NULL, { NULL } },
+	{ "bounce", 0, "provider.example", "x@provider.example", NULL, { NULL } },
+	{ "etrn1", 1, "Etrn.Example", NULL, NULL, {
 	    "sales@etrn.example=sales@example.com", NULL } },
-	{ "etrn2", 1, "other.example", "desk@example.com", { NULL } },
+	{ "etrn2", 1, "other.example", "desk@example.com", NULL, { NULL } },
+	{ "solo", 0, NULL, "office@example.com", "Anna.Solo@Solo.Example", {
+	    "info@provider.example=anna.solo@solo.example", NULL } },
+	{ "team", 0, NULL, NULL, "team@team.example", {
+	    "team@team.example=anna@example.com",
+	    "team@team.example=bob@example.com", NULL } },
+	{ "solo-local", 0, NULL, NULL, "local@example.com", { NULL } },
+	{ "solo-catch", 0, NULL, NULL, "drop@catch.example", {
+	    "@catch.example=catchall@example.com", NULL } },
+	{ "etrn-drop", 1, "drop.example", "desk@example.com", "box@drop.example",
+	    { NULL } },
 };
 
 static const char *const fixture_locals[] = {
@@ -62,6 +73,8 @@ fixture(void)
 		accounts[i].etrn = f->etrn;
 		accounts[i].domain = f->domain ? xstrdup(f->domain) : NULL;
 		accounts[i].fallback = f->fallback ? xstrdup(f->fallback) : NULL;
+		accounts[i].deliver_to = f->deliver_to ?
+		    xstrdup(f->deliver_to) : NULL;
 		for (j = 0; f->aliases[j] != NULL; j++)
 			;
 		accounts[i].aliases = xcalloc(j + 1, sizeof *accounts[i].aliases);
@@ -211,6 +224,39 @@ static const struct test tests[] = {
 	    " add " POSTMASTER " desk@example.com |"
 	    " etrn1=<who@etrn.example>->" POSTMASTER "(postmaster)"
 	    " etrn2=<x@other.example>->desk@example.com(fallback)" },
+	{ "single-drop: deliver_to kept, though neither aliased nor local",
+	    "solo", { "<Anna.Solo@Solo.Example>", NULL }, "del | add |" },
+	{ "single-drop: deliver_to matched in any case", "solo",
+	    { "<ANNA.SOLO@solo.EXAMPLE>", NULL }, "del | add |" },
+	{ "single-drop: other recipients still to the fallback", "solo",
+	    { "<anna.solo@solo.example>", "<other@solo.example>", NULL },
+	    "del <other@solo.example> | add office@example.com |"
+	    " solo=<other@solo.example>->office@example.com(fallback)" },
+	{ "single-drop: an alias of deliver_to comes first", "team",
+	    { "<Team@team.example>", NULL },
+	    "del <Team@team.example> | add anna@example.com bob@example.com |"
+	    " team=<Team@team.example>->anna@example.com(alias)"
+	    " team=<Team@team.example>->bob@example.com(alias)" },
+	{ "single-drop: a catch-all of deliver_to's domain comes first",
+	    "solo-catch", { "<drop@catch.example>", NULL },
+	    "del <drop@catch.example> | add catchall@example.com |"
+	    " solo-catch=<drop@catch.example>->catchall@example.com(alias)" },
+	{ "single-drop: deliver_to that is also local kept once", "solo-local",
+	    { "<local@example.com>", "<LOCAL@example.com>", NULL },
+	    "del <LOCAL@example.com> | add |" },
+	{ "single-drop: another account's deliver_to is not kept", "shop",
+	    { "<anna.solo@solo.example>", NULL },
+	    "del <anna.solo@solo.example> | add office@example.com |"
+	    " shop=<anna.solo@solo.example>->office@example.com(fallback)" },
+	{ "single-drop: an alias leading to deliver_to does not add it twice",
+	    "solo", { "<info@provider.example>", "<anna.solo@solo.example>",
+	    NULL },
+	    "del <info@provider.example> | add |"
+	    " solo=<info@provider.example>->anna.solo@solo.example(alias)" },
+	{ "single-drop: only for a tagged message, not by ETRN domain", NULL,
+	    { "<box@drop.example>", NULL },
+	    "del <box@drop.example> | add desk@example.com |"
+	    " etrn-drop=<box@drop.example>->desk@example.com(fallback)" },
 	{ "no account: untouched", NULL,
 	    { "<p.maly@provider.example>", "<a@example.com>", NULL },
 	    "del | add |" },
