@@ -7,7 +7,7 @@
 #   milter_tag NAME [TIME] [KEY]   a header value signed like the fetcher's
 #   milter_send SENDER TAG RCPT... sendmail a message (TAG "" = no header)
 #   milter_log             what the milter logged so far
-#   smtp_session CMD...    talk SMTP to the private smtpd, print the replies
+# (smtp_session, to talk SMTP to the private smtpd, is in tests/lib/postfix.sh.)
 
 source "$(dirname "$0")/../lib/harness.sh"
 
@@ -104,26 +104,4 @@ milter_setup()
 	echo "etrn.example smtp:[127.0.0.1]:9" >"$PF_TMP/transport"
 	mapfile -t lines < <(milter_postfix_lines)
 	postfix_start "transport_maps = texthash:$PF_TMP/transport" "${lines[@]}"
-}
-
-# Talk SMTP to the private smtpd: each argument is sent (\n becomes CRLF),
-# then one reply is read; prints the replies.
-smtp_session()
-{
-	perl -MIO::Socket::INET -e '
-		alarm 30;
-		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ENV{PF_SMTP_PORT}")
-		    or die "connect: $!\n";
-		$s->autoflush(1);
-		sub reply {
-			my $r = "";
-			while (my $l = <$s>) { $r .= $l; last if $l =~ /^\d{3} / }
-			print $r;
-		}
-		reply();
-		for my $cmd (@ARGV) {
-			$cmd =~ s/\n/\r\n/g;
-			print $s "$cmd\r\n";
-			reply();
-		}' "$@"
 }

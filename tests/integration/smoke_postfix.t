@@ -8,28 +8,6 @@ postfix_start
 # The body of a delivered message file (everything after the first blank line).
 body_of() { sed '1,/^$/d' "$1"; }
 
-# Talk SMTP to the private smtpd: each argument (lines separated by \n) is
-# sent, then one reply is read; prints the replies.
-smtp_session()
-{
-	perl -MIO::Socket::INET -e '
-		alarm 30;
-		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ENV{PF_SMTP_PORT}")
-		    or die "connect: $!\n";
-		$s->autoflush(1);
-		sub reply {
-			my $r = "";
-			while (my $l = <$s>) { $r .= $l; last if $l =~ /^\d{3} / }
-			print $r;
-		}
-		reply();
-		for my $cmd (@ARGV) {
-			$cmd =~ s/\n/\r\n/g;
-			print $s "$cmd\r\n";
-			reply();
-		}' "$@"
-}
-
 printf 'Subject: smoke\nFrom: Sender <sender@example.org>\n\nfirst line\n\tindented line\nFrom the middle\n..two dots\nlast line\n' >"$PF_TMP/msg"
 
 ok "no maildir before the first delivery" not test -e "$PF_TMP/mail/alice"

@@ -13,6 +13,9 @@
 #                      incoming, active empty; deferred/hold may remain)
 #   postfix_queue_count      messages in the queue (all queues)
 #   postfix_held_count       messages on hold; postfix_deferred_count
+#   smtp_session CMD...      talk SMTP to the private smtpd: each CMD is
+#                      sent (\n becomes CRLF), then one reply read; prints
+#                      the replies, greeting first
 #
 # Exports PF_POSTFIX_CONF (config_directory), PF_SMTP_PORT, PF_MAILLOG,
 # PF_SENDMAIL ("/usr/sbin/sendmail -C $PF_POSTFIX_CONF").
@@ -279,4 +282,26 @@ postfix_wait_idle()
 _postfix_in_flight()
 {
 	postfix_queue | grep -Eq '"queue_name": *"(maildrop|incoming|active)"'
+}
+
+# Talk SMTP to the private smtpd: each argument is sent (\n becomes CRLF),
+# then one reply is read; prints the replies.
+smtp_session()
+{
+	perl -MIO::Socket::INET -e '
+		alarm 30;
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ENV{PF_SMTP_PORT}")
+		    or die "connect: $!\n";
+		$s->autoflush(1);
+		sub reply {
+			my $r = "";
+			while (my $l = <$s>) { $r .= $l; last if $l =~ /^\d{3} / }
+			print $r;
+		}
+		reply();
+		for my $cmd (@ARGV) {
+			$cmd =~ s/\n/\r\n/g;
+			print $s "$cmd\r\n";
+			reply();
+		}' "$@"
 }
