@@ -5,7 +5,6 @@
 #include <sys/types.h>
 
 #include <errno.h>
-#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,6 +18,7 @@
 #include "db.h"
 #include "log.h"
 #include "poll.h"
+#include "privs.h"
 #include "store.h"
 #include "tag.h"
 #include "xmalloc.h"
@@ -63,6 +63,7 @@ static void
 drop_privileges(const struct conf *conf)
 {
 	struct passwd	*pw;
+	char		*cause;
 
 	if (geteuid() != 0)
 		return;
@@ -73,15 +74,8 @@ drop_privileges(const struct conf *conf)
 	if ((pw = getpwnam(conf->user)) == NULL)
 		die(EXIT_USAGE, "user %s: %s", conf->user, errno != 0 ?
 		    strerror(errno) : "no such user");
-	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
-	    setuid(pw->pw_uid) == -1)
-		die(EXIT_USAGE, "cannot become user %s: %s", conf->user,
-		    strerror(errno));
-	if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid ||
-	    getgid() != pw->pw_gid || getegid() != pw->pw_gid ||
-	    (pw->pw_uid != 0 && setuid(0) != -1))
-		die(EXIT_USAGE, "cannot become user %s: privileges kept",
-		    conf->user);
+	if (privs_drop(pw, &cause) != 0)
+		die(EXIT_USAGE, "%s", cause);
 	log_debug("running as user %s", conf->user);
 }
 

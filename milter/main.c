@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <grp.h>
 #include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -24,6 +23,7 @@
 #include "conf.h"
 #include "glue.h"
 #include "log.h"
+#include "privs.h"
 #include "tag.h"
 #include "xmalloc.h"
 
@@ -82,16 +82,6 @@ open_socket(const char *spec, const struct passwd *pw)
 		fatal("chmod %s", path);
 }
 
-/* Become the postfetch user for good. */
-static void
-drop_privileges(const struct passwd *pw)
-{
-	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
-	    setuid(pw->pw_uid) == -1)
-		fatal("cannot become user %s", pw->pw_name);
-	if (pw->pw_uid != 0 && setuid(0) != -1)
-		fatalx("still able to become root after dropping privileges");
-}
 
 int
 main(int argc, char *argv[])
@@ -138,8 +128,8 @@ main(int argc, char *argv[])
 		fatalx("smfi_register failed");
 	explicit_bzero(key, sizeof key);
 	open_socket(conf.milter_socket, pw);
-	if (pw != NULL)
-		drop_privileges(pw);
+	if (pw != NULL && privs_drop(pw, &cause) != 0)
+		fatalx("%s", cause);
 
 	/*
 	 * libmilter takes SIGTERM, SIGINT and SIGHUP with sigwait() in a

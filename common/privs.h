@@ -1,0 +1,13 @@
+/* Dropping root for good, for both programs. */
+#ifndef PRIVS_H
+#define PRIVS_H
+
+#include <pwd.h>
+
+/*
+ * Become pw's user with only its primary group, and make sure root cannot
+ * be regained. Returns 0, or -1 with *cause.
+ */
+int	privs_drop(const struct passwd *pw, char **cause);
+
+#endif
