@@ -2,10 +2,12 @@
  * Running sendmail for one message. The child gets a pipe as its standard
  * input and another as stdout and stderr (read while we write, so a
  * chatty sendmail cannot deadlock us), its own process group, default
- * signal dispositions and no other descriptors. Writes go out in
+ * signal dispositions, no other descriptors, and SIGKILL when we die
+ * (never a truncated message queued behind our back). Writes go out in
  * INJECT_BUFFER chunks; SIGPIPE is blocked around them, so a sendmail
  * that dies shows up as EPIPE and its exit status, not as our death.
  */
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -83,17 +85,30 @@ inject_pipe(int fds[2])
 }
 
 /*
- * In the child: wire up the pipes, reset signals, close everything else,
- * exec. Only async-signal-safe calls (the parent may have threads). On
- * failure the errno goes to the parent through the status pipe.
+ * In the child: die with the parent, wire up the pipes, reset signals,
+ * close everything else, exec. Only async-signal-safe calls (the parent
+ * may have threads). On failure the errno goes to the parent through the
+ * status pipe.
  */
 static void __attribute__((noreturn))
-inject_child(char *const *argv, int input, int output, int status)
+inject_child(char *const *argv, pid_t parent, int input, int output,
+    int status)
 {
 	struct sigaction	 sa;
 	sigset_t		 none;
-	int			 sig, error;
+	int			 sig, error, report = status;
 
+	/*
+	 * If we are killed (SIGKILL, the OOM killer), sendmail must not read
+	 * the EOF as the end of the message and queue a truncated copy of
+	 * one that stays on the server: it is killed too. The signal comes
+	 * when the forking thread ends, and the fetcher forks from its only
+	 * thread. A parent already gone is seen by getppid().
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		goto fail;
+	if (getppid() != parent)
+		_exit(127);
 	setpgid(0, 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
@@ -104,14 +119,16 @@ inject_child(char *const *argv, int input, int output, int status)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	if (dup2(input, 0) == -1 || dup2(output, 1) == -1 ||
-	    dup2(output, 2) == -1 || dup2(status, 3) == -1 ||
-	    fcntl(3, F_SETFD, FD_CLOEXEC) == -1)
+	    dup2(output, 2) == -1 || dup2(status, 3) == -1)
+		goto fail;
+	report = 3;
+	if (fcntl(3, F_SETFD, FD_CLOEXEC) == -1)
 		goto fail;
 	closefrom(4);
 	execv(argv[0], argv);
 fail:
 	error = errno;
-	if (write(3, &error, sizeof(error)) == -1) {
+	if (write(report, &error, sizeof(error)) == -1) {
 		/* nothing left to tell anyone */
 	}
 	_exit(127);
@@ -346,7 +363,7 @@ inject_start(char *const *argv, const char *sender, char *const *recipients,
 	char		**full;
 	int		  in[2], out[2], status[2], error;
 	ssize_t		  n;
-	pid_t		  pid;
+	pid_t		  pid, parent;
 
 	if (inject_check(argv, sender, recipients, count, cause) != 0)
 		return NULL;
@@ -365,8 +382,9 @@ inject_start(char *const *argv, const char *sender, char *const *recipients,
 		goto pipe_failed;
 	}
 	full = inject_argv(argv, sender, recipients, count);
+	parent = getpid();
 	if ((pid = fork()) == 0)
-		inject_child(full, in[0], out[1], status[1]);
+		inject_child(full, parent, in[0], out[1], status[1]);
 	error = errno;
 	free(full);
 	close(in[0]);

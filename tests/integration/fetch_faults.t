@@ -3,10 +3,10 @@
 # dropped in the middle of a RETR; and messages that are big or malformed
 # (20 MB, no header, NUL bytes, bare CR and LF, a 10 MB line).
 PF_POSTFIX_EXTRA="message_size_limit = 0"
-PF_MAIL_USERS="kim leo mallory mia nick olga pat"
+PF_MAIL_USERS="kim leo mallory mia nick olga pat quinn"
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
-fetch_setup failing big odd sigterm
+fetch_setup failing big odd sigterm killed
 
 # An account on the scripted server: peer_account NAME RECIPIENT
 peer_account()
@@ -115,6 +115,29 @@ is "$(last_poll sigterm)" "0|0|interrupted by a signal" "and is recorded"
 is "$(mailbox_count sigterm)" 1 "the message stays on the server"
 postfix_wait_idle
 is "$(maildir_count pat)" 0 "no truncated copy was delivered"
+
+# --- postfetch SIGKILLed in the middle of a message: sendmail dies with
+# it instead of reading EOF as the end of the message and queueing a
+# truncated copy; the message stays on the server (no QUIT).
+mailbox_fill killed "$PF_TMP/big"
+account_add killed port="$PF_POP3S_PORT" tls="'direct'" \
+    deliver_to="'quinn@example.com'"
+cat >"$PF_TMP/sendmail-kill" <<SH
+#!/bin/bash
+head -c 200000 >/dev/null
+kill -KILL \$PPID
+exec $PF_SENDMAIL "\$@"
+SH
+chmod 755 "$PF_TMP/sendmail-kill"
+fetch_conf "sendmail_path = $PF_TMP/sendmail-kill"
+{ fetch_poll killed; } 2>/dev/null	# no "Killed" from bash
+fetch_conf
+is "$PF_RC" 137 "SIGKILL: postfetch is gone"
+is "$(mailbox_count killed)|$(seen_count killed)" "1|0" \
+    "the message stays on the server, nothing recorded"
+postfix_wait_idle
+is "$(maildir_count quinn)|$(postfix_queue_count)" "0|0" \
+    "no truncated copy was delivered or queued"
 
 # --- The connection dropped in the middle of a RETR (scripted server).
 for i in 1 2 3; do small "$PF_TMP/d$i" "drop$i"; done
