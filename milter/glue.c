@@ -288,7 +288,14 @@ glue_eom(SMFICTX *ctx)
 	memset(&verdict, 0, sizeof verdict);
 	if ((verdict.queue_id = smfi_getsymval(ctx, "i")) == NULL)
 		verdict.queue_id = "NOQUEUE";
-	if (message->ntags > 0)
+	/*
+	 * The fetcher injects through sendmail only: a tag that arrives by
+	 * SMTP is a copy of an old one, never trusted (but removed below).
+	 */
+	if (message->ntags > 0 && message->smtp)
+		log_warnx("%s: %s header in mail received by SMTP: removed, "
+		    "not trusted", verdict.queue_id, TAG_HEADER);
+	else if (message->ntags > 0)
 		verdict.has_tag = message_account(message, glue_key,
 		    time(NULL), verdict.tagged, sizeof verdict.tagged,
 		    report_tag, &verdict) == 0;

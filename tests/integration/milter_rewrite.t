@@ -90,6 +90,17 @@ ok "ETRN domain unknown recipient: to the postmaster" wait_for_delivery postmast
 like "$(milter_log)" "account=etrn1 rcpt=<sales@etrn.example> -> <frank@example.com> \(alias\)" \
     "ETRN rewrite logged"
 
+# A valid tag that arrives by SMTP is a replayed copy: removed, not trusted.
+reply=$(smtp_session "EHLO mx.provider.example" "MAIL FROM:<someone@elsewhere.example>" \
+    "RCPT TO:<forgeme@example.com>" "DATA" \
+    "X-Postfetch-Account: $(milter_tag shop)"$'\nSubject: replayed tag\n\nbody\n.' "QUIT")
+like "$reply" "250 2.0.0 Ok: queued" "smtpd accepts mail with a replayed tag"
+ok "replayed tag over SMTP: delivered as addressed" wait_for_delivery forgeme 2
+is "$(maildir_count erin)" 1 "replayed tag over SMTP: the aliases were not used"
+ok "replayed tag removed" not maildir_grep forgeme -qi '^X-Postfetch-Account:'
+like "$(milter_log)" "X-Postfetch-Account header in mail received by SMTP: removed, not trusted" \
+    "replayed tag logged"
+
 # Only SMTP mail is matched by domain: the same recipient submitted with
 # sendmail and without a tag is not the account's mail (it is deferred by
 # the test transport of the ETRN domain instead).
