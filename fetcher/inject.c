@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "inject.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -50,16 +51,6 @@ static const char *const inject_exit_names[] = {
 	"EX_CANTCREAT", "EX_IOERR", "EX_TEMPFAIL", "EX_PROTOCOL", "EX_NOPERM",
 	"EX_CONFIG",
 };
-
-/* Milliseconds on a monotonic clock. */
-static long long
-inject_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A close-on-exec pipe whose ends are above stderr, so that dup2 onto
  * 0, 1, 2 in the child always makes a fresh descriptor. */
@@ -192,7 +183,7 @@ inject_drain(struct inject *ij)
 static int
 inject_reap(struct inject *ij, int ms)
 {
-	long long	 deadline = inject_now() + ms;
+	long long	 deadline = clock_ms() + ms;
 	struct pollfd	 pfd[2];
 	pid_t		 r;
 	int		 wstatus, nap = 1, wait;
@@ -216,7 +207,7 @@ inject_reap(struct inject *ij, int ms)
 				ij->status = -1;
 			break;
 		}
-		if (ms >= 0 && inject_now() >= deadline)
+		if (ms >= 0 && clock_ms() >= deadline)
 			return -1;
 		/*
 		 * Sleep until it prints or exits. Without a pidfd (old
@@ -227,8 +218,8 @@ inject_reap(struct inject *ij, int ms)
 		pfd[1].fd = ij->pidfd;
 		pfd[1].events = POLLIN;
 		wait = ij->pidfd != -1 ? 1000 : nap;
-		if (ms >= 0 && deadline - inject_now() < wait)
-			wait = (int)(deadline - inject_now()) + 1;
+		if (ms >= 0 && deadline - clock_ms() < wait)
+			wait = (int)(deadline - clock_ms()) + 1;
 		if (poll(pfd, 2, wait) > 0 && pfd[0].revents != 0)
 			inject_drain(ij);
 		if (nap < 64)

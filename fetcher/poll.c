@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "account.h"
+#include "clock.h"
 #include "conf.h"
 #include "log.h"
 #include "message.h"
@@ -46,7 +47,7 @@ struct poll {
 	char			*failed_cause;	/* the first such failure */
 	int			 stop;		/* deliver no more (db down) */
 	char			*error;		/* why the poll failed */
-	struct timespec		 started;
+	long long		 started;	/* clock_ms() */
 	time_t			 renewed;
 };
 
@@ -399,11 +400,7 @@ poll_session(struct poll *poll)
 static double
 poll_elapsed(const struct poll *poll)
 {
-	struct timespec	 now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - poll->started.tv_sec) +
-	    (now.tv_nsec - poll->started.tv_nsec) / 1e9;
+	return (clock_ms() - poll->started) / 1000.0;
 }
 
 /* Record the poll and the account status; log the summary. */
@@ -482,7 +479,7 @@ poll_account(const struct poll_context *context, const char *name)
 
 	memset(&poll, 0, sizeof(poll));
 	poll.context = context;
-	clock_gettime(CLOCK_MONOTONIC, &poll.started);
+	poll.started = clock_ms();
 	poll.renewed = time(NULL);
 	if (account_find(context->db, name, "poll", &poll.account,
 	    &active) != 0)

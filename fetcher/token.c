@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "token.h"
 #include "xmalloc.h"
@@ -75,29 +76,25 @@ static ssize_t
 token_read(int fd, char *buf, size_t size, int timeout, char **cause)
 {
 	struct pollfd	 pfd;
-	struct timespec	 now;
-	time_t		 deadline;
+	long long	 deadline, left;
 	size_t		 len = 0;
 	ssize_t		 n;
-	int		 left;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	deadline = now.tv_sec + (timeout > 0 ? timeout : 1);
+	deadline = clock_ms() + (timeout > 0 ? timeout : 1) * 1000LL;
 	while (memchr(buf, '\n', len) == NULL) {
 		if (len == size) {
 			xasprintf(cause, "token_command printed more than %zu "
 			    "bytes without a newline", size);
 			return -1;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = (int)(deadline - now.tv_sec);
+		left = deadline - clock_ms();
 		if (left <= 0) {
 			*cause = xstrdup("token_command timed out");
 			return -1;
 		}
 		pfd.fd = fd;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, left * 1000) == -1) {
+		if (poll(&pfd, 1, (int)left) == -1) {
 			if (errno == EINTR)
 				continue;
 			xasprintf(cause, "poll: %s", strerror(errno));

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -29,6 +28,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "clock.h"
 #include "log.h"
 #include "transport.h"
 #include "xmalloc.h"
@@ -48,16 +48,6 @@ struct transport {
 	char		 out[TRANSPORT_OUT];
 };
 
-/* Milliseconds on the monotonic clock. */
-static long long
-transport_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Wait until fd is ready for events or the deadline passes. Returns 0
  * when ready, -1 with *cause on timeout or error; what (or NULL) says
@@ -72,7 +62,7 @@ transport_wait(int fd, short events, long long deadline, const char *what,
 	int		 n;
 
 	for (;;) {
-		left = deadline - transport_now();
+		left = deadline - clock_ms();
 		if (left <= 0) {
 			xasprintf(cause, "timeout%s%s", what != NULL ?
 			    " while " : "", what != NULL ? what : "");
@@ -171,7 +161,7 @@ transport_connect_one(const struct addrinfo *ai, int timeout,
 			close(fd);
 			return -1;
 		}
-		if (transport_wait(fd, POLLOUT, transport_now() +
+		if (transport_wait(fd, POLLOUT, clock_ms() +
 		    timeout * 1000LL, "connecting", cause) != 0) {
 			char	*inner = *cause;
 
@@ -415,7 +405,7 @@ transport_starttls(struct transport *t, const char *host, int verify,
 		return -1;
 	/* Bytes read before STLS belong to the plain session. */
 	t->start = t->end = 0;
-	deadline = transport_now() + t->timeout * 1000LL;
+	deadline = clock_ms() + t->timeout * 1000LL;
 	for (;;) {
 		ERR_clear_error();
 		errno = 0;
@@ -507,7 +497,7 @@ transport_getline(struct transport *t, const char **line, size_t *len,
 	char		*nl;
 	size_t		 n;
 
-	deadline = transport_now() + t->timeout * 1000LL;
+	deadline = clock_ms() + t->timeout * 1000LL;
 	for (;;) {
 		n = t->end - t->start;
 		nl = memchr(t->in + t->start, '\n', n);
@@ -545,7 +535,7 @@ transport_send(struct transport *t, const char *buf, size_t len,
 	ssize_t		 n;
 	int		 rc;
 
-	deadline = transport_now() + t->timeout * 1000LL;
+	deadline = clock_ms() + t->timeout * 1000LL;
 	while (len > 0) {
 		if (t->ssl != NULL) {
 			ERR_clear_error();
