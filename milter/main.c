@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <pwd.h>
 #include <pthread.h>
@@ -68,6 +69,7 @@ socket_path(const char *spec)
 static void
 open_socket(const char *spec, const struct passwd *pw)
 {
+	struct stat	 sb;
 	const char	*path;
 
 	if (smfi_setconn((char *)spec) != MI_SUCCESS)
@@ -76,9 +78,17 @@ open_socket(const char *spec, const struct passwd *pw)
 		fatalx("milter_socket %s: cannot open it", spec);
 	if ((path = socket_path(spec)) == NULL)
 		return;
-	if (pw != NULL && chown(path, pw->pw_uid, pw->pw_gid) == -1)
+	/*
+	 * Never follow a link here: whoever can write the socket's directory
+	 * could otherwise have root hand them any file.
+	 */
+	if (lstat(path, &sb) == -1)
+		fatal("milter_socket %s", path);
+	if (!S_ISSOCK(sb.st_mode))
+		fatalx("milter_socket %s: not a socket", path);
+	if (pw != NULL && lchown(path, pw->pw_uid, pw->pw_gid) == -1)
 		fatal("chown %s", path);
-	if (chmod(path, SOCKET_MODE) == -1)
+	if (fchmodat(AT_FDCWD, path, SOCKET_MODE, AT_SYMLINK_NOFOLLOW) == -1)
 		fatal("chmod %s", path);
 }
 
