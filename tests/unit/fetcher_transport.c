@@ -24,26 +24,38 @@
 #include "tap.h"
 #include "xmalloc.h"
 
-/* Fork a child that writes len bytes of data to its end, then closes. */
-static int
-writer(const char *data, size_t len, pid_t *pid)
+/*
+ * Fork a child on the other end of a socketpair. *fd is the caller's end:
+ * the child's in the child (*pid 0), the parent's in the parent.
+ */
+static void
+fork_peer(pid_t *pid, int *fd)
 {
-	ssize_t	 n;
 	int	 sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1 ||
 	    (*pid = fork()) == -1)
 		exit(1);
+	close(sv[*pid == 0 ? 0 : 1]);
+	*fd = sv[*pid == 0 ? 1 : 0];
+}
+
+/* Fork a child that writes len bytes of data to its end, then closes. */
+static int
+writer(const char *data, size_t len, pid_t *pid)
+{
+	ssize_t	 n;
+	int	 fd;
+
+	fork_peer(pid, &fd);
 	if (*pid == 0) {
-		close(sv[0]);
 		for (; len > 0; data += n, len -= n) {
-			if ((n = write(sv[1], data, len)) <= 0)
+			if ((n = write(fd, data, len)) <= 0)
 				_exit(1);
 		}
 		_exit(0);
 	}
-	close(sv[1]);
-	return sv[0];
+	return fd;
 }
 
 /* Lines as the reader hands them out. */
@@ -103,19 +115,15 @@ test_writer(void)
 	size_t			 total = 0;
 	ssize_t			 n;
 	pid_t			 pid;
-	int			 sv[2], i, good = 1;
+	int			 fd, i, good = 1;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1 ||
-	    (pid = fork()) == -1)
-		exit(1);
+	fork_peer(&pid, &fd);
 	if (pid == 0) {
-		close(sv[0]);
-		while ((n = read(sv[1], buf, sizeof(buf))) > 0)
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
 			total += n;
 		_exit(total == 300000 ? 0 : 1);
 	}
-	close(sv[1]);
-	t = transport_fds(sv[0], sv[0], 5);
+	t = transport_fds(fd, fd, 5);
 	data = xmalloc(1000);
 	memset(data, 'w', 1000);
 	for (i = 0; i < 300; i++)
@@ -199,26 +207,22 @@ tls_server(pid_t *pid)
 	SSL_CTX	*ctx;
 	SSL	*ssl;
 	char	 buf[64];
-	int	 sv[2];
+	int	 fd;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1 ||
-	    (*pid = fork()) == -1)
-		exit(1);
+	fork_peer(pid, &fd);
 	if (*pid == 0) {
-		close(sv[0]);
 		ctx = SSL_CTX_new(TLS_server_method());
 		SSL_CTX_use_certificate(ctx, tls_cert);
 		SSL_CTX_use_PrivateKey(ctx, tls_key);
 		ssl = SSL_new(ctx);
-		SSL_set_fd(ssl, sv[1]);
+		SSL_set_fd(ssl, fd);
 		if (SSL_accept(ssl) == 1 && SSL_read(ssl, buf,
 		    sizeof(buf)) > 0)
 			SSL_write(ssl, "pong\r\n", 6);
 		SSL_shutdown(ssl);
 		_exit(0);
 	}
-	close(sv[1]);
-	return sv[0];
+	return fd;
 }
 
 /* One handshake; returns 0 or -1 with *cause, and *info. */
