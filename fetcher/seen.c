@@ -31,18 +31,26 @@ const struct db_statement seen_statements[] = {
 	{ NULL, NULL, 0 }
 };
 
-/* The text parameters that name an account folder: id, folder, validity. */
+/* The text of the numbers that name an account folder. */
 struct key_params {
 	char	 id[32];
 	char	 uidvalidity[32];
 };
 
+/*
+ * The first three parameters of every statement, $1 account, $2 folder,
+ * $3 uidvalidity, into params (p holds the text of the numbers).
+ */
 static void
-key_format(const struct seen_key *key, struct key_params *p)
+key_format(const struct seen_key *key, struct key_params *p,
+    const char **params)
 {
 	snprintf(p->id, sizeof(p->id), "%lld", key->account_id);
 	snprintf(p->uidvalidity, sizeof(p->uidvalidity), "%lld",
 	    key->uidvalidity);
+	params[0] = p->id;
+	params[1] = key->folder;
+	params[2] = p->uidvalidity;
 }
 
 /* Run a statement that returns no rows we need. */
@@ -73,10 +81,7 @@ seen_load(struct db *db, const struct seen_key *key, int skipped,
 	PGresult		*res;
 	int			 i, rows;
 
-	key_format(key, &p);
-	params[0] = p.id;
-	params[1] = key->folder;
-	params[2] = p.uidvalidity;
+	key_format(key, &p, params);
 	res = db_exec(db, skipped ? "skipped_load" : "seen_load", 3, params,
 	    cause);
 	if (res == NULL)
@@ -99,10 +104,7 @@ seen_add(struct db *db, const struct seen_key *key, const char *uid,
 	struct key_params	 p = { .id = "" };
 	const char		*params[4];
 
-	key_format(key, &p);
-	params[0] = p.id;
-	params[1] = key->folder;
-	params[2] = p.uidvalidity;
+	key_format(key, &p, params);
 	params[3] = uid;
 	return exec_command(db, "seen_add", 4, params, cause);
 }
@@ -115,11 +117,8 @@ seen_skip(struct db *db, const struct seen_key *key, const char *uid,
 	const char		*params[6];
 	char			 sizebuf[32];
 
-	key_format(key, &p);
+	key_format(key, &p, params);
 	snprintf(sizebuf, sizeof(sizebuf), "%llu", size);
-	params[0] = p.id;
-	params[1] = key->folder;
-	params[2] = p.uidvalidity;
 	params[3] = uid;
 	params[4] = sizebuf;
 	params[5] = reason;
@@ -163,11 +162,8 @@ seen_prune(struct db *db, const struct seen_key *key,
 	char			*array;
 	int			 rc;
 
-	key_format(key, &p);
+	key_format(key, &p, params);
 	array = array_literal(present, count);
-	params[0] = p.id;
-	params[1] = key->folder;
-	params[2] = p.uidvalidity;
 	params[3] = array;
 	rc = exec_command(db, "seen_prune", 4, params, cause);
 	free(array);
