@@ -537,6 +537,19 @@ pop3_by_uid(const void *a, const void *b)
 	return strcmp((*ma)->uid, (*mb)->uid);
 }
 
+/* A UID as RFC 1939 allows: 1 to 70 characters 0x21 to 0x7e. */
+static int
+pop3_uid_valid(const char *uid)
+{
+	const char	*c;
+
+	for (c = uid; *c != '\0'; c++) {
+		if (*c < 0x21 || *c > 0x7e)
+			return 0;
+	}
+	return c > uid && c - uid <= 70;
+}
+
 /* Read the UIDL listing into *list. */
 static int
 pop3_read_uidl(struct pop3 *p, struct pop3_message **list, size_t *count,
@@ -544,7 +557,7 @@ pop3_read_uidl(struct pop3 *p, struct pop3_message **list, size_t *count,
 {
 	struct pop3_message	*m;
 	unsigned long long	 n;
-	char			 line[512], shown[64], *number, *uid, *c;
+	char			 line[512], shown[64], *number, *uid;
 	size_t			 size = 0;
 	int			 rc;
 
@@ -553,16 +566,9 @@ pop3_read_uidl(struct pop3 *p, struct pop3_message **list, size_t *count,
 		pop3_printable(shown, sizeof(shown), line, strlen(line), 50);
 		if (pop3_fields(line, &number, &uid, 0) != 0 ||
 		    pop3_number(number, 1, UINT_MAX, &n) != 0 ||
-		    strlen(uid) > 70) {
+		    !pop3_uid_valid(uid)) {
 			xasprintf(cause, "malformed UIDL line: \"%s\"", shown);
 			return -1;
-		}
-		for (c = uid; *c != '\0'; c++) {
-			if (*c < 0x21 || *c > 0x7e) {
-				xasprintf(cause, "malformed UIDL line: \"%s\"",
-				    shown);
-				return -1;
-			}
 		}
 		if (*count == POP3_MAX_MESSAGES) {
 			xasprintf(cause, "more than %d messages in UIDL",
