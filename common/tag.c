@@ -41,7 +41,7 @@ tag_valid_name(const char *name, size_t len)
 {
 	size_t	 i;
 
-	if (len == 0 || len > TAG_NAME_MAX)
+	if (len == 0 || len > TAG_NAME_MAX || name[0] == '-')
 		return 0;
 	for (i = 0; i < len; i++) {
 		if (!tag_name_char((unsigned char)name[i]))

@@ -46,7 +46,9 @@ CREATE TABLE postfetch.account (
 	name		text NOT NULL
 	    CONSTRAINT account_name_unique UNIQUE
 	    CONSTRAINT account_name_valid
-		CHECK (name ~ '^[A-Za-z0-9._@+-]{1,64}$'),
+		-- written into a mail header and passed as an argument to
+		-- token_command: never an option
+		CHECK (name ~ '^[A-Za-z0-9._@+][A-Za-z0-9._@+-]{0,63}$'),
 	active		boolean NOT NULL DEFAULT true,
 	protocol	text NOT NULL
 	    CONSTRAINT account_protocol_valid
@@ -255,6 +257,36 @@ CREATE TRIGGER account_notify_config
 	OR DELETE OR TRUNCATE
     ON postfetch.account
     FOR EACH STATEMENT EXECUTE FUNCTION postfetch.notify_config();
+
+-- A new mailbox forgets the old one's index -------------------------------
+
+-- When the host, port, user name or protocol of an account changes, its
+-- UIDs mean other messages: keeping the seen index would skip (and
+-- delete) messages never fetched. Fetching again may deliver twice; it
+-- never loses mail. An admin who only renames the host of the same
+-- mailbox keeps the index with SET LOCAL postfetch.keep_seen = on.
+CREATE FUNCTION postfetch.forget_seen() RETURNS trigger
+    LANGUAGE plpgsql
+AS $$
+BEGIN
+	IF coalesce(current_setting('postfetch.keep_seen', true), '') = 'on' THEN
+		RETURN NULL;
+	END IF;
+	DELETE FROM postfetch.seen WHERE account_id = NEW.id;
+	DELETE FROM postfetch.skipped WHERE account_id = NEW.id;
+	UPDATE postfetch.account SET tls_seen = false WHERE id = NEW.id;
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER account_forget_seen
+    AFTER UPDATE OF host, port, username, protocol ON postfetch.account
+    FOR EACH ROW
+    WHEN (OLD.host IS DISTINCT FROM NEW.host
+	OR OLD.port IS DISTINCT FROM NEW.port
+	OR OLD.username IS DISTINCT FROM NEW.username
+	OR OLD.protocol IS DISTINCT FROM NEW.protocol)
+    EXECUTE FUNCTION postfetch.forget_seen();
 
 -- Privileges ----------------------------------------------------------------
 

@@ -78,6 +78,8 @@ refused account_name_valid "name with a slash refused" \
 refused account_name_valid "name with a newline refused (header injection)" \
     "$(account_sql name="E'acme\\nX-Evil: 1'")"
 refused account_name_valid "empty name refused" "$(account_sql name="''")"
+refused account_name_valid "name starting with '-' refused (token_command argument)" \
+    "$(account_sql name="'-x'")"
 refused account_name_valid "65-character name refused" \
     "$(account_sql name="repeat('a', 65)")"
 refused account_host_valid "empty host refused" "$(account_sql host="''")"
@@ -276,6 +278,28 @@ is "$(pg_psql -c "SELECT string_agg(column_name, ',' ORDER BY ordinal_position)
     "account_status has the monitoring columns"
 is "$(pg_psql -c "SELECT protocol || ' ' || host FROM postfetch.account_status
     WHERE name = 'etrn'")" "etrn mx.provider.example" "account_status shows the accounts"
+
+# --- a changed mailbox forgets the old index ---------------------------------------------
+seen_count()
+{
+	pg_psql -c "SELECT (SELECT count(*) FROM postfetch.seen WHERE account_id = $POP)
+	    + (SELECT count(*) FROM postfetch.skipped WHERE account_id = $POP)"
+}
+pg_psql -c "INSERT INTO postfetch.seen (account_id, uid) VALUES ($POP, 'u-forget');
+    INSERT INTO postfetch.skipped (account_id, uid, size, reason)
+    VALUES ($POP, 'u-big', 99, 'max_size');
+    UPDATE postfetch.account SET tls_seen = true WHERE id = $POP" >/dev/null
+base=$(seen_count)
+ok "seen and skipped rows to forget" test "$base" -ge 2
+pg_psql -c "UPDATE postfetch.account SET password = 'new', keep = true WHERE id = $POP" >/dev/null
+is "$(seen_count)" "$base" "a new password keeps the seen index"
+pg_psql -c "BEGIN; SET LOCAL postfetch.keep_seen = on;
+    UPDATE postfetch.account SET host = 'pop3.example.com' WHERE id = $POP; COMMIT" >/dev/null
+is "$(seen_count)" "$base" "a host renamed with postfetch.keep_seen = on keeps the index"
+pg_psql -c "UPDATE postfetch.account SET username = 'other' WHERE id = $POP" >/dev/null
+is "$(seen_count)" 0 "another user name: seen and skipped forgotten"
+is "$(pg_psql -c "SELECT tls_seen FROM postfetch.account WHERE id = $POP")" f \
+    "... and tls_seen too"
 
 # --- deleting an account removes its rows -------------------------------------------------
 accepted "deleting an account succeeds" \

@@ -227,6 +227,10 @@ test_limits(void)
 	    "name with a space not signed");
 	is_int(tag_sign(key, "a;t=1", T1, value, sizeof(value)), -1,
 	    "name with ';' not signed");
+	is_int(tag_sign(key, "-x", T1, value, sizeof(value)), -1,
+	    "name starting with '-' not signed");
+	is_int(tag_sign(key, "x-", T1, value, sizeof(value)), 0,
+	    "name with a '-' inside signed");
 	is_int(tag_sign(key, "home", T1, value, 88), -1,
 	    "buffer one byte short: not signed");
 	is_int(tag_sign(key, "home", T1, value, 89), 0,
