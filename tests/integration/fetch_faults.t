@@ -15,6 +15,41 @@ peer_account()
 	    auth="'password'" username="'user'" deliver_to="'$2'"
 }
 
+# An account on the harness's Dovecot, its mailbox holding the FILEs:
+# mailbox_account NAME RECIPIENT FILE...
+mailbox_account()
+{
+	local name=$1 recipient=$2
+	shift 2
+	mailbox_user "$name"
+	mailbox_fill "$name" "$@"
+	account_add "$name" port="$PF_POP3S_PORT" tls="'direct'" \
+	    deliver_to="'$recipient'"
+}
+
+# A sendmail stand-in, the bash script $PF_TMP/NAME of the LINEs:
+# sendmail_script NAME LINE...
+sendmail_script()
+{
+	local name=$1
+	shift
+	printf '#!/bin/bash\n' >"$PF_TMP/$name"
+	printf '%s\n' "$@" >>"$PF_TMP/$name"
+	chmod 755 "$PF_TMP/$name"
+}
+
+# Poll account NAME with sendmail_path = $PF_TMP/SCRIPT and the other
+# configuration LINEs, then go back to the defaults:
+# poll_through SCRIPT NAME [LINE...]
+poll_through()
+{
+	local script=$1 name=$2
+	shift 2
+	fetch_conf "sendmail_path = $PF_TMP/$script" "$@"
+	fetch_poll "$name"
+	fetch_conf
+}
+
 # A small message: small FILE ID
 small()
 {
@@ -23,20 +58,12 @@ small()
 }
 
 # --- sendmail fails (exit 75): every message stays, nothing in seen.
-cat >"$PF_TMP/sendmail-75" <<'SH'
-#!/bin/sh
-cat >/dev/null
-echo "sendmail: fatal: queue file write error" >&2
-exit 75
-SH
-chmod 755 "$PF_TMP/sendmail-75"
-mailbox_user failing
+sendmail_script sendmail-75 'cat >/dev/null' \
+    'echo "sendmail: fatal: queue file write error" >&2' 'exit 75'
 for i in 1 2 3; do small "$PF_TMP/f$i" "fail$i"; done
-mailbox_fill failing "$PF_TMP/f1" "$PF_TMP/f2" "$PF_TMP/f3"
-account_add failing port="$PF_POP3S_PORT" tls="'direct'" \
-    deliver_to="'kim@example.com'"
-fetch_conf "sendmail_path = $PF_TMP/sendmail-75"
-fetch_poll failing
+mailbox_account failing kim@example.com "$PF_TMP/f1" "$PF_TMP/f2" \
+    "$PF_TMP/f3"
+poll_through sendmail-75 failing
 is "$PF_RC" 1 "sendmail failing: poll exits 1"
 is "$(log_count 'account=failing host=localhost uid=[^ ]+ size=[0-9]+: not delivered, left on the server: .*75')" 3 \
     "one line per message, with the exit status"
@@ -47,7 +74,6 @@ is "$(seen_count failing)" 0 "nothing in seen"
 like "$(last_poll failing)" '^0\|0\|3 messages not delivered' "poll row records the failure"
 is "$(sql "SELECT last_result, consecutive_failures FROM postfetch.account
     WHERE name = 'failing'")" "failed|1" "account status: failed once"
-fetch_conf
 fetch_poll failing
 is "$PF_RC" 0 "with a working sendmail the next poll succeeds"
 ok "all three delivered" wait_for_delivery kim 3
@@ -56,21 +82,15 @@ is "$(sql "SELECT consecutive_failures FROM postfetch.account
     WHERE name = 'failing'")" 0 "failures reset"
 
 # --- A 20 MB message: streamed through, intact.
-mailbox_user big
 {
 	printf 'From: a@example.org\nTo: leo@example.com\nMessage-ID: <big@example.org>\nSubject: twenty megabytes\n\n'
 	head -c 15000000 /dev/urandom | base64 -w 76
 } >"$PF_TMP/big"
-mailbox_fill big "$PF_TMP/big"
-account_add big port="$PF_POP3S_PORT" tls="'direct'" \
-    deliver_to="'leo@example.com'"
+mailbox_account big leo@example.com "$PF_TMP/big"
 # sendmail that exits before reading: the writes fail (EPIPE), the
 # message stays.
-printf '#!/bin/sh\nexit 75\n' >"$PF_TMP/sendmail-early"
-chmod 755 "$PF_TMP/sendmail-early"
-fetch_conf "sendmail_path = $PF_TMP/sendmail-early"
-fetch_poll big
-fetch_conf
+sendmail_script sendmail-early 'exit 75'
+poll_through sendmail-early big
 is "$PF_RC" 1 "sendmail gone before reading: exit 1"
 is "$(log_count 'account=big host=localhost uid=[^ ]+ size=[0-9]+: not delivered, left on the server: .*75')" 1 \
     "the message is logged with sendmail's exit status"
@@ -93,19 +113,9 @@ ok "20 MB: the body arrived intact" \
 
 # --- SIGTERM in the middle of a message: it is abandoned (its sendmail is
 # killed, no truncated copy is queued), the poll ends and is recorded.
-mailbox_user sigterm
-mailbox_fill sigterm "$PF_TMP/big"
-account_add sigterm port="$PF_POP3S_PORT" tls="'direct'" \
-    deliver_to="'pat@example.com'"
-cat >"$PF_TMP/sendmail-term" <<SH
-#!/bin/sh
-kill -TERM \$PPID
-exec $PF_SENDMAIL "\$@"
-SH
-chmod 755 "$PF_TMP/sendmail-term"
-fetch_conf "sendmail_path = $PF_TMP/sendmail-term"
-fetch_poll sigterm
-fetch_conf
+mailbox_account sigterm pat@example.com "$PF_TMP/big"
+sendmail_script sendmail-term 'kill -TERM $PPID' "exec $PF_SENDMAIL \"\$@\""
+poll_through sendmail-term sigterm
 is "$PF_RC" 1 "SIGTERM: exit 1"
 is "$(log_count 'account=sigterm host=localhost uid=[^ ]+ size=[0-9]+: not delivered, left on the server: interrupted$')" 1 \
     "the message in flight is abandoned"
@@ -119,19 +129,10 @@ is "$(maildir_count pat)" 0 "no truncated copy was delivered"
 # --- postfetch SIGKILLed in the middle of a message: sendmail dies with
 # it instead of reading EOF as the end of the message and queueing a
 # truncated copy; the message stays on the server (no QUIT).
-mailbox_fill killed "$PF_TMP/big"
-account_add killed port="$PF_POP3S_PORT" tls="'direct'" \
-    deliver_to="'quinn@example.com'"
-cat >"$PF_TMP/sendmail-kill" <<SH
-#!/bin/bash
-head -c 200000 >/dev/null
-kill -KILL \$PPID
-exec $PF_SENDMAIL "\$@"
-SH
-chmod 755 "$PF_TMP/sendmail-kill"
-fetch_conf "sendmail_path = $PF_TMP/sendmail-kill"
-{ fetch_poll killed; } 2>/dev/null	# no "Killed" from bash
-fetch_conf
+mailbox_account killed quinn@example.com "$PF_TMP/big"
+sendmail_script sendmail-kill 'head -c 200000 >/dev/null' 'kill -KILL $PPID' \
+    "exec $PF_SENDMAIL \"\$@\""
+{ poll_through sendmail-kill killed; } 2>/dev/null	# no "Killed" from bash
 is "$PF_RC" 137 "SIGKILL: postfetch is gone"
 is "$(mailbox_count killed)|$(seen_count killed)" "1|0" \
     "the message stays on the server, nothing recorded"
@@ -222,24 +223,20 @@ peer_stop
 
 # --- A sendmail that stalls: the same timeout fires (not a 10 minute
 # default), it is killed, the message stays.
-printf '#!/bin/sh\nsleep 20\ncat >/dev/null\n' >"$PF_TMP/sendmail-stall"
-chmod 755 "$PF_TMP/sendmail-stall"
+sendmail_script sendmail-stall 'sleep 20' 'cat >/dev/null'
 peer_start --message "$PF_TMP/d1"
 peer_account slow nick@example.com
-fetch_conf "timeout = 2" "sendmail_path = $PF_TMP/sendmail-stall"
 started=$SECONDS
-fetch_poll slow
+poll_through sendmail-stall slow "timeout = 2"
 is "$PF_RC" 1 "stalled sendmail: poll exits 1"
 ok "within the timeout, not after sendmail woke up ($((SECONDS - started)) s)" \
     test $((SECONDS - started)) -lt 12
 is "$(log_count 'account=slow host=localhost uid=peer-1 size=[0-9]+: not delivered, left on the server: .*sendmail-stall timed out')" 1 \
     "the message is logged as timed out"
 is "$(seen_count slow)|$(server_count slow)" "0|1" "nothing recorded, it stays"
-fetch_conf
 peer_stop
 
 # --- Malformed messages are delivered, the poll goes on.
-mailbox_user odd
 printf 'no header at all, just text\nand a second line\n' >"$PF_TMP/o1"
 printf 'Subject: nul\nMessage-ID: <nul@example.org>\n\nbefore\0after\n' >"$PF_TMP/o2"
 printf 'Subject: bare cr\nMessage-ID: <cr@example.org>\n\none\rtwo\nthree\n' >"$PF_TMP/o3"
@@ -248,9 +245,8 @@ printf 'Subject: bare cr\nMessage-ID: <cr@example.org>\n\none\rtwo\nthree\n' >"$
 	head -c 10485760 /dev/zero | tr '\0' 'y'
 	printf '\nend\n'
 } >"$PF_TMP/o4"
-mailbox_fill odd "$PF_TMP/o1" "$PF_TMP/o2" "$PF_TMP/o3" "$PF_TMP/o4"
-account_add odd port="$PF_POP3S_PORT" tls="'direct'" \
-    deliver_to="'mia@example.com'"
+mailbox_account odd mia@example.com "$PF_TMP/o1" "$PF_TMP/o2" "$PF_TMP/o3" \
+    "$PF_TMP/o4"
 fetch_poll odd
 is "$PF_RC" 0 "malformed messages: poll exits 0"
 log_on_failure "$PF_RC"
