@@ -14,27 +14,54 @@
 #include "xmalloc.h"
 
 /*
- * The headers a receiving server adds to record the envelope recipient,
- * most telling first; the first one that gives a valid address wins, and
- * only its topmost field counts. Using them all together would be wrong:
- * with a catch-all mailbox, Postfix writes X-Original-To: <the real
- * recipient> and Delivered-To: <the catch-all mailbox>, and the mailbox
- * address would then get a copy of every message; lower fields of one
- * name were added by earlier hops (forwarding), not for this copy.
+ * Envelope information (the recipients and the sender) is read only from
+ * the fields the final delivering server wrote, never from what the
+ * message's author wrote: anyone can put "X-Original-To: root@..." into
+ * the header of a message, and a provider that writes only Delivered-To
+ * (Gmail, Dovecot LMTP) leaves it there. A delivering server prepends,
+ * so its fields are the top of the header section, above anything the
+ * author wrote, down to the Received field its SMTP server added (Postfix
+ * local/virtual, Dovecot LDA/LMTP, Exim and qmail put Return-Path,
+ * X-Original-To, Delivered-To and Envelope-To there). That top block is
+ * trusted: the fields above the first Received field, and that Received
+ * field's "for" clause. Lower fields of these names were written by
+ * earlier hops or by the author and are ignored; so is Gmail's
+ * Return-Path, which comes below its first Received field.
+ *
+ * A header without any Received field was not received by SMTP (the
+ * provider put it in the mailbox itself, or strips the trace fields), and
+ * has no such boundary. The delivering server's fields are still above
+ * the author's, so the block then ends with the topmost field of any
+ * envelope recipient name below: that one field counts, and a Return-Path
+ * above it. If the provider wrote none, that field is the author's, which
+ * is no worse than falling back to To/Cc, also the author's.
+ *
+ * Within the block, the first name in this list that gives a valid address
+ * wins, and only its topmost field counts. Using them all together would
+ * be wrong: with a catch-all mailbox, Postfix writes X-Original-To: <the
+ * real recipient> and Delivered-To: <the catch-all mailbox>, and the
+ * mailbox address would then get a copy of every message.
  */
 static const char *const header_envelope[] = {
 	"X-Original-To",	/* Postfix: the recipient before aliasing */
 	"Envelope-To",		/* Exim */
 	"X-Envelope-To",	/* various (qmail, sendmail setups) */
 	"Delivered-To",		/* Postfix/qmail/Dovecot: the final mailbox */
-	"Received",		/* its "for <addr>" clause */
 };
+#define ENVELOPE_COUNT \
+	(sizeof(header_envelope) / sizeof(header_envelope[0]))
 
-/* The visible recipient headers, used (all together) only without any
- * envelope header: less reliable (Bcc and lists are not there). */
+/*
+ * The visible recipient headers, used (all together) only without a
+ * trusted envelope recipient: less reliable (Bcc and lists are not
+ * there), and written by the message's author: multidrop without
+ * envelope headers inherently lets the sender choose the recipients.
+ */
 static const char *const header_visible[] = {
 	"To", "Cc", "Resent-To", "Resent-Cc",
 };
+#define VISIBLE_COUNT \
+	(sizeof(header_visible) / sizeof(header_visible[0]))
 
 enum header_line
 header_line_kind(const char *line, size_t len)
@@ -284,39 +311,80 @@ header_keep(struct header_recipients *r, char **found, size_t count)
 	}
 }
 
+/*
+ * How many fields at the top of the section the final delivering server
+ * wrote (see the comment on header_envelope): those above the first
+ * Received field, or without one, down to the first envelope recipient
+ * field.
+ */
+static size_t
+header_top(const struct header *h)
+{
+	size_t	 i, k;
+	long	 at;
+
+	if ((at = header_find(h, "Received", 0)) != -1)
+		return (size_t)at;
+	for (i = 0; i < h->count; i++) {
+		for (k = 0; k < ENVELOPE_COUNT; k++) {
+			if (header_is(h, i, header_envelope[k]))
+				return i + 1;
+		}
+	}
+	return h->count;
+}
+
+/* The topmost field called name among the first top fields, or -1. */
+static long
+header_find_top(const struct header *h, const char *name, size_t top)
+{
+	size_t	 i;
+
+	for (i = 0; i < top && i < h->count; i++) {
+		if (header_is(h, i, name))
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Take field i's addresses into r; whether any was valid and new. */
+static int
+header_take(const struct header *h, size_t i, struct header_recipients *r)
+{
+	char	**found = NULL;
+	size_t	  count = 0, before = r->count;
+
+	header_field_addresses(h, i, &found, &count);
+	header_keep(r, found, count);
+	free(found);
+	return r->count > before;
+}
+
 void
 header_recipients(const struct header *h, struct header_recipients *r)
 {
-	char	**found;
-	size_t	  count, i, k;
-	long	  at;
+	size_t	 top, i, k;
+	long	 at;
 
 	memset(r, 0, sizeof(*r));
-	for (k = 0; k < sizeof(header_envelope) / sizeof(header_envelope[0]);
-	    k++) {
-		if ((at = header_find(h, header_envelope[k], 0)) == -1)
-			continue;
-		found = NULL;
-		count = 0;
-		header_field_addresses(h, (size_t)at, &found, &count);
-		header_keep(r, found, count);
-		free(found);
-		if (r->count > 0) {
+	top = header_top(h);
+	for (k = 0; k < ENVELOPE_COUNT; k++) {
+		if ((at = header_find_top(h, header_envelope[k], top)) != -1 &&
+		    header_take(h, (size_t)at, r)) {
 			r->source = header_envelope[k];
 			return;
 		}
 	}
+	/* the "for" clause of the delivering server's own Received field */
+	if (top < h->count && header_is(h, top, "Received") &&
+	    header_take(h, top, r)) {
+		r->source = "Received";
+		return;
+	}
 	for (i = 0; i < h->count; i++) {
-		for (k = 0; k < sizeof(header_visible) /
-		    sizeof(header_visible[0]); k++) {
-			if (!header_is(h, i, header_visible[k]))
-				continue;
-			found = NULL;
-			count = 0;
-			header_field_addresses(h, i, &found, &count);
-			header_keep(r, found, count);
-			free(found);
-			if (r->count > 0 && r->source == NULL)
+		for (k = 0; k < VISIBLE_COUNT; k++) {
+			if (header_is(h, i, header_visible[k]) &&
+			    header_take(h, i, r) && r->source == NULL)
 				r->source = "To/Cc";
 		}
 	}
@@ -337,10 +405,12 @@ header_recipients_free(struct header_recipients *r)
 }
 
 /*
- * The envelope sender: the topmost Return-Path's address when valid.
- * Otherwise ("<>", missing, or garbage) the null sender, never From:
- * From is whatever the message's author wrote, and bounces of local
- * delivery failures would go to possibly forged addresses (backscatter).
+ * The envelope sender: the address of the topmost Return-Path in the
+ * delivering server's top block (see header_envelope) when valid.
+ * Otherwise ("<>", missing, lower down, or garbage) the null sender,
+ * never From or a lower Return-Path: those are whatever the message's
+ * author wrote, and bounces of local delivery failures would go to
+ * possibly forged addresses (backscatter).
  */
 char *
 header_sender(const struct header *h)
@@ -349,7 +419,7 @@ header_sender(const struct header *h)
 	size_t	  count = 0, i;
 	long	  at;
 
-	if ((at = header_find(h, "Return-Path", 0)) == -1)
+	if ((at = header_find_top(h, "Return-Path", header_top(h))) == -1)
 		return xstrdup("");
 	header_field_addresses(h, (size_t)at, &found, &count);
 	if (count > 0 && address_valid(found[0]))

@@ -64,14 +64,16 @@ long		 header_find(const struct header *, const char *name,
 /* Field i's value unfolded and trimmed, NUL bytes as '?'; caller frees. */
 char		*header_value(const struct header *, size_t i);
 /*
- * Multidrop recipients: from the envelope headers the remote server
- * added, else from To/Cc/Resent-To/Resent-Cc. See header.c for the order.
+ * Multidrop recipients: from the envelope headers the final delivering
+ * server wrote at the top (above the first Received field, or its "for"
+ * clause), never from lower ones; else from To/Cc/Resent-To/Resent-Cc.
+ * See header.c for the rules and the order.
  */
 void		 header_recipients(const struct header *,
 		    struct header_recipients *);
 void		 header_recipients_free(struct header_recipients *);
-/* The envelope sender from Return-Path; "" is the null sender. Freed by
- * the caller. */
+/* The envelope sender from a Return-Path in that same top block; "" is
+ * the null sender. Freed by the caller. */
 char		*header_sender(const struct header *);
 /* The Message-ID without <>, printable, cut to fit; "" if none. */
 void		 header_message_id(const struct header *, char *buf,

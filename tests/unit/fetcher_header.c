@@ -19,27 +19,126 @@ struct recipient_case {
 
 #define MSG(s)	s, sizeof(s) - 1
 
+/* The Received field the provider's own SMTP server added, without "for". */
+#define PROVIDER_RECEIVED \
+	"Received: from out.example.org (out.example.org [192.0.2.9])\n" \
+	"\tby mx.x.example (Postfix) with ESMTPS id 4XyZ;\n" \
+	"\tMon, 23 Nov 2026 09:00:00 +0000\n"
+
+/* What an outside sender wrote: forged envelope fields, its own trace. */
+#define FORGED \
+	"Received: from evil.example by out.example.org for <ceo@x.example>;" \
+	" Mon, 23 Nov 2026 08:59:00 +0000\n" \
+	"X-Original-To: ceo@x.example, root@x.example\n" \
+	"Envelope-To: ceo@x.example\nX-Envelope-To: ceo@x.example\n" \
+	"Delivered-To: root@x.example\nReturn-Path: <victim@y.example>\n" \
+	"From: f@evil.example\nTo: user@x.example\n"
+
+/* Gmail: Delivered-To above its first Received, Return-Path lower. */
+#define GMAIL \
+	"Delivered-To: user@gmail.example\n" \
+	"Received: by 2002:a05:6358:1234 with SMTP id x1csp123;\n" \
+	"        Mon, 23 Nov 2026 01:00:00 -0800 (PST)\n" \
+	"X-Received: by 2002:a17:90a:abcd with SMTP id y2;\n" \
+	"        Mon, 23 Nov 2026 01:00:00 -0800 (PST)\n" \
+	"ARC-Seal: i=1; a=rsa-sha256; t=1; cv=none; d=google.com; b=x\n" \
+	"Return-Path: <s@y.example>\n" \
+	"Received: from out.y.example (out.y.example. [192.0.2.7])\n" \
+	"        by mx.google.com with ESMTPS id z3\n" \
+	"        for <user@gmail.example>;\n" \
+	"        Mon, 23 Nov 2026 01:00:00 -0800 (PST)\n"
+
+/* Exim appendfile: envelope fields above its Received, "for" unbracketed. */
+#define EXIM \
+	"Envelope-to: user@x.example\n" \
+	"Delivery-date: Mon, 23 Nov 2026 09:00:01 +0000\n" \
+	"Return-path: <s@y.example>\n" \
+	"Received: from out.y.example ([192.0.2.7])\n" \
+	"\tby mx.x.example with esmtps (Exim 4.96)\n" \
+	"\t(envelope-from <s@y.example>)\n" \
+	"\tid 1tAbCd-000123-Ab\n" \
+	"\tfor user@x.example; Mon, 23 Nov 2026 09:00:01 +0000\n"
+
 static const struct recipient_case recipient_cases[] = {
+	/* envelope fields above the provider's Received */
 	{ "Delivered-To alone",
-	  MSG("Delivered-To: a@x.example\nSubject: hi\n\nbody\n"),
+	  MSG("Delivered-To: a@x.example\n" PROVIDER_RECEIVED
+	      "Subject: hi\n\nbody\n"),
 	  "a@x.example", "Delivered-To", "" },
 	{ "X-Original-To beats Delivered-To (catch-all mailbox)",
 	  MSG("Delivered-To: catchall@x.example\n"
-	      "X-Original-To: real@x.example\n\n"),
+	      "X-Original-To: real@x.example\n" PROVIDER_RECEIVED "\n"),
+	  "real@x.example", "X-Original-To", "" },
+	{ "Postfix local(8) order: Return-Path, X-Original-To, Delivered-To",
+	  MSG("Return-Path: <s@y.example>\nX-Original-To: real@x.example\n"
+	      "Delivered-To: catchall@x.example\n" PROVIDER_RECEIVED
+	      "To: t@x.example\n\n"),
 	  "real@x.example", "X-Original-To", "" },
 	{ "Envelope-To list",
-	  MSG("Envelope-To: a@x.example, b@x.example\nTo: c@x.example\n\n"),
+	  MSG("Envelope-To: a@x.example, b@x.example\n" PROVIDER_RECEIVED
+	      "To: c@x.example\n\n"),
 	  "a@x.example b@x.example", "Envelope-To", "" },
 	{ "X-Envelope-To with angle brackets",
-	  MSG("X-Envelope-To: <a@x.example>\n\n"),
+	  MSG("X-Envelope-To: <a@x.example>\n" PROVIDER_RECEIVED "\n"),
 	  "a@x.example", "X-Envelope-To", "" },
 	{ "Envelope-To beats X-Envelope-To",
-	  MSG("X-Envelope-To: b@x.example\nEnvelope-To: a@x.example\n\n"),
+	  MSG("X-Envelope-To: b@x.example\nEnvelope-To: a@x.example\n"
+	      PROVIDER_RECEIVED "\n"),
 	  "a@x.example", "Envelope-To", "" },
 	{ "only the topmost Delivered-To",
 	  MSG("Delivered-To: final@x.example\nDelivered-To: "
-	      "earlier@y.example\n\n"),
+	      "earlier@y.example\n" PROVIDER_RECEIVED "\n"),
 	  "final@x.example", "Delivered-To", "" },
+	{ "an earlier hop's Delivered-To below Received is not used",
+	  MSG("Delivered-To: final@x.example\n" PROVIDER_RECEIVED
+	      "Delivered-To: earlier@y.example\n"
+	      "Received: from a by y.example; date\n\n"),
+	  "final@x.example", "Delivered-To", "" },
+	{ "Exim layout",
+	  MSG(EXIM "To: t@x.example\n\n"),
+	  "user@x.example", "Envelope-To", "" },
+	{ "Gmail layout",
+	  MSG(GMAIL "To: t@x.example\n\n"),
+	  "user@gmail.example", "Delivered-To", "" },
+	/* forged envelope fields below the provider's Received */
+	{ "forged X-Original-To below: the provider's Delivered-To",
+	  MSG("Return-Path: <s@y.example>\nDelivered-To: user@x.example\n"
+	      PROVIDER_RECEIVED FORGED "\n"),
+	  "user@x.example", "Delivered-To", "" },
+	{ "forged fields below Dovecot LMTP's Received: its for clause",
+	  MSG("Received: from mx.x.example by imap.x.example with LMTP id 1\n"
+	      "\t(envelope-from <s@y.example>)\n"
+	      "\tfor <user@x.example>; Mon, 23 Nov 2026 09:00:02 +0000\n"
+	      FORGED "\n"),
+	  "user@x.example", "Received", "" },
+	{ "forged fields below a Received without for: To/Cc",
+	  MSG(PROVIDER_RECEIVED FORGED "\n"),
+	  "user@x.example", "To/Cc", "" },
+	{ "Gmail with forged fields below",
+	  MSG(GMAIL FORGED "\n"),
+	  "user@gmail.example", "Delivered-To", "" },
+	{ "Exim with forged fields below",
+	  MSG(EXIM FORGED "\n"),
+	  "user@x.example", "Envelope-To", "" },
+	{ "an invalid provider field falls through, not to forged ones",
+	  MSG("Delivered-To: -x@x.example\n" PROVIDER_RECEIVED FORGED "\n"),
+	  "user@x.example", "To/Cc", "-x@x.example" },
+	/* no Received at all: the topmost envelope field alone */
+	{ "no Received: Delivered-To alone",
+	  MSG("Delivered-To: a@x.example\nSubject: hi\n\nbody\n"),
+	  "a@x.example", "Delivered-To", "" },
+	{ "no Received: the topmost envelope field, not a lower preferred one",
+	  MSG("Return-Path: <s@y.example>\nDelivered-To: user@x.example\n"
+	      "X-Original-To: ceo@x.example\nTo: t@x.example\n\n"),
+	  "user@x.example", "Delivered-To", "" },
+	{ "no Received: Postfix order still takes X-Original-To",
+	  MSG("Return-Path: <s@y.example>\nX-Original-To: real@x.example\n"
+	      "Delivered-To: catchall@x.example\n\n"),
+	  "real@x.example", "X-Original-To", "" },
+	{ "no Received: an invalid topmost one falls through to To/Cc",
+	  MSG("Delivered-To: -x@x.example\nX-Original-To: ceo@x.example\n"
+	      "To: t@x.example\n\n"),
+	  "t@x.example", "To/Cc", "-x@x.example" },
 	{ "Received for, top line",
 	  MSG("Received: from mx.example (mx.example [192.0.2.1])\n"
 	      "\tby pop.example (Postfix) with ESMTPS id 4XyZ\n"
@@ -76,16 +175,19 @@ static const struct recipient_case recipient_cases[] = {
 	  MSG("To: -oQ/tmp@x.example, ok@x.example, Name Only, a@b..c\n\n"),
 	  "ok@x.example", "To/Cc", "-oQ/tmp@x.example Name Only a@b..c" },
 	{ "an envelope header with only invalid addresses falls through",
-	  MSG("Delivered-To: -evil@x.example\nTo: t@x.example\n\n"),
+	  MSG("Delivered-To: -evil@x.example\n" PROVIDER_RECEIVED
+	      "To: t@x.example\n\n"),
 	  "t@x.example", "To/Cc", "-evil@x.example" },
 	{ "folded To",
 	  MSG("To: a@x.example,\n b@x.example,\r\n\tc@x.example\n\n"),
 	  "a@x.example b@x.example c@x.example", "To/Cc", "" },
 	{ "CRLF line ends",
-	  MSG("Delivered-To: a@x.example\r\nSubject: x\r\n\r\nbody\r\n"),
+	  MSG("Delivered-To: a@x.example\r\nReceived: from a by b; date\r\n"
+	      "X-Original-To: ceo@x.example\r\nSubject: x\r\n\r\nbody\r\n"),
 	  "a@x.example", "Delivered-To", "" },
 	{ "header names in any case, space before colon",
-	  MSG("dElIvErEd-tO : a@x.example\n\n"),
+	  MSG("dElIvErEd-tO : a@x.example\nreceived : from a by b; date\n"
+	      "X-Original-To: ceo@x.example\n\n"),
 	  "a@x.example", "Delivered-To", "" },
 	{ "group syntax",
 	  MSG("To: team: a@x.example, b@x.example;, c@x.example\n\n"),
@@ -115,6 +217,9 @@ static const struct recipient_case recipient_cases[] = {
 	{ "last line without LF",
 	  MSG("Subject: x\nDelivered-To: a@x.example"),
 	  "a@x.example", "Delivered-To", "" },
+	{ "last line a Received without LF",
+	  MSG("Subject: x\nReceived: from a by b for <c@x.example>"),
+	  "c@x.example", "Received", "" },
 	{ "continuation line first: not a header section",
 	  MSG(" To: a@x.example\n\n"),
 	  "", NULL, "" },
@@ -166,22 +271,50 @@ test_recipients(void)
 
 /* Return-Path and the sender it gives. */
 static const struct {
+	const char	*name;
 	const char	*text;
 	const char	*sender;
 } sender_cases[] = {
-	{ "Return-Path: <bounce@x.example>\n\n", "bounce@x.example" },
-	{ "Return-Path: bounce@x.example\n\n", "bounce@x.example" },
-	{ "Return-Path: <>\n\n", "" },
-	{ "Return-Path:\n\n", "" },
-	{ "Return-Path: <@route.example:b@x.example>\n\n", "b@x.example" },
-	{ "Return-Path: <-f@x.example>\n\n", "" },
-	{ "Return-Path: garbage here\n\n", "" },
-	{ "From: author@x.example\n\n", "" },
-	{ "Return-Path: <first@x.example>\nReturn-Path: <second@x.example>\n\n",
+	{ "angle brackets", "Return-Path: <bounce@x.example>\n\n",
+	  "bounce@x.example" },
+	{ "no angle brackets", "Return-Path: bounce@x.example\n\n",
+	  "bounce@x.example" },
+	{ "null sender", "Return-Path: <>\n\n", "" },
+	{ "empty", "Return-Path:\n\n", "" },
+	{ "source route dropped",
+	  "Return-Path: <@route.example:b@x.example>\n\n", "b@x.example" },
+	{ "leading '-'", "Return-Path: <-f@x.example>\n\n", "" },
+	{ "garbage", "Return-Path: garbage here\n\n", "" },
+	{ "never From", "From: author@x.example\n\n", "" },
+	{ "the topmost one",
+	  "Return-Path: <first@x.example>\nReturn-Path: <second@x.example>\n\n",
 	  "first@x.example" },
-	{ "return-path: <SRS0=abc=de=x.example=u@fwd.example>\n\n",
+	{ "SRS, lower-case name",
+	  "return-path: <SRS0=abc=de=x.example=u@fwd.example>\n\n",
 	  "SRS0=abc=de=x.example=u@fwd.example" },
-	{ "", "" },
+	{ "empty message", "", "" },
+	/* the top block above the first Received only */
+	{ "above Received, with Delivered-To",
+	  "Return-Path: <s@y.example>\nDelivered-To: u@x.example\n"
+	  PROVIDER_RECEIVED "\n", "s@y.example" },
+	{ "above Received, a forged one below",
+	  "Return-Path: <s@y.example>\n" PROVIDER_RECEIVED FORGED "\n",
+	  "s@y.example" },
+	{ "only below Received: ignored",
+	  PROVIDER_RECEIVED "Return-Path: <evil@y.example>\n\n", "" },
+	{ "provider's Delivered-To, forged Return-Path below: ignored",
+	  "Delivered-To: u@x.example\n" PROVIDER_RECEIVED FORGED "\n", "" },
+	{ "Exim layout", EXIM FORGED "\n", "s@y.example" },
+	{ "Gmail: its Return-Path is below Received", GMAIL "\n", "" },
+	/* no Received: above the first envelope recipient field only */
+	{ "no Received: above Delivered-To",
+	  "Return-Path: <s@y.example>\nDelivered-To: u@x.example\n"
+	  "Return-Path: <evil@y.example>\n\n", "s@y.example" },
+	{ "no Received: below Delivered-To ignored",
+	  "Delivered-To: u@x.example\nReturn-Path: <evil@y.example>\n\n", "" },
+	{ "no Received, no envelope field: the topmost",
+	  "Subject: x\nReturn-Path: <s@y.example>\nTo: t@x.example\n\n",
+	  "s@y.example" },
 };
 
 static void
@@ -195,8 +328,8 @@ test_sender(void)
 		header_parse(&h, sender_cases[i].text,
 		    strlen(sender_cases[i].text));
 		sender = header_sender(&h);
-		is_str(sender, sender_cases[i].sender, "sender from '%s'",
-		    sender_cases[i].text);
+		is_str(sender, sender_cases[i].sender, "sender: %s",
+		    sender_cases[i].name);
 		free(sender);
 		header_free(&h);
 	}
