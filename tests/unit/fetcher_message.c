@@ -257,8 +257,9 @@ static void
 test_multidrop(void)
 {
 	static const char text[] =
+	    "X-Original-To: a@remote.example\n"	/* Postfix's order */
 	    "Delivered-To: catchall@remote.example\n"
-	    "X-Original-To: a@remote.example\n"
+	    "Received: from mx.remote.example by remote.example\n"
 	    "To: a@remote.example, b@remote.example\n"
 	    "\n"
 	    "body\n";
