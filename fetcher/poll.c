@@ -306,24 +306,50 @@ poll_prune(struct poll *poll)
 
 /*
  * DELE every message whose UID is committed in seen: this poll's, and
- * earlier polls' that were not deleted (a crash, a failed QUIT).
+ * earlier polls' that were not deleted (a crash, a failed QUIT). The
+ * UIDs go into *deleted (count *ndeleted) for poll_forget.
  */
 static int
-poll_delete(struct poll *poll, char **cause)
+poll_delete(struct poll *poll, const char ***deleted, size_t *ndeleted,
+    char **cause)
 {
 	unsigned	*numbers;
 	size_t		 i, n = 0;
 	int		 rc;
 
 	numbers = xreallocarray(NULL, poll->count + 1, sizeof(*numbers));
+	*deleted = xreallocarray(NULL, poll->count + 1, sizeof(**deleted));
 	for (i = 0; i < poll->count; i++) {
 		if (poll->delivered[i] ||
-		    uidset_has(&poll->seen, poll->list[i].uid))
-			numbers[n++] = poll->list[i].number;
+		    uidset_has(&poll->seen, poll->list[i].uid)) {
+			numbers[n] = poll->list[i].number;
+			(*deleted)[n++] = poll->list[i].uid;
+		}
 	}
+	*ndeleted = n;
 	rc = n == 0 ? 0 : pop3_delete(poll->pop3, numbers, n, cause);
 	free(numbers);
 	return rc;
+}
+
+/*
+ * QUIT answered +OK: the server has expunged the deleted messages, so
+ * their UIDs leave the seen index (a later message may reuse one).
+ * Failing here loses nothing: the rows are pruned at the next poll.
+ */
+static void
+poll_forget(struct poll *poll, const char **deleted, size_t ndeleted)
+{
+	char	*cause = NULL;
+
+	if (ndeleted == 0)
+		return;
+	if (seen_forget(poll->context->db, &poll->key, deleted, ndeleted,
+	    &cause) != 0) {
+		log_warnx("account=%s host=%s: seen index not trimmed: %s",
+		    poll->account.name, poll_host(poll), cause);
+		free(cause);
+	}
 }
 
 /* The session: connect, list, fetch, delete, quit. Errors in poll->error. */
@@ -332,7 +358,8 @@ poll_session(struct poll *poll)
 {
 	const struct poll_context	*context = poll->context;
 	struct account			*account = &poll->account;
-	size_t				*wanted, n;
+	size_t				*wanted, n, ndeleted = 0;
+	const char			**deleted = NULL;
 	char				*cause = NULL;
 	int				 rc;
 
@@ -388,12 +415,17 @@ poll_session(struct poll *poll)
 	}
 	if (poll_interrupted)
 		poll_fail(poll, xstrdup("interrupted by a signal"));
-	if (!account->keep && poll_delete(poll, &cause) != 0) {
+	if (!account->keep &&
+	    poll_delete(poll, &deleted, &ndeleted, &cause) != 0) {
 		poll_fail(poll, cause);
+		free(deleted);
 		return;
 	}
 	if (pop3_quit(poll->pop3, &cause) != 0)
 		poll_fail(poll, cause);
+	else
+		poll_forget(poll, deleted, ndeleted);
+	free(deleted);
 }
 
 /* Seconds since the poll started. */

@@ -28,6 +28,10 @@ const struct db_statement seen_statements[] = {
 	  "DELETE FROM postfetch.seen"
 	  " WHERE account_id = $1 AND folder = $2 AND uidvalidity = $3"
 	  " AND NOT (uid = ANY ($4::text[]))", 4 },
+	{ "seen_forget",
+	  "DELETE FROM postfetch.seen"
+	  " WHERE account_id = $1 AND folder = $2 AND uidvalidity = $3"
+	  " AND uid = ANY ($4::text[])", 4 },
 	{ NULL, NULL, 0 }
 };
 
@@ -153,9 +157,10 @@ array_literal(const char *const *strings, size_t count)
 	return out;
 }
 
-int
-seen_prune(struct db *db, const struct seen_key *key,
-    const char *const *present, size_t count, char **cause)
+/* Run a statement over the key and a list of UIDs. */
+static int
+exec_uids(struct db *db, const char *name, const struct seen_key *key,
+    const char *const *uids, size_t count, char **cause)
 {
 	struct key_params	 p = { .id = "" };
 	const char		*params[4];
@@ -163,11 +168,25 @@ seen_prune(struct db *db, const struct seen_key *key,
 	int			 rc;
 
 	key_format(key, &p, params);
-	array = array_literal(present, count);
+	array = array_literal(uids, count);
 	params[3] = array;
-	rc = exec_command(db, "seen_prune", 4, params, cause);
+	rc = exec_command(db, name, 4, params, cause);
 	free(array);
 	return rc;
+}
+
+int
+seen_prune(struct db *db, const struct seen_key *key,
+    const char *const *present, size_t count, char **cause)
+{
+	return exec_uids(db, "seen_prune", key, present, count, cause);
+}
+
+int
+seen_forget(struct db *db, const struct seen_key *key,
+    const char *const *uids, size_t count, char **cause)
+{
+	return exec_uids(db, "seen_forget", key, uids, count, cause);
 }
 
 int

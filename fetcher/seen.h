@@ -39,6 +39,12 @@ int	seen_skip(struct db *, const struct seen_key *, const char *uid,
 /* Forget the seen UIDs that are not in present (gone from the server). */
 int	seen_prune(struct db *, const struct seen_key *,
 	    const char *const *present, size_t count, char **cause);
+/*
+ * Forget UIDs the server has expunged (DELE then QUIT +OK): a server may
+ * give a later message the same UID, which must not count as fetched.
+ */
+int	seen_forget(struct db *, const struct seen_key *,
+	    const char *const *uids, size_t count, char **cause);
 
 /* Whether uid is in the set. */
 int	uidset_has(const struct uidset *, const char *uid);

@@ -3,7 +3,7 @@
 # dropped in the middle of a RETR; and messages that are big or malformed
 # (20 MB, no header, NUL bytes, bare CR and LF, a 10 MB line).
 PF_POSTFIX_EXTRA="message_size_limit = 0"
-PF_MAIL_USERS="kim leo mallory mia nick olga pat quinn"
+PF_MAIL_USERS="kim leo mallory mia nick olga pat quinn rita"
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
 fetch_setup failing big odd sigterm killed
@@ -176,6 +176,25 @@ is "$(server_count refused)" 1 "only the delivered one is deleted"
 fetch_poll refused
 is "$(log_count 'uid=peer-1 size=[0-9]+: not delivered, left on the server: RETR refused')|$(log_count ': delivered$')" \
     "1|0" "the one left on the server is the refused one"
+peer_stop
+
+# --- A server that gives a new message the UID of an expunged one: the
+# UID left the seen index at QUIT, so the new message is fetched, not
+# skipped and deleted unread.
+peer_start --message "$PF_TMP/d1"
+peer_account reused rita@example.com
+fetch_poll reused
+is "$PF_RC" 0 "reused UID: the first poll exits 0"
+is "$(seen_count reused)" 0 "expunged UIDs leave the seen index at QUIT"
+peer_stop
+peer_start --message "$PF_TMP/d2"
+sql "BEGIN; SET LOCAL postfetch.keep_seen = on;
+    UPDATE postfetch.account SET port = $PF_PEER_PORT WHERE name = 'reused';
+    COMMIT" >/dev/null
+fetch_poll reused
+is "$(log_count 'uid=peer-1 message-id=<drop2@example.org>.*: delivered$')" 1 \
+    "the new message under the old UID is delivered"
+ok "both messages reach rita" wait_for_delivery rita 2
 peer_stop
 
 # --- The seen INSERT fails after sendmail accepted a message: that
