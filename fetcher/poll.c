@@ -70,7 +70,11 @@ poll_host(const struct poll *poll)
 	return poll->account.host != NULL ? poll->account.host : "-";
 }
 
-/* Keep the claim alive during a long poll. */
+/*
+ * Keep the claim alive during a long poll, also in the middle of a long
+ * message. A claim taken by another fetcher stops the poll after the
+ * message in flight; a database error only warns (the lease still runs).
+ */
 static void
 poll_renew(struct poll *poll)
 {
@@ -80,12 +84,20 @@ poll_renew(struct poll *poll)
 	if (now - poll->renewed < POLL_RENEW)
 		return;
 	poll->renewed = now;
-	if (store_claim(poll->context->db, poll->account.id,
-	    poll->context->owner, POLL_LEASE, &cause) != 1) {
+	switch (store_claim(poll->context->db, poll->account.id,
+	    poll->context->owner, POLL_LEASE, &cause)) {
+	case 1:
+		break;
+	case 0:
+		poll->stop = 1;
+		poll_fail(poll, xstrdup("the claim was lost to another "
+		    "fetcher"));
+		break;
+	default:
 		log_warnx("account=%s host=%s: claim not renewed: %s",
-		    poll->account.name, poll_host(poll),
-		    cause != NULL ? cause : "taken by another fetcher");
+		    poll->account.name, poll_host(poll), cause);
 		free(cause);
+		break;
 	}
 }
 
@@ -216,6 +228,7 @@ poll_sink_data(void *arg, const char *data, size_t len, int eol)
 		pm->abandoned = 1;
 		return -1;
 	}
+	poll_renew(poll);
 	if (message_write(pm->message, data, len, eol, &pm->cause) != 0) {
 		if (pm->cause == NULL)
 			pm->cause = xstrdup("sendmail failed");

@@ -152,8 +152,15 @@ store_account_done(struct db *db, long long account_id, const char *owner,
 	snprintf(id, sizeof(id), "%lld", account_id);
 	snprintf(poll, sizeof(poll), "%lld", poll_id);
 	snprintf(count, sizeof(count), "%zu", messages);
-	return store_exec(db, "store_account_done", 5, params, NULL,
-	    cause) == -1 ? -1 : 0;
+	switch (store_exec(db, "store_account_done", 5, params, NULL, cause)) {
+	case -1:
+		return -1;
+	case 0:
+		xasprintf(cause, "the claim was lost to another fetcher");
+		return -1;
+	default:
+		return 0;
+	}
 }
 
 int

@@ -6,7 +6,7 @@ PF_POSTFIX_EXTRA="message_size_limit = 0"
 PF_MAIL_USERS="kim leo mallory mia nick olga pat quinn rita"
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
-fetch_setup failing big odd sigterm killed
+fetch_setup failing big odd sigterm killed stolen
 
 # An account on the scripted server: peer_account NAME RECIPIENT
 peer_account()
@@ -177,6 +177,19 @@ fetch_poll refused
 is "$(log_count 'uid=peer-1 size=[0-9]+: not delivered, left on the server: RETR refused')|$(log_count ': delivered$')" \
     "1|0" "the one left on the server is the refused one"
 peer_stop
+
+# --- Another fetcher takes the claim during the poll: the poll does not
+# overwrite its status, and says so.
+sendmail_script sendmail-steal 'cat >/dev/null' \
+    "psql -qAt -c \"UPDATE postfetch.account SET lease_owner = 'other/1', lease_until = now() + interval '1 hour' WHERE name = 'stolen'\" >/dev/null" \
+    'exit 0'
+small "$PF_TMP/st1" "steal1"
+mailbox_account stolen kim@example.com "$PF_TMP/st1"
+poll_through sendmail-steal stolen
+is "$(log_count 'account=stolen host=localhost: poll not recorded: the claim was lost to another fetcher')" 1 \
+    "a claim lost during the poll is logged"
+is "$(sql "SELECT lease_owner FROM postfetch.account WHERE name = 'stolen'")" "other/1" \
+    "the other fetcher keeps its claim"
 
 # --- A server that gives a new message the UID of an expunged one: the
 # UID left the seen index at QUIT, so the new message is fetched, not
