@@ -1,6 +1,7 @@
 /*
  * libFuzzer target for fetcher/header.c: header section parsing on
- * arbitrary bytes (NULs, CRs, no end), then every reader of it.
+ * arbitrary bytes (NULs, CRs, no end), then every reader of it, and that
+ * envelope fields added below the first Received field change nothing.
  * Sources: fetcher/header.c common/address.c common/xmalloc.c common/log.c
  */
 #include <stddef.h>
@@ -13,6 +14,60 @@
 #include "xmalloc.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* Whether two strings, either possibly NULL, are the same. */
+static int
+same(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/*
+ * Insert forged envelope fields right below the first Received field,
+ * where an outside sender can write: the recipients and the sender must
+ * stay what they were.
+ */
+static void
+check_forged(const struct header *h, const struct header_recipients *r,
+    const char *sender)
+{
+	static const char		 forged[] =
+	    "X-Original-To: forged@fuzz.example\n"
+	    "Delivered-To: forged@fuzz.example\n"
+	    "Return-Path: <forged@fuzz.example>\n";
+	struct header			 fh;
+	struct header_recipients	 fr;
+	char				*copy, *fsender;
+	size_t				 end, len, i;
+	long				 at;
+
+	if ((at = header_find(h, "Received", 0)) == -1)
+		return;
+	end = h->fields[at].end;
+	if (h->buf[end - 1] != '\n')	/* the last line, without LF */
+		return;
+	len = h->len + sizeof(forged) - 1;
+	copy = xmalloc(len);
+	memcpy(copy, h->buf, end);
+	memcpy(copy + end, forged, sizeof(forged) - 1);
+	memcpy(copy + end + sizeof(forged) - 1, h->buf + end, h->len - end);
+	header_parse(&fh, copy, len);
+	header_recipients(&fh, &fr);
+	if (fr.count != r->count || fr.dropped_total != r->dropped_total ||
+	    !same(fr.source, r->source))
+		abort();
+	for (i = 0; i < r->count; i++) {
+		if (strcmp(fr.list[i], r->list[i]) != 0)
+			abort();
+	}
+	fsender = header_sender(&fh);
+	if (strcmp(fsender, sender) != 0)
+		abort();
+	free(fsender);
+	header_recipients_free(&fr);
+	header_free(&fh);
+	free(copy);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -42,10 +97,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (r.count > HEADER_RECIPIENTS_MAX)
 		abort();
-	header_recipients_free(&r);
 	sender = header_sender(&h);
 	if (*sender != '\0' && !address_valid(sender))
 		abort();
+	check_forged(&h, &r, sender);
+	header_recipients_free(&r);
 	free(sender);
 	header_message_id(&h, id, sizeof(id));
 	header_free(&h);
