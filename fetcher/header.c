@@ -31,10 +31,11 @@
  * A header without any Received field was not received by SMTP (the
  * provider put it in the mailbox itself, or strips the trace fields), and
  * has no such boundary. The delivering server's fields are still above
- * the author's, so the block then ends with the topmost field of any
- * envelope recipient name below: that one field counts, and a Return-Path
- * above it. If the provider wrote none, that field is the author's, which
- * is no worse than falling back to To/Cc, also the author's.
+ * the author's, so the block then ends with the topmost field that has
+ * one of the names in the list below: that one field counts, and a
+ * Return-Path above it. If the provider wrote none, that field is the
+ * author's, which is no worse than falling back to To/Cc, also the
+ * author's.
  *
  * Within the block, the first name in this list that gives a valid address
  * wins, and only its topmost field counts. Using them all together would
