@@ -27,8 +27,7 @@ declare -A PF_BENCH_RCPT=([postfetch]=pfbench [fetchmail-mda]=fmmda
 # The figures of each tool: seconds to exit and to delivered, CPU seconds
 # of the tool and of the services, messages delivered, exit status.
 declare -A PF_BENCH_WALL PF_BENCH_DONE PF_BENCH_CPU PF_BENCH_SERVICES \
-    PF_BENCH_MACHINE \
-    PF_BENCH_COUNT PF_BENCH_RC
+    PF_BENCH_MACHINE PF_BENCH_COUNT PF_BENCH_RC
 
 # Refuse arguments that are not plain positive numbers.
 bench_usage()
