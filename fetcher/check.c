@@ -26,6 +26,10 @@ check_print_info(FILE *out, const struct pop3_info *info)
 		    info->tls_cipher);
 		fprintf(out, "certificate:   %s (%s)\n", info->tls_subject,
 		    info->tls_verified ? "verified" : "NOT verified");
+		if (info->tls_fingerprint[0] != '\0')
+			fprintf(out, "fingerprint:   %s%s\n",
+			    info->tls_fingerprint,
+			    info->tls_pinned ? " (pinned)" : "");
 	} else if (info->address[0] != '\0')
 		fprintf(out, "TLS:           none\n");
 	if (info->capabilities[0] != '\0')

@@ -108,6 +108,20 @@ like "$(grep '^TLS:' "$PF_OUT")" 'TLSv1\.[23]' "check: TLS version and cipher"
 like "$(grep '^certificate:' "$PF_OUT")" 'CN ?= ?localhost.*\(verified\)' "check: subject, verified"
 like "$(grep '^capabilities:' "$PF_OUT")" 'UIDL' "check: capabilities"
 like "$(grep '^messages:' "$PF_OUT")" '^messages: +0, 0 bytes$' "check: message count and size"
+fp=$(openssl x509 -in "$PF_TLS_CERT" -outform DER | sha256sum | cut -d' ' -f1)
+is "$(sed -n 's/^fingerprint: *//p' "$PF_OUT")" "$fp" "check: the certificate's SHA-256 fingerprint"
+
+# --- A pinned fingerprint decides alone, whatever the CA store says.
+PF_RUN_PREFIX="env SSL_CERT_FILE=/nonexistent" fetch_run check direct
+is "$PF_RC" 1 "unknown CA, no pin: refused"
+sql "UPDATE postfetch.account SET tls_fingerprint = '$fp' WHERE name = 'direct'" >/dev/null
+PF_RUN_PREFIX="env SSL_CERT_FILE=/nonexistent" fetch_run check direct
+is "$PF_RC" 0 "unknown CA, the pinned fingerprint: accepted"
+like "$(grep '^fingerprint:' "$PF_OUT")" '\(pinned\)$' "check: the certificate is pinned"
+sql "UPDATE postfetch.account SET tls_fingerprint = repeat('0', 64) WHERE name = 'direct'" >/dev/null
+fetch_run check direct
+is "$PF_RC" 1 "another fingerprint pinned: refused, though the CA is known"
+sql "UPDATE postfetch.account SET tls_fingerprint = NULL WHERE name = 'direct'" >/dev/null
 fetch_run check wrongpw
 is "$PF_RC" 1 "check with a wrong password exits 1"
 like "$(grep '^result:' "$PF_OUT")" '^result: +failed: ' "check says what failed"
