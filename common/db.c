@@ -12,6 +12,7 @@
 
 #include <libpq-fe.h>
 
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -35,10 +36,7 @@ struct db {
 static time_t
 db_now(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (time_t)(clock_ms() / 1000);
 }
 
 /* The first line of a libpq message, without trailing white space. */
