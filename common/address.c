@@ -89,12 +89,7 @@ text_add(struct text *t, const char *s, size_t len)
 	t->data[t->len] = '\0';
 }
 
-/*
- * Skip white space and comments at *p; comments nest (a depth counter,
- * not recursion) and may contain quoted pairs. An unterminated comment
- * runs to the end.
- */
-static const char *
+const char *
 address_skip_cfws(const char *p)
 {
 	size_t	 depth;

@@ -27,6 +27,12 @@ size_t		 address_list_split(const char *value, char ***list,
  * with '-', a domain of dot-separated labels.
  */
 int		 address_valid(const char *s);
+/*
+ * Skip white space and comments at p; comments nest (a depth counter,
+ * not recursion) and may contain quoted pairs. An unterminated comment
+ * runs to the end (the NUL is returned).
+ */
+const char	*address_skip_cfws(const char *p);
 /* The domain part after the last '@', or NULL. */
 const char	*address_domain(const char *s);
 /* A lower-cased copy, for case-insensitive comparison and lookups. */

@@ -200,22 +200,9 @@ static char *
 header_received_for(const char *v)
 {
 	const char	*p, *start;
-	size_t		 depth;
 
-	for (p = v; *p != '\0' && *p != ';'; p++) {
-		if (*p == '(') {
-			for (depth = 0; *p != '\0'; p++) {
-				if (*p == '\\' && p[1] != '\0')
-					p++;
-				else if (*p == '(')
-					depth++;
-				else if (*p == ')' && --depth == 0)
-					break;
-			}
-			if (*p == '\0')
-				return NULL;
-			continue;
-		}
+	for (p = address_skip_cfws(v); *p != '\0' && *p != ';';
+	    p = address_skip_cfws(p + 1)) {
 		if (*p == '"') {
 			for (p++; *p != '\0' && *p != '"'; p++) {
 				if (*p == '\\' && p[1] != '\0')

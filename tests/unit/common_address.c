@@ -218,6 +218,30 @@ test_misc(void)
 	free(lower);
 }
 
+/* Skipping white space and comments: where each input resumes. */
+static void
+test_skip(void)
+{
+	static const struct {
+		const char	*in;
+		const char	*rest;
+	} skips[] = {
+		{ "", "" },
+		{ "x y", "x y" },
+		{ " \t\r\n x", "x" },
+		{ "(a (b) c) \t(d)x", "x" },
+		{ "(a \\) b) y", "y" },
+		{ "(a (b) c", "" },
+		{ "(a\\", "" },
+		{ ") x", ") x" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(skips) / sizeof(skips[0]); i++)
+		is_str(address_skip_cfws(skips[i].in), skips[i].rest,
+		    "skip, row %zu", i);
+}
+
 /* Hostile input: long, deep, many; must finish quickly and not crash. */
 static void
 test_hostile(void)
@@ -255,6 +279,7 @@ main(void)
 	test_valid();
 	test_append();
 	test_misc();
+	test_skip();
 	test_hostile();
 	return done_testing();
 }

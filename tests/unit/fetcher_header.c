@@ -155,6 +155,13 @@ static const struct recipient_case recipient_cases[] = {
 	  MSG("Received: from a (helo for <no@x.example>) by b with SMTP"
 	      " for rcpt@x.example (comment); date\n\n"),
 	  "rcpt@x.example", "Received", "" },
+	{ "Received for right after a nested comment holding 'for'",
+	  MSG("Received: from a (x (for <no@x.example>) y)for <r@x.example>;"
+	      " date\n\n"),
+	  "r@x.example", "Received", "" },
+	{ "Received: an unterminated comment hides the rest",
+	  MSG("Received: from a (b for <no@x.example>\nTo: t@x.example\n\n"),
+	  "t@x.example", "To/Cc", "" },
 	{ "Received: 'for' in the date part is ignored",
 	  MSG("Received: from a by b; for <no@x.example>\nTo: t@x.example\n\n"),
 	  "t@x.example", "To/Cc", "" },
