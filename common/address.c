@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "address.h"
 #include "xmalloc.h"
@@ -448,4 +449,16 @@ address_lower(const char *s)
 	for (p = copy; *p != '\0'; p++)
 		*p = tolower((unsigned char)*p);
 	return copy;
+}
+
+int
+address_listed(const char *const *list, size_t count, const char *address)
+{
+	size_t	 i;
+
+	for (i = 0; i < count; i++) {
+		if (strcasecmp(list[i], address) == 0)
+			return 1;
+	}
+	return 0;
 }

@@ -35,6 +35,9 @@ int		 address_valid(const char *s);
 const char	*address_skip_cfws(const char *p);
 /* The domain part after the last '@', or NULL. */
 const char	*address_domain(const char *s);
+/* Whether address is one of the count in list (ASCII case-insensitive). */
+int		 address_listed(const char *const *list, size_t count,
+		    const char *address);
 /* A lower-cased copy, for case-insensitive comparison and lookups. */
 char		*address_lower(const char *s);
 

@@ -253,19 +253,6 @@ header_field_addresses(const struct header *h, size_t i, char ***list,
 	free(value);
 }
 
-/* Whether address is already in the list (ASCII case-insensitive). */
-static int
-header_listed(char **list, size_t count, const char *address)
-{
-	size_t	 i;
-
-	for (i = 0; i < count; i++) {
-		if (strcasecmp(list[i], address) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* Sort found entries into r: new valid ones kept, others dropped. */
 static void
 header_keep(struct header_recipients *r, char **found, size_t count)
@@ -274,7 +261,8 @@ header_keep(struct header_recipients *r, char **found, size_t count)
 
 	for (i = 0; i < count; i++) {
 		if (address_valid(found[i]) &&
-		    header_listed(r->list, r->count, found[i])) {
+		    address_listed((const char *const *)r->list, r->count,
+		    found[i])) {
 			free(found[i]);
 			continue;
 		}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "address.h"
 #include "rewrite.h"
 #include "xmalloc.h"
 
@@ -226,18 +227,6 @@ stays(const struct directory *directory, const struct account *tagged,
 	return is_local_lower(directory, lower);
 }
 
-/* Whether address (any case) is already in list. */
-static int
-listed(const char *const *list, size_t count, const char *address)
-{
-	size_t	 i;
-
-	for (i = 0; i < count; i++)
-		if (strcasecmp(list[i], address) == 0)
-			return 1;
-	return 0;
-}
-
 /* Record that recipient i goes to target, and add target unless present. */
 static void
 add_change(struct rewrite_result *result, size_t i,
@@ -254,7 +243,7 @@ add_change(struct rewrite_result *result, size_t i,
 	change->to = target;
 	change->reason = reason;
 
-	if (listed(*final, *nfinal, target))
+	if (address_listed(*final, *nfinal, target))
 		return;
 	*final = xreallocarray(*final, *nfinal + 1, sizeof **final);
 	(*final)[(*nfinal)++] = target;
@@ -355,7 +344,7 @@ rewrite_recipients(const struct directory *directory,
 				result->account[i] = owner;
 				continue;
 			}
-			if (listed(final, nfinal, lower[i])) {
+			if (address_listed(final, nfinal, lower[i])) {
 				result->remove[i] = 1;
 				continue;
 			}

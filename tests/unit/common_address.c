@@ -191,10 +191,11 @@ test_append(void)
 	free(list);
 }
 
-/* Length limit, domain, lower-casing. */
+/* Length limit, domain, list membership, lower-casing. */
 static void
 test_misc(void)
 {
+	static const char *const listed[] = { "a@x.example", "b@x.example" };
 	char	 buf[400], *lower;
 
 	memset(buf, 'a', sizeof(buf));
@@ -213,6 +214,9 @@ test_misc(void)
 	is_str(address_domain("a@b.c"), "b.c", "domain");
 	is_str(address_domain("\"x@y\"@b.c"), "b.c", "domain after last @");
 	ok(address_domain("nodomain") == NULL, "no domain");
+	ok(address_listed(listed, 2, "B@x.Example"), "listed, any case");
+	ok(!address_listed(listed, 2, "c@x.example"), "not listed");
+	ok(!address_listed(listed, 0, "a@x.example"), "empty list");
 	lower = address_lower("MiXeD@Example.COM");
 	is_str(lower, "mixed@example.com", "lower");
 	free(lower);
