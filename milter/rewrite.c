@@ -21,15 +21,6 @@ lower_in_place(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-/* The part after the last '@', or NULL. */
-static const char *
-domain_of(const char *address)
-{
-	const char	*at = strrchr(address, '@');
-
-	return at == NULL ? NULL : at + 1;
-}
-
 /* qsort/bsearch order of strings. */
 static int
 compare_strings(const void *a, const void *b)
@@ -138,7 +129,7 @@ directory_account_bydomain(const struct directory *directory,
 	const char		*domain;
 	size_t			 i;
 
-	if ((domain = domain_of(address)) == NULL || *domain == '\0')
+	if ((domain = address_domain(address)) == NULL || *domain == '\0')
 		return NULL;
 	/* A handful of ETRN accounts at most: a scan is fine. */
 	for (i = 0; i < directory->naccounts; i++) {
@@ -202,11 +193,11 @@ static int
 routes_back(const struct directory *directory, const struct account *account,
     const char *lower, const char *target)
 {
-	const char	*domain = domain_of(target);
+	const char	*domain = address_domain(target);
 
 	if (domain == NULL)
 		return 0;
-	if (strcasecmp(domain, domain_of(lower)) != 0 &&
+	if (strcasecmp(domain, address_domain(lower)) != 0 &&
 	    (account->domain == NULL || strcasecmp(domain, account->domain) != 0))
 		return 0;
 	return !directory_is_local(directory, target);
@@ -261,7 +252,7 @@ aliases_of(const struct account *account, const char *lower, size_t *count)
 
 	if ((aliases = find_aliases(account, lower, count)) != NULL)
 		return aliases;
-	xasprintf(&catchall, "@%s", domain_of(lower));
+	xasprintf(&catchall, "@%s", address_domain(lower));
 	aliases = find_aliases(account, catchall, count);
 	free(catchall);
 	return aliases;
@@ -332,7 +323,7 @@ rewrite_recipients(const struct directory *directory,
 	 */
 	for (i = 0; i < nrecipients; i++) {
 		if ((lower[i] = rewrite_bare(recipients[i])) == NULL ||
-		    domain_of(lower[i]) == NULL)
+		    address_domain(lower[i]) == NULL)
 			continue;
 		lower_in_place(lower[i]);
 		owner = account;
