@@ -119,13 +119,6 @@ tag_load_key(const char *path, unsigned char key[TAG_KEY_LEN], char **cause)
 		xasprintf(cause, "%s: not a regular file", path);
 		goto out;
 	}
-	/* Root reads any file: one that another user owns, they may know. */
-	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		xasprintf(cause, "%s: owned by uid %u; it must belong to the "
-		    "user that starts the program, or to root", path,
-		    (unsigned int)st.st_uid);
-		goto out;
-	}
 	if ((st.st_mode & 077) != 0) {
 		xasprintf(cause, "%s: group or others may access it (mode "
 		    "%04o); it must be mode 0600 or 0400", path,
