@@ -235,19 +235,6 @@ conf_split(const char *value)
 	return argv;
 }
 
-/* Free what conf_split made. */
-static void
-conf_free_argv(char **argv)
-{
-	size_t	 i;
-
-	if (argv == NULL)
-		return;
-	for (i = 0; argv[i] != NULL; i++)
-		free(argv[i]);
-	free(argv);
-}
-
 /*
  * A number with an optional Postfix time unit (s, m, h, d, w; none means
  * seconds) into *seconds. Returns NULL or why not.
@@ -313,7 +300,7 @@ conf_set(struct conf *conf, const struct conf_key *key, const char *value,
 		free(*conf_field_string(conf, key->offset));
 		*conf_field_string(conf, key->offset) = xstrdup(value);
 		if (key->type == CONF_COMMAND) {
-			conf_free_argv(*conf_field_argv(conf, key->extra));
+			xfreev(*conf_field_argv(conf, key->extra));
 			*conf_field_argv(conf, key->extra) = conf_split(value);
 		}
 		return 0;
@@ -380,7 +367,7 @@ conf_free(struct conf *conf)
 	for (i = 0; i < CONF_NKEYS; i++) {
 		switch (conf_keys[i].type) {
 		case CONF_COMMAND:
-			conf_free_argv(*conf_field_argv(conf,
+			xfreev(*conf_field_argv(conf,
 			    conf_keys[i].extra));
 			/* FALLTHROUGH */
 		case CONF_STRING:

@@ -91,3 +91,15 @@ xprintf(const char *fmt, ...)
 	va_end(ap);
 	return s;
 }
+
+void
+xfreev(char **strings)
+{
+	size_t	 i;
+
+	if (strings == NULL)
+		return;
+	for (i = 0; strings[i] != NULL; i++)
+		free(strings[i]);
+	free(strings);
+}

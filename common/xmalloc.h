@@ -12,5 +12,7 @@ char	*xstrndup(const char *, size_t);
 int	 xasprintf(char **, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 char	*xprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* Free a NULL-terminated vector of strings and the vector (NULL: no-op). */
+void	 xfreev(char **);
 
 #endif

@@ -176,23 +176,10 @@ account_names(struct db *db, char ***names, char **cause)
 	return 0;
 }
 
-/* Free a NULL-terminated vector of strings. */
-static void
-strings_free(char **strings)
-{
-	size_t	 i;
-
-	if (strings == NULL)
-		return;
-	for (i = 0; strings[i] != NULL; i++)
-		free(strings[i]);
-	free(strings);
-}
-
 void
 account_names_free(char **names)
 {
-	strings_free(names);
+	xfreev(names);
 }
 
 void
@@ -211,7 +198,7 @@ account_free(struct account *account)
 		free(account->password);
 	}
 	free(account->auth);
-	strings_free(account->folders);
+	xfreev(account->folders);
 	free(account->deliver_to);
 	free(account->fallback);
 	free(account->domain);

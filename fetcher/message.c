@@ -103,8 +103,6 @@ message_begin(const struct message_params *params)
 static void
 message_free(struct message *m)
 {
-	size_t	 i;
-
 	free(m->account);
 	free(m->host);
 	free(m->protocol);
@@ -112,9 +110,7 @@ message_free(struct message *m)
 	free(m->deliver_to);
 	free(m->fallback);
 	explicit_bzero(m->key, sizeof(m->key));
-	for (i = 0; m->sendmail_argv[i] != NULL; i++)
-		free(m->sendmail_argv[i]);
-	free(m->sendmail_argv);
+	xfreev(m->sendmail_argv);
 	free(m->header);
 	free(m->error);
 	free(m);
