@@ -25,14 +25,15 @@ plan()
 	echo "1..$1"
 }
 
-# Print one result line; $1 is 0 for pass.
+# Print one result line; $1 is 0 for pass. A name ending in "# TODO why"
+# marks a known defect: its failure is reported but fails nothing (TAP).
 _tap_result()
 {
 	TAP_COUNT=$((TAP_COUNT + 1))
 	if [ "$1" -eq 0 ]; then
 		echo "ok $TAP_COUNT - $2"
 	else
-		TAP_FAILED=$((TAP_FAILED + 1))
+		[[ $2 =~ \#\ *TODO ]] || TAP_FAILED=$((TAP_FAILED + 1))
 		echo "not ok $TAP_COUNT - $2"
 		diag "  Failed test '$2'"
 		diag "  at ${BASH_SOURCE[2]:-?} line ${BASH_LINENO[1]:-?}"
