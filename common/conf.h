@@ -17,6 +17,9 @@ struct conf {
 	int	 max_parallel;		/* accounts polled at once */
 	int	 max_per_host;		/* connections to one remote host */
 	int	 timeout;		/* seconds, every network read/write */
+	int	 max_sendmail;		/* sendmails in flight per poll;
+					 * 0 = one per CPU core */
+	char	*spool_directory;	/* where messages wait for sendmail */
 	char	*user;			/* drop root to this user */
 	char	*token_command;		/* as written; "" = none */
 	char   **token_argv;		/* split on white space, or NULL */

@@ -1,7 +1,7 @@
 /*
  * The check command: connect, negotiate TLS, authenticate and count the
- * messages of one account, fetching and changing nothing, and print what
- * was found or exactly what failed.
+ * messages of one account through its protocol's driver, fetching and
+ * changing nothing, and print what was found or exactly what failed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,15 +9,15 @@
 
 #include "account.h"
 #include "conf.h"
+#include "driver.h"
+#include "engine.h"
 #include "log.h"
-#include "poll.h"
-#include "pop3.h"
 #include "store.h"
 #include "xmalloc.h"
 
 /* Print what the session found, as far as it got. */
 static void
-check_print_info(FILE *out, const struct pop3_info *info)
+check_print_info(FILE *out, const struct driver_info *info)
 {
 	if (info->address[0] != '\0')
 		fprintf(out, "connected to:  %s\n", info->address);
@@ -38,38 +38,75 @@ check_print_info(FILE *out, const struct pop3_info *info)
 		fprintf(out, "auth method:   %s\n", info->auth_method);
 }
 
-/* The session; returns 0 or -1 with *cause. */
+/* Count the messages of one folder and print them. */
 static int
-check_session(const struct poll_context *context, struct account *account,
+check_folder(const struct driver *driver, void *session, const char *folder,
     FILE *out, char **cause)
 {
-	struct pop3_info	 info;
-	struct pop3		*pop3;
-	unsigned		 count;
-	unsigned long long	 size;
+	struct driver_message	*list = NULL;
+	unsigned long long	 size = 0;
+	long long		 uidvalidity = 0;
+	size_t			 count = 0, i;
+
+	if (driver->select != NULL && driver->select(session, folder,
+	    &uidvalidity, cause) != 0)
+		return -1;
+	if (driver->list(session, &list, &count, cause) != 0)
+		return -1;
+	for (i = 0; i < count; i++)
+		size += list[i].size;
+	free(list);
+	fprintf(out, "messages:      %zu, %llu bytes%s%s\n", count, size,
+	    folder[0] != '\0' ? " in " : "", folder);
+	return 0;
+}
+
+/* The session; returns 0 or -1 with *cause. */
+static int
+check_session(const struct engine_context *context,
+    const struct driver *driver, struct account *account, FILE *out,
+    char **cause)
+{
+	struct driver_options	 options;
+	struct driver_info	 info;
+	static char		 none[] = "";
+	static char		*one[] = { none, NULL };
+	char			**folders = one;
+	void			*session;
+	size_t			 i;
 	int			 rc = -1;
 
 	memset(&info, 0, sizeof(info));
-	pop3 = pop3_open(account, context->conf->timeout,
-	    (const char **)context->conf->token_argv, &info, cause);
+	options.timeout = context->conf->timeout;
+	options.token_argv = (const char **)context->conf->token_argv;
+	session = driver->open(account, &options, &info, cause);
 	check_print_info(out, &info);
-	if (pop3 == NULL)
+	if (session == NULL)
 		return -1;
-	if (pop3_stat(pop3, &count, &size, cause) == 0) {
-		fprintf(out, "messages:      %u, %llu bytes\n", count, size);
-		rc = pop3_quit(pop3, cause);
+	if (driver->folders != NULL &&
+	    driver->folders(session, account, &folders, cause) != 0)
+		goto out;
+	for (i = 0; folders[i] != NULL; i++) {
+		if (check_folder(driver, session, folders[i], out,
+		    cause) != 0)
+			goto out;
 	}
-	pop3_close(pop3);
+	rc = driver->quit(session, cause);
+out:
+	driver->close(session);
+	if (folders != one)
+		xfreev(folders);
 	return rc;
 }
 
 int
-check_account(const struct poll_context *context, const char *name,
+check_account(const struct engine_context *context, const char *name,
     FILE *out)
 {
-	struct account	 account;
-	char		*cause = NULL;
-	int		 active, rc;
+	const struct driver	*driver;
+	struct account		 account;
+	char			*cause = NULL;
+	int			 active, rc;
 
 	if (account_find(context->db, name, "check", &account, &active) != 0)
 		return -1;
@@ -77,7 +114,7 @@ check_account(const struct poll_context *context, const char *name,
 	    account.name, account.protocol, active ? "active" : "inactive",
 	    account.tls, account.tls_verify ? "" : " without verification",
 	    account.auth);
-	if (strcmp(account.protocol, "pop3") != 0) {
+	if ((driver = driver_find(account.protocol)) == NULL) {
 		cause = xprintf("protocol %s is not supported yet",
 		    account.protocol);
 		rc = -1;
@@ -86,7 +123,7 @@ check_account(const struct poll_context *context, const char *name,
 			log_warnx("account=%s host=%s: TLS certificate "
 			    "verification disabled", account.name,
 			    account.host);
-		rc = check_session(context, &account, out, &cause);
+		rc = check_session(context, driver, &account, out, &cause);
 	}
 	if (rc == 0)
 		fprintf(out, "result:        ok\n");

@@ -380,28 +380,43 @@ header_recipients_free(struct header_recipients *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Whether field i's value is the null path "<>" (blanks around it). */
+static int
+header_null_path(const struct header *h, size_t i)
+{
+	char	*value, *p;
+	int	 null;
+
+	value = header_value(h, i);
+	p = value + strspn(value, " \t\n");
+	null = strncmp(p, "<>", 2) == 0 && p[2 + strspn(p + 2, " \t\n")] ==
+	    '\0';
+	free(value);
+	return null;
+}
+
 /*
  * The envelope sender: the address of the topmost Return-Path in the
- * delivering server's top block (see header_envelope) when valid.
- * Otherwise ("<>", missing, lower down, or garbage) the null sender,
- * never From or a lower Return-Path: those are whatever the message's
- * author wrote, and bounces of local delivery failures would go to
- * possibly forged addresses (backscatter).
+ * delivering server's top block (see header_envelope) when valid, ""
+ * when it is "<>". Otherwise (missing, lower down, or garbage) NULL: the
+ * caller uses its postmaster, never From or a lower Return-Path: those
+ * are whatever the message's author wrote, and bounces of local delivery
+ * failures would go to possibly forged addresses (backscatter).
  */
 char *
 header_sender(const struct header *h)
 {
-	char	**found = NULL, *sender;
+	char	**found = NULL, *sender = NULL;
 	size_t	  count = 0, i;
 	long	  at;
 
 	if ((at = header_find_top(h, "Return-Path", header_top(h))) == -1)
+		return NULL;
+	if (header_null_path(h, (size_t)at))
 		return xstrdup("");
 	header_field_addresses(h, (size_t)at, &found, &count);
 	if (count > 0 && address_valid(found[0]))
 		sender = xstrdup(found[0]);
-	else
-		sender = xstrdup("");
 	for (i = 0; i < count; i++)
 		free(found[i]);
 	free(found);

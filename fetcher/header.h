@@ -73,7 +73,7 @@ void		 header_recipients(const struct header *,
 		    struct header_recipients *);
 void		 header_recipients_free(struct header_recipients *);
 /* The envelope sender from a Return-Path in that same top block; "" is
- * the null sender. Freed by the caller. */
+ * the null sender "<>", NULL means none usable. Freed by the caller. */
 char		*header_sender(const struct header *);
 /* The Message-ID without <>, printable, cut to fit; "" if none. */
 void		 header_message_id(const struct header *, char *buf,

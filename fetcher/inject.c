@@ -1,11 +1,10 @@
 /*
- * Running sendmail for one message. The child gets a pipe as its standard
- * input and another as stdout and stderr (read while we write, so a
- * chatty sendmail cannot deadlock us), its own process group, default
- * signal dispositions, no other descriptors, and SIGKILL when we die
- * (never a truncated message queued behind our back). Writes go out in
- * INJECT_BUFFER chunks; SIGPIPE is blocked around them, so a sendmail
- * that dies shows up as EPIPE and its exit status, not as our death.
+ * Running sendmail for one message. The child gets the complete spool
+ * file as its standard input and a pipe as stdout and stderr (drained as
+ * it runs, so a chatty sendmail cannot block), its own process group,
+ * default signal dispositions, no other descriptors, and SIGKILL when we
+ * die. Several run at once: the caller polls each for its end. A
+ * sendmail that reads nothing of its input for the timeout is killed.
  */
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -15,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,17 +29,17 @@
 #define INJECT_TERM_WAIT	2000	/* ms between SIGTERM and SIGKILL */
 
 struct inject {
-	pid_t	 pid;			/* -1 once reaped */
-	int	 input;			/* sendmail's stdin, -1 when closed */
-	int	 output;		/* its stdout+stderr, -1 at EOF */
-	int	 pidfd;			/* readable when it exits, or -1 */
-	char	*buf;
-	size_t	 len;
-	char	 complaint[INJECT_COMPLAINT];
-	size_t	 complaint_len;
-	int	 timeout;		/* ms */
-	int	 status;		/* exit status, once reaped */
-	char	*program;		/* argv[0], for causes */
+	pid_t		 pid;		/* -1 once reaped */
+	int		 input;		/* the spool file (not ours) */
+	int		 output;	/* its stdout+stderr, -1 at EOF */
+	int		 pidfd;		/* readable when it exits, or -1 */
+	char		 complaint[INJECT_COMPLAINT];
+	size_t		 complaint_len;
+	int		 timeout;	/* ms */
+	off_t		 offset;	/* of its input at the last look */
+	long long	 progress;	/* clock_ms() when offset moved */
+	int		 status;	/* exit status, once reaped */
+	char		*program;	/* argv[0], for causes */
 };
 
 /* Names of the sysexits.h codes sendmail uses. */
@@ -90,10 +88,11 @@ inject_child(char *const *argv, pid_t parent, int input, int output,
 	int			 sig, error, report = status;
 
 	/*
-	 * If we are killed (SIGKILL, the OOM killer), sendmail must not read
-	 * the EOF as the end of the message and queue a truncated copy of
-	 * one that stays on the server: it is killed too. The signal comes
-	 * when the forking thread ends, and the fetcher forks from its only
+	 * If we are killed (SIGKILL, the OOM killer), the message stays on
+	 * the server unrecorded: sendmail is killed too, so that it is not
+	 * queued now and again at the next poll. Its input is complete, so
+	 * no kill can ever queue a truncated copy. The signal comes when
+	 * the forking thread ends, and the fetcher forks from its only
 	 * thread. A parent already gone is seen by getppid().
 	 */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
@@ -123,33 +122,6 @@ fail:
 		/* nothing left to tell anyone */
 	}
 	_exit(127);
-}
-
-/* write(2) with SIGPIPE blocked in this thread: EPIPE instead of death. */
-static ssize_t
-inject_write_nosignal(int fd, const void *data, size_t len)
-{
-	sigset_t		 pipe_set, old, pending;
-	struct timespec		 zero = { 0, 0 };
-	ssize_t			 n;
-	int			 error, was_pending;
-
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	sigpending(&pending);
-	was_pending = sigismember(&pending, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	n = write(fd, data, len);
-	error = errno;
-	if (n == -1 && error == EPIPE && !was_pending) {
-		/* take back the SIGPIPE this write raised */
-		while (sigtimedwait(&pipe_set, NULL, &zero) == -1 &&
-		    errno == EINTR)
-			;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	errno = error;
-	return n;
 }
 
 /* Read what sendmail printed so far; keep the first bytes. */
@@ -277,17 +249,16 @@ inject_cause(const struct inject *ij, const char *what)
 	    line);
 }
 
-/* Close our ends and free (sendmail already reaped). */
-static void
+void
 inject_free(struct inject *ij)
 {
-	if (ij->input != -1)
-		close(ij->input);
+	if (ij == NULL)
+		return;
+	inject_kill(ij);
 	if (ij->output != -1)
 		close(ij->output);
 	if (ij->pidfd != -1)
 		close(ij->pidfd);
-	free(ij->buf);
 	free(ij->program);
 	free(ij);
 }
@@ -348,26 +319,19 @@ inject_check(char *const *argv, const char *sender, char *const *recipients,
 
 struct inject *
 inject_start(char *const *argv, const char *sender, char *const *recipients,
-    size_t count, int timeout, char **cause)
+    size_t count, int input, int timeout, char **cause)
 {
 	struct inject	*ij;
 	char		**full;
-	int		  in[2], out[2], status[2], error;
+	int		  out[2], status[2], error;
 	ssize_t		  n;
 	pid_t		  pid, parent;
 
 	if (inject_check(argv, sender, recipients, count, cause) != 0)
 		return NULL;
-	if (inject_pipe(in) == -1)
+	if (inject_pipe(out) == -1)
 		goto pipe_failed;
-	if (inject_pipe(out) == -1) {
-		close(in[0]);
-		close(in[1]);
-		goto pipe_failed;
-	}
 	if (inject_pipe(status) == -1) {
-		close(in[0]);
-		close(in[1]);
 		close(out[0]);
 		close(out[1]);
 		goto pipe_failed;
@@ -375,14 +339,12 @@ inject_start(char *const *argv, const char *sender, char *const *recipients,
 	full = inject_argv(argv, sender, recipients, count);
 	parent = getpid();
 	if ((pid = fork()) == 0)
-		inject_child(full, parent, in[0], out[1], status[1]);
+		inject_child(full, parent, input, out[1], status[1]);
 	error = errno;
 	free(full);
-	close(in[0]);
 	close(out[1]);
 	close(status[1]);
 	if (pid == -1) {
-		close(in[1]);
 		close(out[0]);
 		close(status[0]);
 		*cause = xprintf("fork: %s", strerror(error));
@@ -392,7 +354,7 @@ inject_start(char *const *argv, const char *sender, char *const *recipients,
 
 	ij = xcalloc(1, sizeof(*ij));
 	ij->pid = pid;
-	ij->input = in[1];
+	ij->input = input;
 	ij->output = out[0];
 #ifdef SYS_pidfd_open
 	ij->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -401,7 +363,7 @@ inject_start(char *const *argv, const char *sender, char *const *recipients,
 #endif
 	ij->timeout = (timeout > 0 ? timeout : INJECT_TIMEOUT) * 1000;
 	ij->program = xstrdup(argv[0]);
-	ij->buf = xmalloc(INJECT_BUFFER);
+	ij->progress = clock_ms();
 
 	/* exec succeeded when the status pipe closes with nothing in it */
 	while ((n = read(status[0], &error, sizeof(error))) == -1 &&
@@ -415,10 +377,9 @@ inject_start(char *const *argv, const char *sender, char *const *recipients,
 		inject_free(ij);
 		return NULL;
 	}
-	if (fcntl(ij->input, F_SETFL, O_NONBLOCK) == -1 ||
-	    fcntl(ij->output, F_SETFL, O_NONBLOCK) == -1) {
+	if (fcntl(ij->output, F_SETFL, O_NONBLOCK) == -1) {
 		*cause = xprintf("fcntl: %s", strerror(errno));
-		inject_abort(ij);
+		inject_free(ij);
 		return NULL;
 	}
 	log_debug("started %s, pid %ld, %zu recipient%s", ij->program,
@@ -430,122 +391,46 @@ pipe_failed:
 	return NULL;
 }
 
-/*
- * Write all of data to sendmail, reading its output while it is busy.
- * On failure sendmail is reaped (killed if it hung) and *cause says why.
- */
-static int
-inject_send(struct inject *ij, const char *data, size_t len, char **cause)
+/* Whether sendmail read some of its input since the last look. */
+static void
+inject_progress(struct inject *ij)
 {
-	struct pollfd	 pfd[2];
-	ssize_t		 n;
-	int		 error;
+	off_t	 offset;
 
-	while (len > 0) {
-		if (ij->input == -1) {
-			*cause = xstrdup("sendmail input already closed");
-			return -1;
-		}
-		n = inject_write_nosignal(ij->input, data, len);
-		if (n > 0) {
-			data += n;
-			len -= (size_t)n;
-			continue;
-		}
-		error = errno;
-		if (n == -1 && error == EINTR)
-			continue;
-		if (n == -1 && error == EAGAIN) {
-			pfd[0].fd = ij->input;
-			pfd[0].events = POLLOUT;
-			pfd[1].fd = ij->output;
-			pfd[1].events = POLLIN;
-			n = poll(pfd, 2, ij->timeout);
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n == 0) {
-				inject_kill(ij);
-				*cause = inject_cause(ij, "timed out");
-				return -1;
-			}
-			if (pfd[1].revents != 0)
-				inject_drain(ij);
-			continue;
-		}
-		/* EPIPE: sendmail closed its input, it is exiting */
-		close(ij->input);
-		ij->input = -1;
-		if (inject_reap(ij, ij->timeout) != 0)
-			inject_kill(ij);
-		if (ij->status == 0)
-			*cause = inject_cause(ij, "exited before reading the "
-			    "whole message");
-		else
-			*cause = inject_cause(ij, NULL);
-		return -1;
+	if ((offset = lseek(ij->input, 0, SEEK_CUR)) != -1 &&
+	    offset != ij->offset) {
+		ij->offset = offset;
+		ij->progress = clock_ms();
 	}
-	return 0;
 }
 
 int
-inject_status(const struct inject *ij)
+inject_poll(struct inject *ij, char **cause)
 {
-	return ij->pid == -1 ? ij->status : -1;
-}
-
-int
-inject_write(struct inject *ij, const void *data, size_t len, char **cause)
-{
-	if (ij->len + len <= INJECT_BUFFER) {
-		memcpy(ij->buf + ij->len, data, len);
-		ij->len += len;
-		return 0;
-	}
-	if (ij->len > 0) {
-		if (inject_send(ij, ij->buf, ij->len, cause) != 0)
-			return -1;
-		ij->len = 0;
-	}
-	if (len >= INJECT_BUFFER)
-		return inject_send(ij, data, len, cause);
-	memcpy(ij->buf, data, len);
-	ij->len = len;
-	return 0;
-}
-
-int
-inject_finish(struct inject *ij, int *status, char **cause)
-{
-	int	 rc = 0;
-
-	*status = -1;
-	if (ij->len > 0 && inject_send(ij, ij->buf, ij->len, cause) != 0) {
-		*status = ij->status;
-		inject_kill(ij);
-		inject_free(ij);
-		return -1;
-	}
-	close(ij->input);
-	ij->input = -1;
-	if (inject_reap(ij, ij->timeout) != 0) {
+	inject_drain(ij);
+	if (ij->pid != -1 && inject_reap(ij, 0) != 0) {
+		inject_progress(ij);
+		if (clock_ms() - ij->progress < ij->timeout)
+			return INJECT_RUNNING;
 		inject_kill(ij);
 		*cause = inject_cause(ij, "timed out");
-		rc = -1;
-	} else if (ij->status != 0) {
+		return INJECT_FAILED;
+	}
+	if (ij->status != 0) {
 		*cause = inject_cause(ij, NULL);
-		rc = -1;
-	} else if (ij->complaint_len > 0)
+		return INJECT_FAILED;
+	}
+	if (ij->complaint_len > 0)
 		log_debug("%s said: %.*s", ij->program,
 		    (int)ij->complaint_len, ij->complaint);
-	*status = ij->status;
-	inject_free(ij);
-	return rc;
+	return INJECT_DELIVERED;
 }
 
 void
-inject_abort(struct inject *ij)
+inject_pollfds(const struct inject *ij, struct pollfd *fds)
 {
-	/* kill before closing its input: EOF would end the message */
-	inject_kill(ij);
-	inject_free(ij);
+	fds[0].fd = ij->pid != -1 ? ij->pidfd : -1;
+	fds[0].events = POLLIN;
+	fds[1].fd = ij->output;
+	fds[1].events = POLLIN;
 }

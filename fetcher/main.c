@@ -17,7 +17,7 @@
 #include "conf.h"
 #include "db.h"
 #include "log.h"
-#include "poll.h"
+#include "engine.h"
 #include "privs.h"
 #include "store.h"
 #include "tag.h"
@@ -87,11 +87,11 @@ drop_privileges(const struct conf *conf)
 static void
 interrupt(int sig)
 {
-	if (poll_interrupted) {
+	if (engine_interrupted) {
 		signal(sig, SIG_DFL);
 		raise(sig);
 	}
-	poll_interrupted = 1;
+	engine_interrupted = 1;
 }
 
 /* Catch the signals that stop a poll. */
@@ -124,17 +124,17 @@ owner_name(void)
 
 /* Poll the accounts named in the NULL-terminated list, one by one. */
 static int
-poll_names(const struct poll_context *context, char **names)
+poll_names(const struct engine_context *context, char **names)
 {
 	int	 i, status = EXIT_OK;
 
 	for (i = 0; names[i] != NULL; i++) {
-		if (poll_interrupted) {
+		if (engine_interrupted) {
 			log_warnx("interrupted: %s and the rest not polled",
 			    names[i]);
 			return EXIT_FAILED;
 		}
-		if (poll_account(context, names[i]) != 0)
+		if (engine_poll_account(context, names[i]) != 0)
 			status = EXIT_FAILED;
 	}
 	return status;
@@ -142,7 +142,7 @@ poll_names(const struct poll_context *context, char **names)
 
 /* poll [NAME...]: poll each named account, or every active one. */
 static int
-command_poll(const struct poll_context *context, char **argv)
+command_poll(const struct engine_context *context, char **argv)
 {
 	char	**names = NULL, *cause = NULL;
 	int	  status;
@@ -158,7 +158,7 @@ command_poll(const struct poll_context *context, char **argv)
 
 /* check NAME */
 static int
-command_check(const struct poll_context *context, char **argv)
+command_check(const struct engine_context *context, char **argv)
 {
 	return check_account(context, argv[0], stdout) == 0 ? EXIT_OK :
 	    EXIT_FAILED;
@@ -166,7 +166,7 @@ command_check(const struct poll_context *context, char **argv)
 
 /* status */
 static int
-command_status(const struct poll_context *context, char **argv)
+command_status(const struct engine_context *context, char **argv)
 {
 	char	*cause = NULL;
 
@@ -180,7 +180,7 @@ static const struct command {
 	const char	*name;
 	int		 min_args, max_args;	/* -1: no maximum */
 	int		 needs_key;		/* signs messages */
-	int		(*run)(const struct poll_context *, char **argv);
+	int		(*run)(const struct engine_context *, char **argv);
 } commands[] = {
 	{ "poll",	0, -1,	1, command_poll },
 	{ "check",	1, 1,	0, command_check },
@@ -210,7 +210,7 @@ int
 main(int argc, char **argv)
 {
 	struct conf		 conf;
-	struct poll_context	 context;
+	struct engine_context	 context;
 	unsigned char		 key[TAG_KEY_LEN];
 	const struct command	*command;
 	const char		*path = CONF_DEFAULT_PATH;
@@ -259,6 +259,8 @@ main(int argc, char **argv)
 	}
 	drop_privileges(&conf);
 	context.conf = &conf;
+	context.max_sendmail = conf.max_sendmail > 0 ?
+	    (size_t)conf.max_sendmail : engine_default_sendmail();
 	context.owner = owner_name();
 	context.db = store_db_new(conf.database);
 	if (db_connect(context.db, &cause) != 0)

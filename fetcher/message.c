@@ -1,11 +1,12 @@
 /*
- * One fetched message on its way into the local MTA. Lines are buffered
+ * One fetched message on its way into the spool. Lines are buffered
  * until the header section ends (an empty line, a line that is not a
  * header, or MESSAGE_HEADER_MAX bytes); then the recipients and sender
- * are chosen, sendmail is started, and it gets our Received line, the
- * signed X-Postfetch-Account tag, the original header section rewritten
- * (old tags removed, Delivered-To renamed) and then the body, streamed as
- * it comes. Memory stays bounded whatever the size of the message.
+ * are chosen, and the spool file gets our Received line, the signed
+ * X-Postfetch-Account tag, the original header section rewritten (old
+ * tags removed, Delivered-To renamed) and then the body, as it comes. A
+ * leading mbox "From " line is dropped, as Postfix's sendmail does.
+ * Memory stays bounded whatever the size of the message.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -15,9 +16,9 @@
 
 #include "address.h"
 #include "header.h"
-#include "inject.h"
 #include "log.h"
 #include "message.h"
+#include "spool.h"
 #include "tag.h"
 #include "xmalloc.h"
 
@@ -42,9 +43,9 @@ struct message {
 	char			*uid;
 	char			*deliver_to;
 	char			*fallback;
+	char			*postmaster;
 	unsigned char		 key[TAG_KEY_LEN];
-	char			**sendmail_argv;
-	int			 timeout;
+	struct spool		*spool;		/* not ours */
 
 	enum message_state	 state;
 	char			*header;	/* the section so far */
@@ -53,7 +54,7 @@ struct message {
 	size_t			 line_start;	/* of the line being fed */
 	int			 have_field;	/* a continuation may follow */
 	int			 open_line;	/* body line without its end */
-	struct inject		*inject;
+	int			 first_line;	/* the first is not done yet */
 	struct message_result	 result;
 	char			*error;		/* why it failed */
 };
@@ -74,10 +75,9 @@ message_strdup(const char *s)
 }
 
 struct message *
-message_begin(const struct message_params *params)
+message_begin(const struct message_params *params, struct spool *spool)
 {
 	struct message	*m;
-	size_t		 n, i;
 
 	m = xcalloc(1, sizeof(*m));
 	m->account = xstrdup(params->account != NULL ? params->account : "");
@@ -87,19 +87,15 @@ message_begin(const struct message_params *params)
 	m->uid = xstrdup(params->uid != NULL ? params->uid : "-");
 	m->deliver_to = message_strdup(params->deliver_to);
 	m->fallback = message_strdup(params->fallback);
+	m->postmaster = xstrdup(params->postmaster != NULL ?
+	    params->postmaster : "postmaster");
 	memcpy(m->key, params->key, TAG_KEY_LEN);
-	for (n = 0; params->sendmail_argv[n] != NULL; n++)
-		;
-	m->sendmail_argv = xreallocarray(NULL, n + 1, sizeof(char *));
-	for (i = 0; i < n; i++)
-		m->sendmail_argv[i] = xstrdup(params->sendmail_argv[i]);
-	m->sendmail_argv[n] = NULL;
-	m->timeout = params->timeout;
-	m->result.status = -1;
+	m->spool = spool;
+	m->first_line = 1;
 	return m;
 }
 
-/* Free everything but the inject (finished or aborted before). */
+/* Free everything (the result's recipients went to the caller or not). */
 static void
 message_free(struct message *m)
 {
@@ -109,8 +105,9 @@ message_free(struct message *m)
 	free(m->uid);
 	free(m->deliver_to);
 	free(m->fallback);
+	free(m->postmaster);
 	explicit_bzero(m->key, sizeof(m->key));
-	xfreev(m->sendmail_argv);
+	message_result_free(&m->result);
 	free(m->header);
 	free(m->error);
 	free(m);
@@ -120,10 +117,6 @@ message_free(struct message *m)
 static int
 message_fail(struct message *m, char *cause, char **out)
 {
-	if (m->inject != NULL) {
-		inject_abort(m->inject);
-		m->inject = NULL;
-	}
 	m->state = MESSAGE_FAILED;
 	free(m->error);
 	m->error = cause;
@@ -132,21 +125,18 @@ message_fail(struct message *m, char *cause, char **out)
 	return -1;
 }
 
-/* Bytes to sendmail, counted. */
+/* Bytes to the spool file. */
 static int
 message_out(struct message *m, const void *data, size_t len, char **cause)
 {
 	char	*why = NULL;
 
-	if (m->state == MESSAGE_FAILED || m->inject == NULL) {
-		*cause = xstrdup(m->error != NULL ? m->error : "no sendmail");
+	if (m->state == MESSAGE_FAILED) {
+		*cause = xstrdup(m->error);
 		return -1;
 	}
-	if (inject_write(m->inject, data, len, &why) != 0) {
-		m->result.status = inject_status(m->inject);
+	if (spool_write(m->spool, data, len, &why) != 0)
 		return message_fail(m, why, cause);
-	}
-	m->result.size += len;
 	return 0;
 }
 
@@ -322,40 +312,52 @@ message_recipients(struct message *m, const struct header *h,
 }
 
 /*
+ * The sender: the Return-Path of the delivering server, "" for "<>", and
+ * without a usable one the postmaster, so that a bounce of this copy
+ * reaches a person (Postfix discards double bounces of null-sender mail).
+ */
+static void
+message_sender(struct message *m, const struct header *h)
+{
+	char	*sender;
+
+	if ((sender = header_sender(h)) == NULL) {
+		m->result.sender = xstrdup(m->postmaster);
+		log_debug("account=%s uid=%s: no Return-Path, sender <%s>",
+		    m->account, m->uid, m->postmaster);
+	} else
+		m->result.sender = sender;
+}
+
+/*
  * The header section (section bytes of the buffer) is complete: choose
- * recipients and sender, start sendmail, write the new header section.
+ * recipients and sender, write the new header section.
  */
 static int
 message_deliver(struct message *m, size_t section, char **cause)
 {
 	struct header			 h;
 	struct header_recipients	 r;
-	char				*sender, *why = NULL;
 	int				 rc = -1;
 
 	header_parse(&h, m->header, section);
 	header_message_id(&h, m->result.message_id,
 	    sizeof(m->result.message_id));
-	sender = header_sender(&h);
-	strlcpy(m->result.sender, sender, sizeof(m->result.sender));
+	message_sender(m, &h);
 	if (message_recipients(m, &h, &r, cause) != 0)
 		goto out;
-	m->result.recipients = r.count;
-	m->inject = inject_start(m->sendmail_argv, sender, r.list, r.count,
-	    m->timeout, &why);
-	if (m->inject == NULL) {
-		message_fail(m, why, cause);
-		goto out;
-	}
 	m->state = MESSAGE_BODY;
 	if (message_trace(m, r.list, r.count, cause) != 0 ||
 	    message_fields(m, &h, cause) != 0)
 		goto out;
+	m->result.recipients = r.list;
+	m->result.count = r.count;
+	r.list = NULL;
+	r.count = 0;
 	rc = 0;
 out:
 	header_recipients_free(&r);
 	header_free(&h);
-	free(sender);
 	return rc;
 }
 
@@ -385,6 +387,14 @@ message_header_line(struct message *m, char **cause)
 	size_t		 len = m->header_len - m->line_start, section;
 	enum header_line kind;
 
+	if (m->first_line) {
+		m->first_line = 0;
+		if (len >= 5 && memcmp(line, "From ", 5) == 0) {
+			/* mbox separator: not part of the message */
+			m->header_len = m->line_start;
+			return 0;
+		}
+	}
 	kind = header_line_kind(line, len);
 	if (kind == HEADER_LINE_FIELD ||
 	    (kind == HEADER_LINE_CONTINUATION && m->have_field)) {
@@ -453,7 +463,7 @@ int
 message_end(struct message *m, struct message_result *result, char **cause)
 {
 	char	*why = NULL;
-	int	 rc = -1, status;
+	int	 rc = -1;
 
 	/* a last line without its end counts as a line */
 	if (m->state == MESSAGE_HEADER && m->header_len > m->line_start)
@@ -468,15 +478,16 @@ message_end(struct message *m, struct message_result *result, char **cause)
 	if (m->state == MESSAGE_BODY && m->open_line)
 		message_out(m, "\n", 1, &why);
 	free(why);
-	if (m->state == MESSAGE_BODY) {
-		rc = inject_finish(m->inject, &status, cause);
-		m->inject = NULL;
-		m->result.status = status;
-	} else
+	if (m->state == MESSAGE_BODY)
+		rc = spool_finish(m->spool, cause);
+	else
 		*cause = xstrdup(m->error != NULL ? m->error :
 		    "message not delivered");
-	if (result != NULL)
+	if (rc == 0) {
+		m->result.size = spool_size(m->spool);
 		*result = m->result;
+		memset(&m->result, 0, sizeof(m->result));
+	}
 	message_free(m);
 	return rc;
 }
@@ -484,7 +495,17 @@ message_end(struct message *m, struct message_result *result, char **cause)
 void
 message_abort(struct message *m)
 {
-	if (m->inject != NULL)
-		inject_abort(m->inject);
 	message_free(m);
+}
+
+void
+message_result_free(struct message_result *result)
+{
+	size_t	 i;
+
+	free(result->sender);
+	for (i = 0; i < result->count; i++)
+		free(result->recipients[i]);
+	free(result->recipients);
+	memset(result, 0, sizeof(*result));
 }

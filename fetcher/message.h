@@ -1,8 +1,9 @@
 /*
- * One fetched message on its way into the local MTA: the header section
- * is buffered (bounded), recipients are chosen, sendmail is started with
- * argv (no shell), the rewritten header section and then the body are
- * streamed to it. Memory stays bounded whatever the message size.
+ * One fetched message on its way into the spool file that sendmail will
+ * read: the header section is buffered (bounded), recipients and sender
+ * are chosen, and our trace fields, the rewritten header section and then
+ * the body are written to the spool. Memory stays bounded whatever the
+ * message size.
  */
 #ifndef MESSAGE_H
 #define MESSAGE_H
@@ -16,6 +17,7 @@
 					      * rest passes as body */
 
 struct message;
+struct spool;
 
 struct message_params {
 	const char		*account;	/* account name */
@@ -24,37 +26,37 @@ struct message_params {
 	const char		*uid;		/* for log lines */
 	const char		*deliver_to;	/* single-drop, or NULL */
 	const char		*fallback;	/* multidrop with no rcpt */
+	const char		*postmaster;	/* sender without Return-Path */
 	const unsigned char	*key;		/* TAG_KEY_LEN bytes */
-	char *const		*sendmail_argv;	/* from conf */
-	int			 timeout;	/* seconds sendmail may stall;
-						 * 0 = INJECT_TIMEOUT (600) */
 };
 
-/* What happened to a message, for the log line and the poll record. */
+/* What the message is to become, for sendmail and the log line. */
 struct message_result {
 	char			 message_id[256]; /* without <>, or "" */
-	char			 sender[256];	/* envelope sender used */
-	size_t			 recipients;	/* count */
-	unsigned long long	 size;		/* bytes written to sendmail */
-	int			 status;	/* sendmail's exit status */
+	char			*sender;	/* envelope sender, "" = <> */
+	char			**recipients;
+	size_t			 count;
+	unsigned long long	 size;		/* bytes in the spool file */
 };
 
-struct message	*message_begin(const struct message_params *);
+/* Start a message that is written to spool (which stays the caller's). */
+struct message	*message_begin(const struct message_params *, struct spool *);
 /*
  * Feed a piece of a line; eol = the line ends (a LF is written). Bare CR
- * and NUL bytes are passed on. Returns 0, or -1 with *cause when sendmail
- * could not be started or died; further calls are then no-ops.
+ * and NUL bytes are passed on. Returns 0, or -1 with *cause when the
+ * message cannot be spooled; further calls are then no-ops.
  */
 int		 message_write(struct message *, const char *data, size_t len,
 		    int eol, char **cause);
 /*
- * Finish: close sendmail's input and wait for it. Returns 0 only if
- * sendmail exited 0 (delivered), else -1 with *cause (exit status and
- * the first line sendmail printed). Frees the message.
+ * Finish: complete the spool file and rewind it. Returns 0 and fills
+ * *result (free it with message_result_free), or -1 with *cause. Frees
+ * the message.
  */
 int		 message_end(struct message *, struct message_result *,
 		    char **cause);
-/* Give up: kill sendmail if started (nothing is delivered), free. */
+/* Give up (the spool file stays the caller's), free. */
 void		 message_abort(struct message *);
+void		 message_result_free(struct message_result *);
 
 #endif

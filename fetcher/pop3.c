@@ -195,7 +195,7 @@ pop3_multiline(struct pop3 *p, const char *what, char *buf, size_t size,
  * *cause.
  */
 static int
-pop3_body(struct pop3 *p, const struct pop3_sink *sink, void *arg, int feed,
+pop3_body(struct pop3 *p, const struct driver_sink *sink, void *arg, int feed,
     char **cause)
 {
 	const char	*line;
@@ -253,7 +253,7 @@ pop3_append(char *list, size_t size, const char *word)
 
 /* Note one CAPA line. */
 static void
-pop3_capability(struct pop3 *p, struct pop3_info *info, char *line)
+pop3_capability(struct pop3 *p, struct driver_info *info, char *line)
 {
 	char	*word, *rest;
 
@@ -282,7 +282,7 @@ pop3_capability(struct pop3 *p, struct pop3_info *info, char *line)
 
 /* CAPA (RFC 2449); a server without it is fine: old servers. */
 static int
-pop3_capa(struct pop3 *p, struct pop3_info *info, char **cause)
+pop3_capa(struct pop3 *p, struct driver_info *info, char **cause)
 {
 	char	 line[512];
 	int	 rc;
@@ -306,7 +306,7 @@ pop3_capa(struct pop3 *p, struct pop3_info *info, char **cause)
 /* Start TLS on the connection and record what it found. */
 static int
 pop3_tls(struct pop3 *p, const struct account *account,
-    struct pop3_info *info, char **cause)
+    struct driver_info *info, char **cause)
 {
 	struct transport_tls	 tls;
 
@@ -330,7 +330,7 @@ pop3_tls(struct pop3 *p, const struct account *account,
 /* STLS: 0 TLS is on, 1 the server refused, -1 error. */
 static int
 pop3_stls(struct pop3 *p, const struct account *account,
-    struct pop3_info *info, char **cause)
+    struct driver_info *info, char **cause)
 {
 	int	 rc;
 
@@ -348,7 +348,7 @@ pop3_stls(struct pop3 *p, const struct account *account,
 /* Negotiate TLS as the account's tls mode says, after the first CAPA. */
 static int
 pop3_negotiate(struct pop3 *p, const struct account *account,
-    struct pop3_info *info, char **cause)
+    struct driver_info *info, char **cause)
 {
 	const char	*mode = account->tls != NULL ? account->tls : "detect";
 	int		 rc;
@@ -386,7 +386,7 @@ pop3_negotiate(struct pop3 *p, const struct account *account,
 /* The session up to a logged-in state. */
 static int
 pop3_start(struct pop3 *p, const struct account *account,
-    const char *token_argv[], int timeout, struct pop3_info *info,
+    const char *token_argv[], int timeout, struct driver_info *info,
     char **cause)
 {
 	const char	*mode = account->tls != NULL ? account->tls : "detect";
@@ -416,7 +416,7 @@ pop3_start(struct pop3 *p, const struct account *account,
 struct pop3 *
 pop3_open_transport(struct transport *transport,
     const struct account *account, int timeout, const char *token_argv[],
-    struct pop3_info *info, char **cause)
+    struct driver_info *info, char **cause)
 {
 	struct pop3	*p;
 
@@ -432,7 +432,7 @@ pop3_open_transport(struct transport *transport,
 
 struct pop3 *
 pop3_open(const struct account *account, int timeout,
-    const char *token_argv[], struct pop3_info *info, char **cause)
+    const char *token_argv[], struct driver_info *info, char **cause)
 {
 	struct transport	*transport;
 	int			 port = account->port;
@@ -523,16 +523,16 @@ pop3_stat(struct pop3 *p, unsigned *count, unsigned long long *size,
 static int
 pop3_by_number(const void *a, const void *b)
 {
-	const struct pop3_message	*ma = a, *mb = b;
+	const struct driver_message	*ma = a, *mb = b;
 
-	return ma->number < mb->number ? -1 : ma->number > mb->number;
+	return ma->handle < mb->handle ? -1 : ma->handle > mb->handle;
 }
 
 /* Order pointers by UID. */
 static int
 pop3_by_uid(const void *a, const void *b)
 {
-	const struct pop3_message	*const *ma = a, *const *mb = b;
+	const struct driver_message	*const *ma = a, *const *mb = b;
 
 	return strcmp((*ma)->uid, (*mb)->uid);
 }
@@ -552,10 +552,10 @@ pop3_uid_valid(const char *uid)
 
 /* Read the UIDL listing into *list. */
 static int
-pop3_read_uidl(struct pop3 *p, struct pop3_message **list, size_t *count,
+pop3_read_uidl(struct pop3 *p, struct driver_message **list, size_t *count,
     char **cause)
 {
-	struct pop3_message	*m;
+	struct driver_message	*m;
 	unsigned long long	 n;
 	char			 line[512], shown[64], *number, *uid;
 	size_t			 size = 0;
@@ -581,7 +581,7 @@ pop3_read_uidl(struct pop3 *p, struct pop3_message **list, size_t *count,
 		}
 		m = &(*list)[(*count)++];
 		memset(m, 0, sizeof(*m));
-		m->number = n;
+		m->handle = n;
 		strlcpy(m->uid, uid, sizeof(m->uid));
 	}
 	return rc;
@@ -589,10 +589,10 @@ pop3_read_uidl(struct pop3 *p, struct pop3_message **list, size_t *count,
 
 /* Read the LIST listing and put the sizes into list (sorted by number). */
 static int
-pop3_read_list(struct pop3 *p, struct pop3_message *list, size_t count,
+pop3_read_list(struct pop3 *p, struct driver_message *list, size_t count,
     char **cause)
 {
-	struct pop3_message	 key, *m;
+	struct driver_message	 key, *m;
 	unsigned long long	 n, size;
 	char			 line[512], shown[64], *number, *octets;
 	size_t			 seen = 0;
@@ -608,7 +608,7 @@ pop3_read_list(struct pop3 *p, struct pop3_message *list, size_t count,
 			xasprintf(cause, "malformed LIST line: \"%s\"", shown);
 			return -1;
 		}
-		key.number = n;
+		key.handle = n;
 		m = count == 0 ? NULL : bsearch(&key, list, count,
 		    sizeof(*list), pop3_by_number);
 		if (m == NULL || m->size != 0 || seen == count) {
@@ -634,9 +634,9 @@ pop3_read_list(struct pop3 *p, struct pop3_message *list, size_t count,
 
 /* Sort by number and refuse duplicate numbers or UIDs. */
 static int
-pop3_check_list(struct pop3_message *list, size_t count, char **cause)
+pop3_check_list(struct driver_message *list, size_t count, char **cause)
 {
-	struct pop3_message	**byuid;
+	struct driver_message	**byuid;
 	size_t			  i;
 	int			  rc = 0;
 
@@ -644,9 +644,9 @@ pop3_check_list(struct pop3_message *list, size_t count, char **cause)
 		return 0;
 	qsort(list, count, sizeof(*list), pop3_by_number);
 	for (i = 1; i < count; i++) {
-		if (list[i].number == list[i - 1].number) {
-			xasprintf(cause, "UIDL lists message %u twice",
-			    list[i].number);
+		if (list[i].handle == list[i - 1].handle) {
+			xasprintf(cause, "UIDL lists message %llu twice",
+			    list[i].handle);
 			return -1;
 		}
 	}
@@ -658,9 +658,9 @@ pop3_check_list(struct pop3_message *list, size_t count, char **cause)
 	qsort(byuid, count, sizeof(*byuid), pop3_by_uid);
 	for (i = 1; i < count && rc == 0; i++) {
 		if (strcmp(byuid[i]->uid, byuid[i - 1]->uid) == 0) {
-			xasprintf(cause, "UIDL gives messages %u and %u the "
-			    "same UID %s", byuid[i - 1]->number,
-			    byuid[i]->number, byuid[i]->uid);
+			xasprintf(cause, "UIDL gives messages %llu and %llu "
+			    "the same UID %s", byuid[i - 1]->handle,
+			    byuid[i]->handle, byuid[i]->uid);
 			rc = -1;
 		}
 	}
@@ -669,7 +669,7 @@ pop3_check_list(struct pop3_message *list, size_t count, char **cause)
 }
 
 int
-pop3_list(struct pop3 *p, struct pop3_message **list, size_t *count,
+pop3_list(struct pop3 *p, struct driver_message **list, size_t *count,
     char **cause)
 {
 	int	 uidl = -1, rc;
@@ -718,8 +718,8 @@ fail:
 }
 
 int
-pop3_retrieve(struct pop3 *p, const struct pop3_message *list,
-    const size_t *indexes, size_t count, const struct pop3_sink *sink,
+pop3_retrieve(struct pop3 *p, const struct driver_message *list,
+    const size_t *indexes, size_t count, const struct driver_sink *sink,
     void *arg, char **cause)
 {
 	size_t	 sent = 0, done, index, window;
@@ -728,8 +728,8 @@ pop3_retrieve(struct pop3 *p, const struct pop3_message *list,
 	window = p->pipelining ? POP3_RETR_WINDOW : 1;
 	for (done = 0; done < count && (!stop || done < sent); done++) {
 		for (; !stop && sent < count && sent - done < window; sent++) {
-			if (pop3_command(p, cause, NULL, "RETR %u",
-			    list[indexes[sent]].number) != 0)
+			if (pop3_command(p, cause, NULL, "RETR %llu",
+			    list[indexes[sent]].handle) != 0)
 				return -1;
 		}
 		if ((rc = pop3_reply(p, 0, cause)) == -1)
@@ -757,35 +757,25 @@ pop3_retrieve(struct pop3 *p, const struct pop3_message *list,
 }
 
 int
-pop3_delete(struct pop3 *p, const unsigned *numbers, size_t count,
-    char **cause)
+pop3_delete(struct pop3 *p, const struct driver_message *list,
+    const size_t *indexes, size_t count, char **refused, char **cause)
 {
 	size_t	 sent = 0, done, window;
-	char	*first = NULL;
 	int	 rc;
 
 	window = p->pipelining ? POP3_DELE_WINDOW : 1;
 	for (done = 0; done < count; done++) {
 		for (; sent < count && sent - done < window; sent++) {
-			if (pop3_command(p, cause, NULL, "DELE %u",
-			    numbers[sent]) != 0)
-				goto fail;
+			if (pop3_command(p, cause, NULL, "DELE %llu",
+			    list[indexes[sent]].handle) != 0)
+				return -1;
 		}
 		if ((rc = pop3_reply(p, 0, cause)) == -1)
-			goto fail;
-		if (rc == POP3_ERR && first == NULL)
-			xasprintf(&first, "DELE %u: %s", numbers[done],
-			    p->reply);
-	}
-	/* A refused DELE leaves the session usable; report the first. */
-	if (first != NULL) {
-		*cause = first;
-		return -1;
+			return -1;
+		/* A refused DELE leaves the session usable: go on. */
+		refused[done] = rc == POP3_OK ? NULL : xstrdup(p->reply);
 	}
 	return 0;
-fail:
-	free(first);
-	return -1;
 }
 
 int

@@ -31,7 +31,7 @@ enum pop3_auth {
 
 static const struct {
 	const char	*name;		/* account.auth */
-	const char	*shown;		/* pop3_info.auth_method */
+	const char	*shown;		/* driver_info.auth_method */
 	int		 cleartext;	/* the password can be read off the wire */
 } pop3_auths[] = {
 	{ "password", "USER/PASS", 1 },
@@ -221,7 +221,7 @@ pop3_auth_any(struct pop3 *p, char **cause)
 
 int
 pop3_auth(struct pop3 *p, const struct account *account,
-    const char *token_argv[], int timeout, struct pop3_info *info,
+    const char *token_argv[], int timeout, struct driver_info *info,
     char **cause)
 {
 	const char	*auth = account->auth != NULL ? account->auth : "any";

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 struct account;
-struct pop3_info;
+struct driver_info;
 
 #define POP3_COMMAND_MAX	512	/* RFC 2449: 255 octets; be lenient */
 #define POP3_AUTH_IR_MAX	255	/* RFC 5034: AUTH with initial response */
@@ -53,7 +53,7 @@ int	pop3_reply(struct pop3 *, int continuation, char **cause);
 
 /* pop3_auth.c: log in as the account says. */
 int	pop3_auth(struct pop3 *, const struct account *,
-	    const char *token_argv[], int timeout, struct pop3_info *,
+	    const char *token_argv[], int timeout, struct driver_info *,
 	    char **cause);
 
 #endif

@@ -12,14 +12,26 @@
 
 const struct db_statement seen_statements[] = {
 	{ "seen_load",
-	  "SELECT uid FROM postfetch.seen"
+	  "SELECT uid, size FROM postfetch.seen"
 	  " WHERE account_id = $1 AND folder = $2 AND uidvalidity = $3", 3 },
 	{ "skipped_load",
-	  "SELECT uid FROM postfetch.skipped"
+	  "SELECT uid, size FROM postfetch.skipped"
 	  " WHERE account_id = $1 AND folder = $2 AND uidvalidity = $3", 3 },
-	{ "seen_add",
-	  "INSERT INTO postfetch.seen (account_id, folder, uidvalidity, uid)"
-	  " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", 4 },
+	/*
+	 * One statement, so one transaction. FOR SHARE: a change of the
+	 * mailbox (which bumps mailbox_generation and empties the index)
+	 * waits for this to commit, or, committed first, makes the CTE
+	 * empty and this insert nothing.
+	 */
+	{ "seen_commit",
+	  "WITH mailbox AS (SELECT id FROM postfetch.account"
+	  "  WHERE id = $1 AND mailbox_generation = $4 FOR SHARE)"
+	  " INSERT INTO postfetch.seen"
+	  " (account_id, folder, uidvalidity, uid, size)"
+	  " SELECT mailbox.id, $2, $3, m.uid, m.size FROM mailbox,"
+	  "  unnest($5::text[], $6::bigint[]) AS m (uid, size)"
+	  " ON CONFLICT (account_id, folder, uidvalidity, uid)"
+	  " DO UPDATE SET size = EXCLUDED.size, fetched_at = now()", 6 },
 	{ "seen_skip",
 	  "INSERT INTO postfetch.skipped"
 	  " (account_id, folder, uidvalidity, uid, size, reason)"
@@ -71,9 +83,11 @@ exec_command(struct db *db, const char *name, int nparams,
 }
 
 static int
-uid_compare(const void *a, const void *b)
+entry_compare(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const struct uidset_entry	*ea = a, *eb = b;
+
+	return strcmp(ea->uid, eb->uid);
 }
 
 int
@@ -91,26 +105,19 @@ seen_load(struct db *db, const struct seen_key *key, int skipped,
 	if (res == NULL)
 		return -1;
 	rows = PQntuples(res);
-	set->uids = xreallocarray(NULL, rows + 1, sizeof(*set->uids));
+	set->entries = xreallocarray(NULL, rows + 1, sizeof(*set->entries));
 	set->size = rows + 1;
 	set->count = 0;
-	for (i = 0; i < rows; i++)
-		set->uids[set->count++] = xstrdup(PQgetvalue(res, i, 0));
+	for (i = 0; i < rows; i++) {
+		set->entries[i].uid = xstrdup(PQgetvalue(res, i, 0));
+		set->entries[i].size = PQgetisnull(res, i, 1) ? -1 :
+		    strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		set->count++;
+	}
 	PQclear(res);
-	qsort(set->uids, set->count, sizeof(*set->uids), uid_compare);
+	qsort(set->entries, set->count, sizeof(*set->entries),
+	    entry_compare);
 	return 0;
-}
-
-int
-seen_add(struct db *db, const struct seen_key *key, const char *uid,
-    char **cause)
-{
-	struct key_params	 p = { .id = "" };
-	const char		*params[4];
-
-	key_format(key, &p, params);
-	params[3] = uid;
-	return exec_command(db, "seen_add", 4, params, cause);
 }
 
 int
@@ -157,6 +164,41 @@ array_literal(const char *const *strings, size_t count)
 	return out;
 }
 
+int
+seen_commit(struct db *db, const struct seen_key *key, long long generation,
+    const char *const *uids, const unsigned long long *sizes, size_t count,
+    char **cause)
+{
+	struct key_params	 p = { .id = "" };
+	const char		*params[6];
+	char			 gen[32], **numbers, *uid_array, *size_array;
+	PGresult		*res;
+	size_t			 i;
+	int			 rows;
+
+	key_format(key, &p, params);
+	snprintf(gen, sizeof(gen), "%lld", generation);
+	numbers = xreallocarray(NULL, count + 1, sizeof(*numbers));
+	for (i = 0; i < count; i++)
+		numbers[i] = xprintf("%llu", sizes[i]);
+	uid_array = array_literal(uids, count);
+	size_array = array_literal((const char *const *)numbers, count);
+	params[3] = gen;
+	params[4] = uid_array;
+	params[5] = size_array;
+	res = db_exec(db, "seen_commit", 6, params, cause);
+	for (i = 0; i < count; i++)
+		free(numbers[i]);
+	free(numbers);
+	free(uid_array);
+	free(size_array);
+	if (res == NULL)
+		return -1;
+	rows = (int)strtol(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return rows > 0 || count == 0;
+}
+
 /* Run a statement over the key and a list of UIDs. */
 static int
 exec_uids(struct db *db, const char *name, const struct seen_key *key,
@@ -189,25 +231,35 @@ seen_forget(struct db *db, const struct seen_key *key,
 	return exec_uids(db, "seen_forget", key, uids, count, cause);
 }
 
+const struct uidset_entry *
+uidset_find(const struct uidset *set, const char *uid)
+{
+	struct uidset_entry	 key = { (char *)uid, 0 };
+
+	if (set->count == 0)
+		return NULL;
+	return bsearch(&key, set->entries, set->count, sizeof(*set->entries),
+	    entry_compare);
+}
+
 int
 uidset_has(const struct uidset *set, const char *uid)
 {
-	if (set->count == 0)
-		return 0;
-	return bsearch(&uid, set->uids, set->count, sizeof(*set->uids),
-	    uid_compare) != NULL;
+	return uidset_find(set, uid) != NULL;
 }
 
 void
-uidset_add(struct uidset *set, const char *uid)
+uidset_add(struct uidset *set, const char *uid, long long size)
 {
 	size_t	 low = 0, high = set->count, middle;
 	int	 c;
 
 	while (low < high) {
 		middle = low + (high - low) / 2;
-		if ((c = strcmp(set->uids[middle], uid)) == 0)
+		if ((c = strcmp(set->entries[middle].uid, uid)) == 0) {
+			set->entries[middle].size = size;
 			return;
+		}
 		if (c < 0)
 			low = middle + 1;
 		else
@@ -215,12 +267,13 @@ uidset_add(struct uidset *set, const char *uid)
 	}
 	if (set->count == set->size) {
 		set->size = set->size == 0 ? 16 : set->size * 2;
-		set->uids = xreallocarray(set->uids, set->size,
-		    sizeof(*set->uids));
+		set->entries = xreallocarray(set->entries, set->size,
+		    sizeof(*set->entries));
 	}
-	memmove(set->uids + low + 1, set->uids + low,
-	    (set->count - low) * sizeof(*set->uids));
-	set->uids[low] = xstrdup(uid);
+	memmove(set->entries + low + 1, set->entries + low,
+	    (set->count - low) * sizeof(*set->entries));
+	set->entries[low].uid = xstrdup(uid);
+	set->entries[low].size = size;
 	set->count++;
 }
 
@@ -230,7 +283,7 @@ uidset_free(struct uidset *set)
 	size_t	 i;
 
 	for (i = 0; i < set->count; i++)
-		free(set->uids[i]);
-	free(set->uids);
+		free(set->entries[i].uid);
+	free(set->entries);
 	memset(set, 0, sizeof(*set));
 }

@@ -1,8 +1,9 @@
 /*
- * The per-account index of UIDs already fetched (postfetch.seen) and of
- * messages left on the server on purpose (postfetch.skipped). A poll loads
- * each set with one query, looks UIDs up in memory, and commits every new
- * UID with its own autocommitted INSERT right after sendmail accepted it.
+ * The per-account index of UIDs already fetched (postfetch.seen, with
+ * each message's size) and of messages left on the server on purpose
+ * (postfetch.skipped). A poll loads each set with one query, looks UIDs
+ * up in memory, and commits the UIDs sendmail accepted in batches, one
+ * statement (one transaction) each.
  */
 #ifndef SEEN_H
 #define SEEN_H
@@ -11,11 +12,17 @@
 
 #include "db.h"
 
+/* A UID and the size it had when recorded (-1: not known). */
+struct uidset_entry {
+	char		*uid;
+	long long	 size;
+};
+
 /* A sorted set of UIDs of one account folder. */
 struct uidset {
-	char	**uids;
-	size_t	  count;
-	size_t	  size;
+	struct uidset_entry	*entries;
+	size_t			 count;
+	size_t			 size;
 };
 
 /* Where a set belongs: POP3 uses folder "" and uidvalidity 0. */
@@ -30,9 +37,14 @@ extern const struct db_statement seen_statements[];
 /* Load the UIDs in postfetch.seen (skipped = 0) or postfetch.skipped. */
 int	seen_load(struct db *, const struct seen_key *, int skipped,
 	    struct uidset *, char **cause);
-/* Record a UID as fetched (committed when this returns 0). */
-int	seen_add(struct db *, const struct seen_key *, const char *uid,
-	    char **cause);
+/*
+ * Record UIDs as fetched, with their sizes, in one transaction, provided
+ * the account's mailbox_generation still is generation. Returns 1
+ * committed, 0 the mailbox changed (nothing recorded), -1 error.
+ */
+int	seen_commit(struct db *, const struct seen_key *, long long generation,
+	    const char *const *uids, const unsigned long long *sizes,
+	    size_t count, char **cause);
 /* Record a message left on the server, with its size and why. */
 int	seen_skip(struct db *, const struct seen_key *, const char *uid,
 	    unsigned long long size, const char *reason, char **cause);
@@ -46,10 +58,14 @@ int	seen_prune(struct db *, const struct seen_key *,
 int	seen_forget(struct db *, const struct seen_key *,
 	    const char *const *uids, size_t count, char **cause);
 
+/* The entry of uid, or NULL. */
+const struct uidset_entry *uidset_find(const struct uidset *,
+	    const char *uid);
 /* Whether uid is in the set. */
 int	uidset_has(const struct uidset *, const char *uid);
-/* Add a copy of uid (no-op when present); keeps the set sorted. */
-void	uidset_add(struct uidset *, const char *uid);
+/* Add a copy of uid with its size (updated when present); keeps the
+ * set sorted. */
+void	uidset_add(struct uidset *, const char *uid, long long size);
 void	uidset_free(struct uidset *);
 
 #endif

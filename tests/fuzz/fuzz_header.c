@@ -61,7 +61,7 @@ check_forged(const struct header *h, const struct header_recipients *r,
 			abort();
 	}
 	fsender = header_sender(&fh);
-	if (strcmp(fsender, sender) != 0)
+	if (!same(fsender, sender))
 		abort();
 	free(fsender);
 	header_recipients_free(&fr);
@@ -98,7 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r.count > HEADER_RECIPIENTS_MAX)
 		abort();
 	sender = header_sender(&h);
-	if (*sender != '\0' && !address_valid(sender))
+	if (sender != NULL && *sender != '\0' && !address_valid(sender))
 		abort();
 	check_forged(&h, &r, sender);
 	header_recipients_free(&r);

@@ -67,14 +67,15 @@ sink_end(void *arg, size_t index, int complete)
 	return 0;
 }
 
-static const struct pop3_sink sink = { sink_begin, sink_data, sink_end };
+static const struct driver_sink sink = { sink_begin, sink_data, sink_end };
 
 /* After a login: everything else the client can do. */
 static void
 fuzz_session(struct pop3 *p)
 {
-	struct pop3_message	*list = NULL;
-	unsigned		*numbers, count;
+	struct driver_message	*list = NULL;
+	char			**refused;
+	unsigned		 count;
 	unsigned long long	 size;
 	size_t			 n = 0, i, *indexes, bytes = 0;
 	char			*cause = NULL;
@@ -84,25 +85,20 @@ fuzz_session(struct pop3 *p)
 	if (pop3_list(p, &list, &n, &cause) != 0)
 		goto out;
 	indexes = calloc(n + 1, sizeof(*indexes));
-	numbers = calloc(n + 1, sizeof(*numbers));
-	for (i = 0; i < n; i++) {
+	refused = calloc(n + 1, sizeof(*refused));
+	for (i = 0; i < n; i++)
 		indexes[i] = i;
-		numbers[i] = list[i].number;
-	}
 	if (pop3_retrieve(p, list, indexes, n, &sink, &bytes, &cause) == 0) {
 		free(cause);
 		cause = NULL;
-		if (pop3_delete(p, numbers, n, &cause) != 0 &&
-		    strncmp(cause, "DELE", 4) == 0) {
-			free(cause);
-			cause = NULL;
-		}
-		if (cause == NULL)
+		if (pop3_delete(p, list, indexes, n, refused, &cause) == 0)
 			pop3_quit(p, &cause);
 	}
 	(void)pop3_last_reply(p);
 	free(indexes);
-	free(numbers);
+	for (i = 0; i < n; i++)
+		free(refused[i]);
+	free(refused);
 	free(list);
 out:
 	free(cause);
@@ -116,7 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const auth[] = { "password", "apop", "cram-md5",
 	    "plain", "login", "xoauth2", "any", "any" };
 	struct account		 account;
-	struct pop3_info	 info;
+	struct driver_info	 info;
 	struct pop3		*p;
 	char			*cause = NULL;
 	int			 pipefd[2], out;

@@ -89,10 +89,10 @@ is "$(log_count 'message-id=<md1@example.org> from=<sender@example.org> ')" 1 \
     "md1: the sender from the provider's Return-Path"
 ok "... which Postfix delivered with" \
     maildir_grep olivia -qx 'Return-Path: <sender@example.org>'
-is "$(log_count 'message-id=<md2@example.org> from=<> ')" 1 \
-    "md2: a Return-Path only below Received is ignored: null sender"
-is "$(log_count 'message-id=<md3@example.org> from=<> ')" 1 \
-    "md3: null sender"
+is "$(log_count 'message-id=<md2@example.org> from=<postmaster@example.com> ')" 1 \
+    "md2: a Return-Path only below Received is ignored: the postmaster is the sender"
+is "$(log_count 'message-id=<md3@example.org> from=<postmaster@example.com> ')" 1 \
+    "md3: no Return-Path: the postmaster, so that a bounce reaches a person"
 unlike "$(cat "$PF_LOG")" 'victim@example.org' "the forged Return-Path is never used"
 unlike "$(cat "$PF_MAILLOG")" 'mallory|trudy|oscar' \
     "Postfix never saw a forged recipient"

@@ -1,11 +1,13 @@
 /*
- * Unit tests for fetcher/message.c and fetcher/inject.c, against a fake
- * sendmail: a shell script that records its argv and standard input in
- * files and exits with the status the test asks for.
+ * Unit tests for fetcher/message.c, fetcher/spool.c and fetcher/inject.c,
+ * against a fake sendmail: a shell script that records its argv and
+ * standard input in files and exits with the status the test asks for.
+ * Each message is spooled whole, then given to sendmail, as a poll does.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 
 #include "../../fetcher/inject.h"
 #include "../../fetcher/message.h"
+#include "../../fetcher/spool.h"
 #include "tap.h"
 #include "tag.h"
 #include "xmalloc.h"
@@ -23,6 +26,12 @@ static char		 dir[] = "/tmp/pf-message.XXXXXX";
 static char		 script[64];
 static char		*sendmail_argv[] = { script, NULL };
 static unsigned char	 key[TAG_KEY_LEN];
+static char		**sendmail_now = sendmail_argv; /* what finish runs */
+static int		 sendmail_timeout;	/* seconds, 0 = default */
+static int		 sendmail_status;	/* of the last finish */
+static struct spool	*spool;			/* of the message begun */
+static struct message_result kept;		/* the last result, freed
+						 * at the next finish */
 
 /*
  * The fake sendmail. Files in its directory steer it: "status" (exit
@@ -113,9 +122,56 @@ params(const char *deliver_to)
 	p.uid = "UID;1";
 	p.deliver_to = deliver_to;
 	p.fallback = "postmaster";
+	p.postmaster = "postmaster@here.example";
 	p.key = key;
-	p.sendmail_argv = sendmail_argv;
 	return p;
+}
+
+/* Begin a message into a new spool file. */
+static struct message *
+start(const struct message_params *p)
+{
+	char	*cause = NULL;
+
+	if ((spool = spool_open(dir, &cause)) == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		exit(1);
+	}
+	return message_begin(p, spool);
+}
+
+/*
+ * End the message and, if it was spooled, run sendmail on it and wait:
+ * what a poll does. Returns 0 when sendmail exited 0; its status is in
+ * sendmail_status.
+ */
+static int
+finish(struct message *m, struct message_result *r, char **cause)
+{
+	struct inject	*ij;
+	int		 outcome = INJECT_FAILED;
+
+	sendmail_status = -1;
+	message_result_free(&kept);
+	memset(r, 0, sizeof(*r));
+	if (message_end(m, r, cause) != 0)
+		goto out;
+	kept = *r;
+	ij = inject_start(sendmail_now, r->sender, r->recipients, r->count,
+	    spool_fd(spool), sendmail_timeout, cause);
+	if (ij == NULL)
+		goto out;
+	while ((outcome = inject_poll(ij, cause)) == INJECT_RUNNING)
+		poll(NULL, 0, 5);
+	inject_free(ij);
+	if (outcome != INJECT_FAILED)
+		sendmail_status = 0;
+	else if (*cause != NULL && strstr(*cause, "status ") != NULL)
+		sendmail_status = atoi(strstr(*cause, "status ") + 7);
+out:
+	spool_free(spool);
+	spool = NULL;
+	return outcome == INJECT_DELIVERED ? 0 : -1;
 }
 
 /* Feed text line by line (split at LF, the LF itself not passed). */
@@ -146,12 +202,12 @@ run(const struct message_params *p, const char *text, size_t len,
 	struct message	*m;
 
 	*cause = NULL;
-	m = message_begin(p);
+	m = start(p);
 	if (feed(m, text, len, cause) != 0) {
 		free(*cause);
 		*cause = NULL;
 	}
-	return message_end(m, result, cause);
+	return finish(m, result, cause);
 }
 
 /* Compare got with the script path followed by tail; frees got. */
@@ -247,8 +303,8 @@ test_single_drop(void)
 	    "old tags gone, Delivered-To renamed, body intact");
 	is_str(r.message_id, "id1@remote.example", "result message-id");
 	is_str(r.sender, "sender@remote.example", "result sender");
-	is_int(r.recipients, 1, "result recipients");
-	is_int(r.status, 0, "result status");
+	is_int(r.count, 1, "result recipients");
+	is_int(sendmail_status, 0, "sendmail status");
 	is_int(r.size, in != NULL ? strlen(in) : 0, "result size");
 	free(in);
 }
@@ -276,22 +332,24 @@ test_multidrop(void)
 	reset();
 	is_int(run(&p, text, sizeof(text) - 1, &r, &cause), 0,
 	    "multidrop delivered");
-	is_argv(get("argv", NULL), "-i\n-f\n<>\n--\na@remote.example\n",
-	    "X-Original-To wins, null sender as <>");
-	is_str(r.sender, "", "null sender in the result");
+	is_argv(get("argv", NULL), "-i\n-f\npostmaster@here.example\n--\n"
+	    "a@remote.example\n", "X-Original-To wins; no Return-Path: the "
+	    "postmaster is the sender");
 
 	reset();
 	is_int(run(&p, visible, sizeof(visible) - 1, &r, &cause), 0,
 	    "To/Cc delivered");
 	is_argv(get("argv", NULL), "-i\n-f\n<>\n--\na@remote.example\n"
-	    "B@remote.example\n", "To/Cc, deduplicated, '-' dropped");
-	is_int(r.recipients, 2, "two recipients");
+	    "B@remote.example\n", "To/Cc, deduplicated, '-' dropped, "
+	    "Return-Path <> as <>");
+	is_int(r.count, 2, "two recipients");
+	is_str(r.sender, "", "null sender in the result");
 
 	reset();
 	is_int(run(&p, none, sizeof(none) - 1, &r, &cause), 0,
 	    "no recipient: delivered");
-	is_argv(get("argv", NULL), "-i\n-f\n<>\n--\npostmaster\n",
-	    "to the fallback");
+	is_argv(get("argv", NULL), "-i\n-f\npostmaster@here.example\n--\n"
+	    "postmaster\n", "to the fallback");
 }
 
 /* Messages with odd shapes: no header, empty, odd bytes. */
@@ -394,17 +452,17 @@ test_long_lines(void)
 	size_t			 big = 10 * 1024 * 1024;
 
 	reset();
-	m = message_begin(&p);
+	m = start(&p);
 	feed(m, "Subject: x\n\n", 12, &cause);
 	is_int(feed_run(m, 'x', big, 1, &cause), 0, "10 MB body line fed");
-	is_int(message_end(m, &r, &cause), 0, "10 MB body line delivered");
+	is_int(finish(m, &r, &cause), 0, "10 MB body line delivered");
 	check_run("Subject: x\n\n", 'x', big, "10 MB body line");
 
 	reset();
-	m = message_begin(&p);
+	m = start(&p);
 	feed(m, "Delivered-To: a@b.c\nSubject: ", 29, &cause);
 	is_int(feed_run(m, 'y', big, 1, &cause), 0, "10 MB header line fed");
-	is_int(message_end(m, &r, &cause), 0, "10 MB header line delivered");
+	is_int(finish(m, &r, &cause), 0, "10 MB header line delivered");
 	check_run("X-Original-Delivered-To: a@b.c\nSubject: ", 'y', big,
 	    "10 MB header line passes as body");
 }
@@ -454,14 +512,14 @@ test_failures(void)
 	char			*rcpt[] = { "-oQ/tmp@x.example" }, *none = NULL;
 	char			*argv;
 	struct inject		*ij;
-	time_t			 start;
+	time_t			 start_time;
 
 	reset();
 	put("status", "75\n");
 	put("complaint", "sendmail: fatal: queue file write error\nmore\n");
 	is_int(run(&p, text, sizeof(text) - 1, &r, &cause), -1,
 	    "exit 75 fails");
-	is_int(r.status, 75, "status 75");
+	is_int(sendmail_status, 75, "status 75");
 	argv = xprintf("%s exited with status 75 (EX_TEMPFAIL): sendmail: "
 	    "fatal: queue file write error", script);
 	is_str(cause, argv, "cause has the status and the first line");
@@ -471,16 +529,10 @@ test_failures(void)
 	reset();
 	put("status", "75\n");
 	put("noread", "");
-	m = message_begin(&p);
-	cause = NULL;
-	feed(m, text, sizeof(text) - 1, &cause);
-	ok(feed_run(m, 'z', 4 * 1024 * 1024, 1, &cause) == -1,
-	    "write to a sendmail that quit fails (no SIGPIPE death)");
+	is_int(run(&p, text, sizeof(text) - 1, &r, &cause), -1,
+	    "a sendmail that quits without reading fails");
 	ok(cause != NULL && strstr(cause, "status 75") != NULL,
 	    "with its status: %s", cause != NULL ? cause : "");
-	free(cause);
-	is_int(message_end(m, &r, &cause), -1, "then message_end fails");
-	is_int(r.status, 75, "with the status in the result");
 	free(cause);
 
 	reset();
@@ -490,55 +542,81 @@ test_failures(void)
 	ok(get("argv", NULL) == NULL, "sendmail not run");
 	free(cause);
 
-	ij = inject_start(sendmail_argv, "", rcpt, 1, 0, &cause);
+	ij = inject_start(sendmail_argv, "", rcpt, 1, -1, 0, &cause);
 	ok(ij == NULL && strstr(cause, "starts with '-'") != NULL,
 	    "inject refuses a '-' recipient");
 	free(cause);
-	ij = inject_start(sendmail_argv, "", &none, 0, 0, &cause);
+	ij = inject_start(sendmail_argv, "", &none, 0, -1, 0, &cause);
 	ok(ij == NULL && strcmp(cause, "no recipients") == 0,
 	    "inject refuses no recipients");
+	free(cause);
+	ij = inject_start(sendmail_argv, "-x@y.example", rcpt, 0, -1, 0,
+	    &cause);
+	ok(ij == NULL && strstr(cause, "starts with '-'") != NULL,
+	    "inject refuses a '-' sender");
 	free(cause);
 	ok(get("argv", NULL) == NULL, "sendmail still not run");
 
 	p = params("local@here.example");
-	p.sendmail_argv = missing;
+	sendmail_now = missing;
 	is_int(run(&p, text, sizeof(text) - 1, &r, &cause), -1,
 	    "missing sendmail fails");
 	is_str(cause, "cannot execute /nonexistent/sendmail: No such file or "
 	    "directory", "exec failure reported");
 	free(cause);
+	sendmail_now = sendmail_argv;
 
 	/* a sendmail that stalls is killed, with its process group */
 	reset();
 	put("stall", "");
-	p = params("local@here.example");
-	p.timeout = 1;
-	m = message_begin(&p);
-	cause = NULL;
-	feed(m, text, sizeof(text) - 1, &cause);
-	start = time(NULL);
-	is_int(feed_run(m, 's', 1024 * 1024, 1, &cause), -1,
+	sendmail_timeout = 1;
+	start_time = time(NULL);
+	is_int(run(&p, text, sizeof(text) - 1, &r, &cause), -1,
 	    "a stalled sendmail times out");
 	ok(cause != NULL && strstr(cause, "timed out") != NULL, "cause: %s",
 	    cause != NULL ? cause : "");
-	ok(time(NULL) - start < 10, "in about the timeout");
+	ok(time(NULL) - start_time < 10, "in about the timeout");
 	free(cause);
-	message_abort(m);
+	sendmail_timeout = 0;
 	ok(system("pgrep -f '^sleep 30$' >/dev/null") != 0,
 	    "its child was killed too");
 
-	/* abort: sendmail killed before its input ends, nothing done */
+	/* given up before the end: sendmail never sees any of it */
 	reset();
-	p = params("local@here.example");
-	m = message_begin(&p);
+	m = start(&p);
 	cause = NULL;
 	feed(m, text, sizeof(text) - 1, &cause);
 	feed_run(m, 'a', 200000, 1, &cause);
 	message_abort(m);
-	argv = get("argv", NULL);
-	ok(argv != NULL, "aborted sendmail was started");
-	ok(get("done", NULL) == NULL, "and killed before it finished");
-	free(argv);
+	spool_free(spool);
+	spool = NULL;
+	ok(get("argv", NULL) == NULL, "an incomplete message never starts "
+	    "sendmail");
+}
+
+/* A leading mbox "From " line is dropped, and only that one. */
+static void
+test_from_line(void)
+{
+	static const char text[] =
+	    "From sender@remote.example Mon Nov 30 09:00:00 2026\n"
+	    "Return-Path: <sender@remote.example>\n"
+	    "Subject: mbox\n"
+	    "\n"
+	    "From here on, body\n";
+	struct message_params	 p = params("local@here.example");
+	struct message_result	 r;
+	char			*cause, *in;
+
+	reset();
+	is_int(run(&p, text, sizeof(text) - 1, &r, &cause), 0,
+	    "message with a From line delivered");
+	in = get("stdin", NULL);
+	is_str(check_tag(after_received(in != NULL ? in : "")),
+	    "Return-Path: <sender@remote.example>\nSubject: mbox\n\n"
+	    "From here on, body\n", "From line gone, header section kept");
+	is_str(r.sender, "sender@remote.example", "the header was parsed");
+	free(in);
 }
 
 /* A 50 MB body goes through without growing our memory. */
@@ -556,11 +634,11 @@ test_memory(void)
 	reset();
 	put("discard", "");
 	getrusage(RUSAGE_SELF, &before);
-	m = message_begin(&p);
+	m = start(&p);
 	feed(m, "Subject: big\n\n", 14, &cause);
 	for (i = 0; i < 50 * 1024 && !failed; i++)
 		failed = feed_run(m, 'm', 1023, 1, &cause) != 0;
-	is_int(message_end(m, &r, &cause), 0, "50 MB message delivered");
+	is_int(finish(m, &r, &cause), 0, "50 MB message delivered");
 	getrusage(RUSAGE_SELF, &after);
 	ok(r.size > 50ULL * 1024 * 1024, "size counted: %llu", r.size);
 	ok(after.ru_maxrss - before.ru_maxrss < 8 * 1024,
@@ -595,7 +673,9 @@ main(void)
 	test_long_lines();
 	test_header_cap();
 	test_failures();
+	test_from_line();
 
+	message_result_free(&kept);
 	reset();
 	unlink(script);
 	snprintf(path, sizeof(path), "%s", dir);

@@ -296,7 +296,7 @@ static void
 test_login(void)
 {
 	struct account		 account;
-	struct pop3_info	 info;
+	struct driver_info	 info;
 	struct peer		 peer;
 	struct pop3		*p;
 	char			*cause, *sent;
@@ -335,7 +335,7 @@ test_capabilities(void)
 {
 	const char		*token_argv[] = { "printf", "tok-%s", NULL };
 	struct account		 account;
-	struct pop3_info	 info;
+	struct driver_info	 info;
 	struct peer		 peer;
 	struct pop3		*p;
 	char			*cause = NULL, *sent;
@@ -372,7 +372,7 @@ static struct pop3 *
 session_open(struct peer *peer, int timeout)
 {
 	struct account		 account;
-	struct pop3_info	 info;
+	struct driver_info	 info;
 	struct pop3		*p;
 	char			*cause = NULL;
 
@@ -460,7 +460,7 @@ static const struct {
 static void
 test_list(void)
 {
-	struct pop3_message	*list;
+	struct driver_message	*list;
 	struct buffer		 script, got;
 	struct peer		 peer;
 	struct pop3		*p;
@@ -488,8 +488,8 @@ test_list(void)
 		rc = p == NULL ? -1 : pop3_list(p, &list, &count, &cause);
 		if (rc == 0) {
 			for (j = 0; j < count; j++) {
-				snprintf(line, sizeof(line), "%u %s %llu;",
-				    list[j].number, list[j].uid, list[j].size);
+				snprintf(line, sizeof(line), "%llu %s %llu;",
+				    list[j].handle, list[j].uid, list[j].size);
 				buffer_add(&got, line, strlen(line));
 			}
 			free(list);
@@ -577,7 +577,7 @@ record_end(void *arg, size_t index, int complete)
 	return r->stop;
 }
 
-static const struct pop3_sink record_sink = {
+static const struct driver_sink record_sink = {
 	record_begin, record_data, record_end
 };
 
@@ -652,7 +652,7 @@ retr_client(struct buffer *b, size_t count)
 static void
 test_retrieve(void)
 {
-	struct pop3_message	 list[4];
+	struct driver_message	 list[4];
 	struct record		 record;
 	struct buffer		 script, want;
 	struct peer		 peer;
@@ -663,7 +663,7 @@ test_retrieve(void)
 
 	for (j = 0; j < 4; j++) {
 		memset(&list[j], 0, sizeof(list[j]));
-		list[j].number = j + 1;
+		list[j].handle = j + 1;
 		indexes[j] = j;
 	}
 	for (i = 0; i < sizeof(retr_cases) / sizeof(retr_cases[0]); i++) {
@@ -718,7 +718,7 @@ test_retrieve(void)
 static void
 test_huge(void)
 {
-	struct pop3_message	 list[1];
+	struct driver_message	 list[1];
 	struct record		 record;
 	struct peer		 peer;
 	struct pop3		*p;
@@ -726,7 +726,7 @@ test_huge(void)
 	char			*cause = NULL, *sent, *chunk;
 
 	memset(list, 0, sizeof(list));
-	list[0].number = 1;
+	list[0].handle = 1;
 	memset(&record, 0, sizeof(record));
 	record.count_only = 1;
 	chunk = xmalloc(65536);
@@ -755,17 +755,17 @@ test_huge(void)
 static void
 test_timeouts(void)
 {
-	struct pop3_message	 list[1];
+	struct driver_message	 list[1];
 	struct record		 record;
 	struct account		 account;
-	struct pop3_info	 info;
+	struct driver_info	 info;
 	struct peer		 peer;
 	struct pop3		*p;
 	size_t			 index = 0;
 	char			*cause = NULL, *sent, *chunk;
 
 	memset(list, 0, sizeof(list));
-	list[0].number = 1;
+	list[0].handle = 1;
 	memset(&record, 0, sizeof(record));
 	buffer_add(&record.b, "", 0);
 	p = session_big(&peer, BYTES(LOGIN_PLAIN "+OK\r\nabc\r\n"), 1, 1);
@@ -818,7 +818,11 @@ test_timeouts(void)
 static void
 test_stat_delete_quit(void)
 {
-	const unsigned	 numbers[] = { 1, 3, 4 };
+	const struct driver_message list[] = {
+		{ "a", 10, 1, 0 }, { "b", 10, 3, 0 }, { "c", 10, 4, 0 }
+	};
+	const size_t	 indexes[] = { 0, 1, 2 };
+	char		*refused[3] = { NULL, NULL, NULL };
 	struct peer	 peer;
 	struct pop3	*p;
 	unsigned	 count = 0;
@@ -829,11 +833,13 @@ test_stat_delete_quit(void)
 	    "-ERR no such message\r\n+OK\r\n+OK bye\r\n"), 0, 5);
 	ok(pop3_stat(p, &count, &size, &cause) == 0 && count == 2 &&
 	    size == 320, "STAT: 2 messages, 320 octets");
-	ok(pop3_delete(p, numbers, 3, &cause) == -1,
-	    "DELE: a refused DELE is reported");
-	is_str(cause, "DELE 3: -ERR no such message", "DELE: cause");
-	free(cause);
-	cause = NULL;
+	ok(pop3_delete(p, list, indexes, 3, refused, &cause) == 0,
+	    "DELE: a refused DELE does not stop the others");
+	ok(refused[0] == NULL && refused[2] == NULL,
+	    "DELE: the others are not refused");
+	is_str(refused[1], "-ERR no such message", "DELE: the refused one, "
+	    "with its reply");
+	free(refused[1]);
 	ok(pop3_quit(p, &cause) == 0, "QUIT after a refused DELE");
 	ok(pop3_stat(p, &count, &size, &cause) == -1, "no STAT after QUIT");
 	is_str(cause, "POP3 session unusable: session ended with QUIT",

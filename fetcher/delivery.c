@@ -1,0 +1,268 @@
+/*
+ * The delivery sink. Retrieval and injection overlap: while the driver
+ * reads the next message into its spool file, up to max_sendmail earlier
+ * ones are in sendmail. A message reaches sendmail only whole and with
+ * the size the server announced, so no failure or kill of ours can queue
+ * a truncated copy.
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "delivery.h"
+#include "inject.h"
+#include "log.h"
+#include "message.h"
+#include "spool.h"
+#include "xmalloc.h"
+
+#define DELIVERY_WAIT	1000	/* ms between ticks while waiting */
+
+/* A complete message in sendmail. */
+struct delivery_job {
+	size_t			 index;
+	struct spool		*spool;
+	struct inject		*inject;
+	struct message_result	 result;
+};
+
+struct delivery {
+	struct delivery_params	 params;
+	/* the message being retrieved */
+	int			 active;	/* begin() started it */
+	size_t			 index;
+	struct spool		*spool;
+	struct message		*message;
+	char			*cause;		/* why it cannot be delivered */
+	unsigned long long	 octets;	/* retrieved, line ends apart */
+	unsigned long long	 lines;
+	/* the messages in sendmail */
+	struct delivery_job	*jobs;
+	size_t			 njobs;
+};
+
+int
+delivery_size_agrees(unsigned long long announced, unsigned long long octets,
+    unsigned long long lines)
+{
+	/* LF or CRLF line ends; the last line may lack its end */
+	return announced + 1 >= octets + lines &&
+	    announced <= octets + 2 * lines;
+}
+
+struct delivery *
+delivery_new(const struct delivery_params *params)
+{
+	struct delivery	*d;
+
+	d = xcalloc(1, sizeof(*d));
+	d->params = *params;
+	if (d->params.max_sendmail == 0)
+		d->params.max_sendmail = 1;
+	d->jobs = xreallocarray(NULL, d->params.max_sendmail,
+	    sizeof(*d->jobs));
+	return d;
+}
+
+/* A job ended: report it and free it. */
+static void
+delivery_job_done(struct delivery *d, size_t i, int outcome,
+    const char *cause)
+{
+	struct delivery_job	*job = &d->jobs[i];
+
+	if (outcome == INJECT_DELIVERED)
+		d->params.delivered(d->params.arg, job->index, &job->result);
+	else
+		d->params.failed(d->params.arg, job->index, cause);
+	inject_free(job->inject);
+	spool_free(job->spool);
+	message_result_free(&job->result);
+	d->jobs[i] = d->jobs[--d->njobs];
+}
+
+/* Report every job that ended; returns how many did. */
+static size_t
+delivery_reap(struct delivery *d)
+{
+	char	*cause;
+	size_t	 i = 0, ended = 0;
+	int	 outcome;
+
+	while (i < d->njobs) {
+		cause = NULL;
+		outcome = inject_poll(d->jobs[i].inject, &cause);
+		if (outcome == INJECT_RUNNING) {
+			i++;
+			continue;
+		}
+		delivery_job_done(d, i, outcome, cause);
+		free(cause);
+		ended++;
+	}
+	return ended;
+}
+
+/* Wait until at most left jobs are in sendmail. */
+static void
+delivery_wait(struct delivery *d, size_t left)
+{
+	struct pollfd	*fds;
+	size_t		 i;
+
+	fds = xreallocarray(NULL, 2 * d->params.max_sendmail, sizeof(*fds));
+	delivery_reap(d);
+	while (d->njobs > left) {
+		for (i = 0; i < d->njobs; i++)
+			inject_pollfds(d->jobs[i].inject, fds + 2 * i);
+		poll(fds, 2 * d->njobs, DELIVERY_WAIT);
+		delivery_reap(d);
+		d->params.tick(d->params.arg);
+	}
+	free(fds);
+}
+
+/* Hand a complete, checked message to sendmail (waiting for a slot). */
+static void
+delivery_submit(struct delivery *d, struct spool *spool,
+    struct message_result *result)
+{
+	struct delivery_job	*job;
+	struct inject		*inject = NULL;
+	char			*cause = NULL;
+
+	delivery_wait(d, d->params.max_sendmail - 1);
+	if (d->params.tick(d->params.arg) != 0)
+		cause = xstrdup("not handed to sendmail: the poll is "
+		    "stopping");
+	else
+		inject = inject_start(d->params.sendmail_argv, result->sender,
+		    result->recipients, result->count, spool_fd(spool),
+		    d->params.timeout, &cause);
+	if (inject == NULL) {
+		d->params.failed(d->params.arg, d->index, cause);
+		free(cause);
+		spool_free(spool);
+		message_result_free(result);
+		return;
+	}
+	job = &d->jobs[d->njobs++];
+	job->index = d->index;
+	job->spool = spool;
+	job->inject = inject;
+	job->result = *result;
+}
+
+/* Forget the message being retrieved. */
+static void
+delivery_reset(struct delivery *d)
+{
+	if (d->message != NULL)
+		message_abort(d->message);
+	spool_free(d->spool);
+	free(d->cause);
+	d->message = NULL;
+	d->spool = NULL;
+	d->cause = NULL;
+	d->active = 0;
+}
+
+static int
+delivery_begin(void *arg, size_t index)
+{
+	struct delivery		*d = arg;
+	struct message_params	 params = d->params.message;
+
+	delivery_reset(d);
+	d->index = index;
+	d->octets = d->lines = 0;
+	delivery_reap(d);
+	if (d->params.tick(d->params.arg) != 0)
+		return -1;
+	d->active = 1;
+	if ((d->spool = spool_open(d->params.spool_directory,
+	    &d->cause)) == NULL)
+		return -1;
+	params.uid = d->params.list[index].uid;
+	d->message = message_begin(&params, d->spool);
+	return 0;
+}
+
+static int
+delivery_data(void *arg, const char *data, size_t len, int eol)
+{
+	struct delivery	*d = arg;
+
+	if (d->message == NULL || d->cause != NULL)
+		return -1;
+	d->octets += len;
+	d->lines += eol != 0;
+	if (message_write(d->message, data, len, eol, &d->cause) != 0)
+		return -1;
+	return 0;
+}
+
+/* The message was read whole: check it and hand it on, or report why
+ * not. */
+static void
+delivery_complete(struct delivery *d)
+{
+	const struct driver_message	*m = &d->params.list[d->index];
+	struct message_result		 result;
+	struct message			*message = d->message;
+	struct spool			*spool = d->spool;
+
+	if (d->cause == NULL && !delivery_size_agrees(m->size, d->octets,
+	    d->lines))
+		d->cause = xprintf("retrieved %llu octets in %llu lines, the "
+		    "server announced %llu: not delivered", d->octets +
+		    2 * d->lines, d->lines, m->size);
+	if (d->cause != NULL) {
+		d->params.failed(d->params.arg, d->index, d->cause);
+		return;
+	}
+	d->message = NULL;
+	if (message_end(message, &result, &d->cause) != 0) {
+		d->params.failed(d->params.arg, d->index, d->cause);
+		return;
+	}
+	d->spool = NULL;
+	delivery_submit(d, spool, &result);
+}
+
+static int
+delivery_end(void *arg, size_t index, int complete)
+{
+	struct delivery	*d = arg;
+
+	(void)index;
+	if (d->active && !complete)
+		d->params.failed(d->params.arg, d->index, d->cause);
+	else if (d->active)
+		delivery_complete(d);
+	delivery_reset(d);
+	delivery_reap(d);
+	return d->params.tick(d->params.arg);
+}
+
+const struct driver_sink delivery_sink = {
+	delivery_begin, delivery_data, delivery_end
+};
+
+void
+delivery_drain(struct delivery *d)
+{
+	delivery_wait(d, 0);
+}
+
+void
+delivery_free(struct delivery *d)
+{
+	if (d == NULL)
+		return;
+	delivery_reset(d);
+	delivery_drain(d);
+	free(d->jobs);
+	free(d);
+}
