@@ -13,14 +13,14 @@
 #define ACCOUNT_COLUMNS \
 	"id, name, active, protocol, host, port, tls, tls_verify, tls_seen," \
 	" username, password, auth, keep, folders, deliver_to, fallback," \
-	" domain, max_size, tls_fingerprint"
+	" domain, max_size, tls_fingerprint, mailbox_generation"
 
 /* Column numbers in ACCOUNT_COLUMNS order. */
 enum {
 	COL_ID, COL_NAME, COL_ACTIVE, COL_PROTOCOL, COL_HOST, COL_PORT,
 	COL_TLS, COL_TLS_VERIFY, COL_TLS_SEEN, COL_USERNAME, COL_PASSWORD,
 	COL_AUTH, COL_KEEP, COL_FOLDERS, COL_DELIVER_TO, COL_FALLBACK,
-	COL_DOMAIN, COL_MAX_SIZE, COL_TLS_FINGERPRINT
+	COL_DOMAIN, COL_MAX_SIZE, COL_TLS_FINGERPRINT, COL_MAILBOX_GENERATION
 };
 
 const struct db_statement account_statements[] = {
@@ -133,6 +133,8 @@ account_get(struct db *db, const char *name, struct account *account,
 	account->domain = column_string(res, COL_DOMAIN);
 	account->max_size = column_number(res, COL_MAX_SIZE);
 	account->tls_fingerprint = column_string(res, COL_TLS_FINGERPRINT);
+	account->mailbox_generation = column_number(res,
+	    COL_MAILBOX_GENERATION);
 	/* libpq keeps its own copy of the row: wipe the password there. */
 	if (!PQgetisnull(res, 0, COL_PASSWORD))
 		explicit_bzero(PQgetvalue(res, 0, COL_PASSWORD),

@@ -21,6 +21,7 @@ struct account {
 	char		*fallback;	/* or NULL = postmaster */
 	char		*domain;
 	long long	 max_size;	/* 0 = no limit */
+	long long	 mailbox_generation; /* raised when it is another mailbox */
 };
 
 void	account_free(struct account *);

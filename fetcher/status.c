@@ -10,7 +10,7 @@
 /* Column numbers of the status query. */
 enum {
 	COL_NAME, COL_STATE, COL_PROTOCOL, COL_HOST, COL_LAST, COL_RESULT,
-	COL_ERROR, COL_MESSAGES, COL_FAILURES, COL_NEXT, COL_COUNT
+	COL_ERROR, COL_MESSAGES, COL_SKIPPED, COL_FAILURES, COL_NEXT, COL_COUNT
 };
 
 const struct db_statement status_statements[] = {
@@ -18,7 +18,10 @@ const struct db_statement status_statements[] = {
 	  "SELECT name, CASE WHEN active THEN 'active' ELSE 'inactive' END,"
 	  " protocol, coalesce(host, '-'), " STATUS_TIME("last_poll_start") ","
 	  " coalesce(last_result, '-'), last_error,"
-	  " coalesce(messages_total, 0), coalesce(consecutive_failures, 0),"
+	  " coalesce(messages_total, 0),"
+	  " (SELECT count(*) FROM postfetch.skipped s"
+	  "  WHERE s.account_id = account.id),"
+	  " coalesce(consecutive_failures, 0),"
 	  " CASE WHEN active THEN " STATUS_TIME("next_poll") " ELSE '-' END"
 	  " FROM postfetch.account ORDER BY name", 0 },
 	{ NULL, NULL, 0 }
@@ -26,7 +29,7 @@ const struct db_statement status_statements[] = {
 
 static const char *const status_titles[COL_COUNT] = {
 	"ACCOUNT", "STATE", "PROTOCOL", "HOST", "LAST POLL", "RESULT", NULL,
-	"MESSAGES", "FAILURES", "NEXT POLL"
+	"MESSAGES", "SKIPPED", "FAILURES", "NEXT POLL"
 };
 
 /* Print one row (res NULL: the titles) in columns of the given widths. */
@@ -41,7 +44,8 @@ status_line(FILE *out, const PGresult *res, int row, const int *width)
 			continue;
 		value = res == NULL ? status_titles[column] :
 		    PQgetvalue(res, row, column);
-		if (column == COL_MESSAGES || column == COL_FAILURES)
+		if (column == COL_MESSAGES || column == COL_SKIPPED ||
+		    column == COL_FAILURES)
 			fprintf(out, "%*s  ", width[column], value);
 		else if (column == COL_NEXT)
 			fprintf(out, "%s", value);

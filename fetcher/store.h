@@ -61,7 +61,10 @@ int	store_tls_seen(struct db *, long long account_id, char **cause);
 
 /* status.c */
 extern const struct db_statement status_statements[];
-/* Print one line per account: state, last poll, result, counts, next. */
+/*
+ * Print one line per account: state, last poll, result, counts (messages
+ * fetched, messages skipped, failed polls in a row), next poll.
+ */
 int	status_print(struct db *, FILE *, char **cause);
 
 #endif

@@ -28,7 +28,7 @@ END
 $$;
 
 -- The newest migration this file knows.
-\set schema_latest 1
+\set schema_latest 2
 
 -- Held until psql exits, so a second run waits here and then finds the
 -- work done. 8101821198434137187 is 'postfetc' in ASCII.
@@ -69,6 +69,10 @@ $$;
 -- The migrations, in order.
 \set migration_version 1
 \set migration_file migrations/0001_initial.sql
+\ir apply-migration.sql
+
+\set migration_version 2
+\set migration_file migrations/0002_engine.sql
 \ir apply-migration.sql
 
 SELECT max(version) AS pf_version FROM postfetch.schema_version \gset

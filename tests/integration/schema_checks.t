@@ -108,6 +108,8 @@ refused account_poll_interval_positive "zero poll_interval refused" \
 refused account_poll_interval_positive "negative poll_interval refused" \
     "$(account_sql poll_interval="'-5 min'")"
 refused account_max_size_positive "max_size 0 refused" "$(account_sql max_size=0)"
+refused account_mailbox_generation_valid "negative mailbox_generation refused" \
+    "$(account_sql mailbox_generation=-1)"
 refused account_last_result_valid "unknown last_result refused" \
     "$(account_sql last_result="'maybe'")"
 refused account_folders_valid "empty folder list refused" \
@@ -123,9 +125,9 @@ like "$out" 'null value in column "host"' "missing host refused"
 accepted "minimal POP3 account accepted" "$(account_sql name="'pop-min'")"
 is "$(pg_psql -c "SELECT concat_ws(' ', active, tls, tls_verify, auth, keep,
     folders, poll_interval, tls_seen, consecutive_failures, messages_total,
-    port IS NULL, max_size IS NULL)
+    port IS NULL, max_size IS NULL, mailbox_generation)
     FROM postfetch.account WHERE name = 'pop-min'")" \
-    "t detect t any f {INBOX} 00:05:00 f 0 0 t t" "account defaults"
+    "t detect t any f {INBOX} 00:05:00 f 0 0 t t 0" "account defaults"
 accepted "full POP3 account accepted" \
     "$(account_sql name="'pop-full'" port=995 tls="'direct'" \
     tls_fingerprint="encode(sha256('cert'), 'hex')" auth="'apop'" \
@@ -238,7 +240,14 @@ seen_sql()
 accepted "POP3 seen row with defaults accepted" \
     "INSERT INTO postfetch.seen (account_id, uid) VALUES ($POP, 'UID-1')"
 is "$(pg_psql -c "SELECT folder = '' AND uidvalidity = 0 AND fetched_at IS NOT NULL
-    FROM postfetch.seen WHERE uid = 'UID-1'")" t "POP3 seen defaults: folder '', uidvalidity 0"
+    AND size IS NULL FROM postfetch.seen WHERE uid = 'UID-1'")" t \
+    "POP3 seen defaults: folder '', uidvalidity 0, size unknown"
+accepted "seen row with its size accepted" \
+    "INSERT INTO postfetch.seen (account_id, uid, size) VALUES ($POP, 'UID-2', 1234)"
+accepted "seen row of an empty message accepted" \
+    "INSERT INTO postfetch.seen (account_id, uid, size) VALUES ($POP, 'UID-3', 0)"
+refused seen_size_valid "seen row with negative size refused" \
+    "INSERT INTO postfetch.seen (account_id, uid, size) VALUES ($POP, 'UID-4', -1)"
 accepted "IMAP seen row accepted" "$(seen_sql "$IMAP" "'INBOX'" 1700000000 "'42'")"
 accepted "70-character UID accepted" "$(seen_sql "$POP" "''" 0 "repeat('u', 70)")"
 accepted "the largest UIDVALIDITY accepted" "$(seen_sql "$IMAP" "'INBOX'" 4294967295 "'1'")"
@@ -274,10 +283,16 @@ refused poll_bytes_valid "poll with negative bytes refused" \
 is "$(pg_psql -c "SELECT string_agg(column_name, ',' ORDER BY ordinal_position)
     FROM information_schema.columns WHERE table_schema = 'postfetch'
     AND table_name = 'account_status'")" \
-    "name,protocol,host,active,last_poll_end,last_result,last_error,messages_total,next_poll,consecutive_failures" \
-    "account_status has the monitoring columns"
+    "name,protocol,host,active,last_poll_end,last_result,last_error,messages_total,next_poll,consecutive_failures,skipped" \
+    "account_status has the monitoring columns, skipped last"
 is "$(pg_psql -c "SELECT protocol || ' ' || host FROM postfetch.account_status
     WHERE name = 'etrn'")" "etrn mx.provider.example" "account_status shows the accounts"
+pg_psql -c "INSERT INTO postfetch.skipped (account_id, uid, size, reason)
+    VALUES ($POP, 'BIG-2', 30000000, 'message_size_limit'),
+    ($IMAP, 'BIG-3', 30000000, 'max_size')" >/dev/null
+is "$(pg_psql -c "SELECT string_agg(name || ':' || skipped, ' ' ORDER BY name)
+    FROM postfetch.account_status WHERE name IN ('pop-min', 'imap-folders', 'etrn')")" \
+    "etrn:0 imap-folders:1 pop-min:2" "account_status counts each account's skipped messages"
 
 # --- a changed mailbox forgets the old index ---------------------------------------------
 seen_count()
@@ -291,15 +306,62 @@ pg_psql -c "INSERT INTO postfetch.seen (account_id, uid) VALUES ($POP, 'u-forget
     UPDATE postfetch.account SET tls_seen = true WHERE id = $POP" >/dev/null
 base=$(seen_count)
 ok "seen and skipped rows to forget" test "$base" -ge 2
+generation()
+{
+	pg_psql -c "SELECT mailbox_generation FROM postfetch.account WHERE id = $POP"
+}
 pg_psql -c "UPDATE postfetch.account SET password = 'new', keep = true WHERE id = $POP" >/dev/null
-is "$(seen_count)" "$base" "a new password keeps the seen index"
+is "$(seen_count)|$(generation)" "$base|0" "a new password keeps the seen index and the generation"
 pg_psql -c "BEGIN; SET LOCAL postfetch.keep_seen = on;
     UPDATE postfetch.account SET host = 'pop3.example.com' WHERE id = $POP; COMMIT" >/dev/null
-is "$(seen_count)" "$base" "a host renamed with postfetch.keep_seen = on keeps the index"
+is "$(seen_count)|$(generation)" "$base|0" \
+    "a host renamed with postfetch.keep_seen = on keeps the index and the generation"
 pg_psql -c "UPDATE postfetch.account SET username = 'other' WHERE id = $POP" >/dev/null
 is "$(seen_count)" 0 "another user name: seen and skipped forgotten"
 is "$(pg_psql -c "SELECT tls_seen FROM postfetch.account WHERE id = $POP")" f \
     "... and tls_seen too"
+is "$(generation)" 1 "... and the mailbox generation raised"
+pg_psql -c "UPDATE postfetch.account SET host = 'pop.example.net', port = 995 WHERE id = $POP" >/dev/null
+is "$(generation)" 2 "host and port changed in one statement: raised once"
+
+# --- seen rows of a poll of the old mailbox are refused --------------------------------
+# The statement postfetch-sql(7) gives for the fetcher: insert only while
+# the generation read at the start of the poll is current.
+guarded_seen()
+{
+	echo "INSERT INTO postfetch.seen (account_id, folder, uidvalidity, uid, size)
+	    SELECT id, '', 0, '$1', 10 FROM postfetch.account
+	    WHERE id = $POP AND mailbox_generation = $2 FOR SHARE
+	    ON CONFLICT DO NOTHING"
+}
+accepted "a seen row of the current generation" "$(guarded_seen g-1 2)"
+accepted "a seen row of an old generation" "$(guarded_seen g-2 1)"
+is "$(pg_psql -c "SELECT string_agg(uid, ',' ORDER BY uid) FROM postfetch.seen
+    WHERE account_id = $POP")" "g-1" "only the current generation's row was inserted"
+# An administrator changes the mailbox while the poll inserts: the insert
+# waits for the change and then inserts nothing.
+go=$PF_TMP/generation.go
+{
+	echo "BEGIN; UPDATE postfetch.account SET username = 'third' WHERE id = $POP;"
+	while [ ! -e "$go" ]; do
+		sleep 0.1
+	done
+	echo "COMMIT;"
+} | pg_psql >/dev/null 2>&1 &
+admin=$!
+wait_until 10 "[ \"\$(pg_psql -c \"SELECT count(*) FROM pg_stat_activity
+    WHERE state = 'idle in transaction'\")\" = 1 ]"
+pg_psql -c "$(guarded_seen g-3 2)" >"$PF_TMP/guarded.out" 2>&1 &
+poller=$!
+ok "the insert waits for the change of the mailbox" wait_until 10 \
+    "[ \"\$(pg_psql -c \"SELECT count(*) FROM pg_stat_activity
+    WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO postfetch.seen%'\")\" = 1 ]"
+touch "$go"
+wait "$admin"
+wait "$poller"
+is "$?" 0 "and then succeeds" || diag "$(cat "$PF_TMP/guarded.out")"
+is "$(pg_psql -c "SELECT count(*) FROM postfetch.seen WHERE account_id = $POP")|$(generation)" \
+    "0|3" "without a row: the change's index stays empty"
 
 # --- deleting an account removes its rows -------------------------------------------------
 accepted "deleting an account succeeds" \

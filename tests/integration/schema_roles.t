@@ -78,7 +78,8 @@ allowed milter1 "milter can LISTEN for configuration changes" "LISTEN postfetch_
 allowed fetcher1 "fetcher reads whole accounts, password included" \
     "SELECT id, name, active, protocol, host, port, tls, tls_verify, tls_seen,
     tls_fingerprint, username, password, auth, keep, folders, deliver_to,
-    fallback, domain, poll_interval, max_size FROM postfetch.account"
+    fallback, domain, poll_interval, max_size, mailbox_generation
+    FROM postfetch.account"
 is "$(as fetcher1 -c "UPDATE postfetch.account
     SET lease_owner = 'mx1/42', lease_until = now() + make_interval(secs => 300)
     WHERE id = $ID AND (lease_until IS NULL OR lease_until < now()
@@ -96,6 +97,11 @@ allowed fetcher1 "fetcher updates its poll row" \
 allowed fetcher1 "fetcher records a UID in seen" \
     "INSERT INTO postfetch.seen (account_id, folder, uidvalidity, uid)
     VALUES ($ID, '', 0, 'UID-1') ON CONFLICT DO NOTHING"
+is "$(as fetcher1 -c "INSERT INTO postfetch.seen (account_id, folder, uidvalidity, uid, size)
+    SELECT id, '', 0, 'UID-2', 1234 FROM postfetch.account
+    WHERE id = $ID AND mailbox_generation = 0 FOR SHARE
+    ON CONFLICT DO NOTHING RETURNING size")" 1234 \
+    "fetcher records a UID with its size, guarded by the mailbox generation"
 allowed fetcher1 "fetcher reads seen" \
     "SELECT uid FROM postfetch.seen WHERE account_id = $ID AND folder = '' AND uidvalidity = 0"
 allowed fetcher1 "fetcher records a skipped message" \
@@ -123,6 +129,8 @@ denied fetcher1 "fetcher cannot change account.host" \
     "UPDATE postfetch.account SET host = 'evil.example' WHERE id = $ID"
 denied fetcher1 "fetcher cannot change account.active" \
     "UPDATE postfetch.account SET active = false WHERE id = $ID"
+denied fetcher1 "fetcher cannot change account.mailbox_generation" \
+    "UPDATE postfetch.account SET mailbox_generation = 0 WHERE id = $ID"
 denied fetcher1 "fetcher cannot insert accounts" \
     "INSERT INTO postfetch.account (name, protocol, host, domain) VALUES ('x', 'etrn', 'h', 'x.example')"
 denied fetcher1 "fetcher cannot delete accounts" "DELETE FROM postfetch.account"
