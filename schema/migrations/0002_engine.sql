@@ -69,3 +69,7 @@ CREATE OR REPLACE VIEW postfetch.account_status AS
 
 COMMENT ON COLUMN postfetch.account_status.skipped IS
     'Messages of the account left on the server on purpose (postfetch.skipped: larger than max_size or Postfix''s message_size_limit)';
+
+-- The fetcher records a message seen again under a reused UID with its
+-- new size (INSERT ... ON CONFLICT DO UPDATE), and nothing else.
+GRANT UPDATE (size, fetched_at) ON postfetch.seen TO postfetch_fetcher;
