@@ -215,9 +215,9 @@ delivery_complete(struct delivery *d)
 
 	if (d->cause == NULL && !delivery_size_agrees(m->size, d->octets,
 	    d->lines))
-		d->cause = xprintf("retrieved %llu octets in %llu lines, the "
-		    "server announced %llu: not delivered", d->octets +
-		    2 * d->lines, d->lines, m->size);
+		d->cause = xprintf("size mismatch: the server announced %llu "
+		    "octets, %llu arrived (with CRLF line ends)", m->size,
+		    d->octets + 2 * d->lines);
 	if (d->cause != NULL) {
 		d->params.failed(d->params.arg, d->index, d->cause);
 		return;
