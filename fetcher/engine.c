@@ -270,12 +270,19 @@ engine_seen_before(const struct engine *e, size_t i)
 static size_t
 engine_select(struct engine *e, size_t *wanted)
 {
-	unsigned long long	 max = e->account.max_size;
-	size_t			 i, n = 0;
+	const struct uidset_entry	*seen;
+	unsigned long long		 max = e->account.max_size;
+	size_t				 i, n = 0;
 
 	for (i = 0; i < e->count; i++) {
 		if (engine_seen_before(e, i))
 			continue;
+		if ((seen = uidset_find(&e->seen, e->list[i].uid)) != NULL)
+			log_info("account=%s host=%s%s%s uid=%s: listed with "
+			    "size %llu, recorded with size %lld: fetched as a "
+			    "new message", e->account.name, engine_host(e),
+			    engine_folder_shown(e, " folder="), e->key.folder,
+			    e->list[i].uid, e->list[i].size, seen->size);
 		if (max == 0 || e->list[i].size <= max)
 			wanted[n++] = i;
 		else

@@ -19,6 +19,8 @@ static const char defaults[] =
 	"max_parallel = 10\n"
 	"max_per_host = 2\n"
 	"timeout = 60s\n"
+	"max_sendmail = 0\n"
+	"spool_directory = /var/tmp\n"
 	"user = postfetch\n"
 	"token_command =\n"
 	"syslog_facility = mail\n"
@@ -39,6 +41,8 @@ static const struct {
 	  "max_parallel = 1000\n"
 	  "max_per_host = 100\n"
 	  "timeout = 1h\n"
+	  "max_sendmail = 64\n"
+	  "spool_directory = /var/spool/postfetch\n"
 	  "user = mailfetch\n"
 	  "token_command = /usr/local/bin/oauth2 --refresh\n"
 	  "syslog_facility = local3\n"
@@ -51,6 +55,8 @@ static const struct {
 	  "max_parallel = 1000\n"
 	  "max_per_host = 100\n"
 	  "timeout = 3600s\n"
+	  "max_sendmail = 64\n"
+	  "spool_directory = /var/spool/postfetch\n"
 	  "user = mailfetch\n"
 	  "token_command = /usr/local/bin/oauth2 --refresh\n"
 	  "syslog_facility = local3\n"
@@ -144,6 +150,10 @@ static const struct {
 	  "(1..100)" },
 	{ "max_per_host too large", "max_per_host = 101\n",
 	  "1: max_per_host: \"101\" is out of range (1..100)" },
+	{ "max_sendmail too large", "max_sendmail = 65\n",
+	  "1: max_sendmail: \"65\" is out of range (0..64)" },
+	{ "relative spool_directory", "spool_directory = spool\n",
+	  "1: spool_directory: must be an absolute path" },
 	{ "bad time unit", "timeout = 5x\n",
 	  "1: timeout: \"5x\": bad time unit (use s, m, h, d or w)" },
 	{ "time without number", "timeout = s\n",
