@@ -46,6 +46,7 @@ static const char	*conf_check_command(const char *);
 static const char	*conf_check_socket(const char *);
 static const char	*conf_check_word(const char *);
 static const char	*conf_check_ident(const char *);
+static const char	*conf_check_sendmail_mode(const char *);
 
 static const struct conf_key conf_keys[] = {
 	{ "database", CONF_STRING, "dbname=postfetch", 0, 0, NULL,
@@ -67,6 +68,8 @@ static const struct conf_key conf_keys[] = {
 	  offsetof(struct conf, timeout), 0 },
 	{ "max_sendmail", CONF_NUMBER, "0", 0, 64, NULL,
 	  offsetof(struct conf, max_sendmail), 0 },
+	{ "sendmail_mode", CONF_STRING, "session", 1, 0,
+	  conf_check_sendmail_mode, offsetof(struct conf, sendmail_mode), 0 },
 	{ "spool_directory", CONF_STRING, "/var/tmp", 1, 0,
 	  conf_check_absolute, offsetof(struct conf, spool_directory), 0 },
 	{ "user", CONF_STRING, "postfetch", 1, 0, conf_check_word,
@@ -160,6 +163,15 @@ conf_check_ident(const char *value)
 	if (strlen(value) > 63)
 		return "longer than 63 characters";
 	return conf_check_word(value);
+}
+
+/* How messages go to sendmail: sessions of "-bs", or "-i" each. */
+static const char *
+conf_check_sendmail_mode(const char *value)
+{
+	if (strcmp(value, "session") != 0 && strcmp(value, "message") != 0)
+		return "must be session or message";
+	return NULL;
 }
 
 /* A decimal port 1..65535. */

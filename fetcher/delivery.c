@@ -15,14 +15,16 @@
 #include "log.h"
 #include "message.h"
 #include "spool.h"
+#include "submit.h"
 #include "xmalloc.h"
 
 #define DELIVERY_WAIT	1000	/* ms between ticks while waiting */
 
-/* A complete message in sendmail. */
+/* A complete message in sendmail: a session of its slot, or its own. */
 struct delivery_job {
 	size_t			 index;
-	struct spool		*spool;
+	struct submit		*session;	/* -bs: awaiting its reply */
+	struct spool		*spool;		/* -i: what it reads */
 	struct inject		*inject;
 	struct message_result	 result;
 };
@@ -40,6 +42,7 @@ struct delivery {
 	/* the messages in sendmail */
 	struct delivery_job	*jobs;
 	size_t			 njobs;
+	struct submit		**sessions;	/* max_sendmail, NULL = none */
 };
 
 int
@@ -62,6 +65,7 @@ delivery_new(const struct delivery_params *params)
 		d->params.max_sendmail = 1;
 	d->jobs = xreallocarray(NULL, d->params.max_sendmail,
 	    sizeof(*d->jobs));
+	d->sessions = xcalloc(d->params.max_sendmail, sizeof(*d->sessions));
 	return d;
 }
 
@@ -76,10 +80,20 @@ delivery_job_done(struct delivery *d, size_t i, int outcome,
 		d->params.delivered(d->params.arg, job->index, &job->result);
 	else
 		d->params.failed(d->params.arg, job->index, cause);
-	inject_free(job->inject);
+	if (job->inject != NULL)
+		inject_free(job->inject);
 	spool_free(job->spool);
 	message_result_free(&job->result);
 	d->jobs[i] = d->jobs[--d->njobs];
+}
+
+/* Whether sendmail is done with job: INJECT_RUNNING or its outcome. */
+static int
+delivery_job_poll(struct delivery_job *job, char **cause)
+{
+	if (job->session != NULL)
+		return submit_poll(job->session, cause);
+	return inject_poll(job->inject, cause);
 }
 
 /* Report every job that ended; returns how many did. */
@@ -92,7 +106,7 @@ delivery_reap(struct delivery *d)
 
 	while (i < d->njobs) {
 		cause = NULL;
-		outcome = inject_poll(d->jobs[i].inject, &cause);
+		outcome = delivery_job_poll(&d->jobs[i], &cause);
 		if (outcome == INJECT_RUNNING) {
 			i++;
 			continue;
@@ -114,13 +128,67 @@ delivery_wait(struct delivery *d, size_t left)
 	fds = xreallocarray(NULL, 2 * d->params.max_sendmail, sizeof(*fds));
 	delivery_reap(d);
 	while (d->njobs > left) {
-		for (i = 0; i < d->njobs; i++)
-			inject_pollfds(d->jobs[i].inject, fds + 2 * i);
+		for (i = 0; i < d->njobs; i++) {
+			if (d->jobs[i].session != NULL)
+				submit_pollfds(d->jobs[i].session, fds + 2 * i);
+			else
+				inject_pollfds(d->jobs[i].inject, fds + 2 * i);
+		}
 		poll(fds, 2 * d->njobs, DELIVERY_WAIT);
 		delivery_reap(d);
 		d->params.tick(d->params.arg);
 	}
 	free(fds);
+}
+
+/* An idle session, started or started again as needed; NULL with
+ * *cause. */
+static struct submit *
+delivery_session(struct delivery *d, char **cause)
+{
+	struct submit	**slot = NULL;
+	size_t		  i;
+
+	for (i = 0; i < d->params.max_sendmail; i++) {
+		if (d->sessions[i] == NULL || !submit_busy(d->sessions[i])) {
+			slot = &d->sessions[i];
+			break;
+		}
+	}
+	if (slot == NULL) {
+		*cause = xstrdup("no idle sendmail session");	/* a bug */
+		return NULL;
+	}
+	if (*slot != NULL && !submit_usable(*slot)) {
+		submit_free(*slot);
+		*slot = NULL;
+	}
+	if (*slot == NULL)
+		*slot = submit_start(d->params.sendmail_argv,
+		    d->params.timeout, cause);
+	return *slot;
+}
+
+/* Start the job of a message in sendmail; -1 with *cause. */
+static int
+delivery_start(struct delivery *d, struct delivery_job *job, char **cause)
+{
+	struct message_result	*r = &job->result;
+
+	if (!d->params.sessions) {
+		job->inject = inject_start(d->params.sendmail_argv, r->sender,
+		    r->recipients, r->count, spool_fd(job->spool),
+		    d->params.timeout, cause);
+		return job->inject != NULL ? 0 : -1;
+	}
+	if ((job->session = delivery_session(d, cause)) == NULL ||
+	    submit_send(job->session, r->sender, r->recipients, r->count,
+	    spool_fd(job->spool), cause) != 0)
+		return -1;
+	/* the session has it all: the file is not needed any more */
+	spool_free(job->spool);
+	job->spool = NULL;
+	return 0;
 }
 
 /* Hand a complete, checked message to sendmail (waiting for a slot). */
@@ -129,29 +197,25 @@ delivery_submit(struct delivery *d, struct spool *spool,
     struct message_result *result)
 {
 	struct delivery_job	*job;
-	struct inject		*inject = NULL;
 	char			*cause = NULL;
 
 	delivery_wait(d, d->params.max_sendmail - 1);
+	job = &d->jobs[d->njobs];
+	memset(job, 0, sizeof(*job));
+	job->index = d->index;
+	job->spool = spool;
+	job->result = *result;
 	if (d->params.tick(d->params.arg) != 0)
 		cause = xstrdup("not handed to sendmail: the poll is "
 		    "stopping");
-	else
-		inject = inject_start(d->params.sendmail_argv, result->sender,
-		    result->recipients, result->count, spool_fd(spool),
-		    d->params.timeout, &cause);
-	if (inject == NULL) {
-		d->params.failed(d->params.arg, d->index, cause);
-		free(cause);
-		spool_free(spool);
-		message_result_free(result);
+	else if (delivery_start(d, job, &cause) == 0) {
+		d->njobs++;
 		return;
 	}
-	job = &d->jobs[d->njobs++];
-	job->index = d->index;
-	job->spool = spool;
-	job->inject = inject;
-	job->result = *result;
+	d->params.failed(d->params.arg, d->index, cause);
+	free(cause);
+	spool_free(job->spool);
+	message_result_free(&job->result);
 }
 
 /* Forget the message being retrieved. */
@@ -259,10 +323,15 @@ delivery_drain(struct delivery *d)
 void
 delivery_free(struct delivery *d)
 {
+	size_t	 i;
+
 	if (d == NULL)
 		return;
 	delivery_reset(d);
 	delivery_drain(d);
+	for (i = 0; i < d->params.max_sendmail; i++)
+		submit_free(d->sessions[i]);
+	free(d->sessions);
 	free(d->jobs);
 	free(d);
 }

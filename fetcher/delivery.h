@@ -1,7 +1,8 @@
 /*
  * The delivery sink of a poll: each message the driver retrieves is
  * rewritten into a spool file; once it is complete and its size agrees
- * with what the server announced, sendmail is started on it, up to
+ * with what the server announced, it goes to sendmail: a long-lived
+ * "sendmail -bs" session, or a "sendmail -i" of its own; up to
  * max_sendmail at once while retrieval goes on. The outcome of each
  * message goes back to the engine through callbacks, in any order.
  */
@@ -21,6 +22,7 @@ struct delivery_params {
 	const char			*spool_directory;
 	int				 timeout;	/* sendmail stall, s */
 	size_t				 max_sendmail;	/* >= 1 */
+	int				 sessions;	/* -bs, else -i */
 	const struct driver_message	*list;		/* the folder's */
 	/* sendmail exited 0 for list[index]. */
 	void	(*delivered)(void *arg, size_t index,

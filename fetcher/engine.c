@@ -334,6 +334,7 @@ engine_fetch(struct engine *e, const size_t *wanted, size_t n, char **cause)
 	params.spool_directory = conf->spool_directory;
 	params.timeout = conf->timeout;
 	params.max_sendmail = context->max_sendmail;
+	params.sessions = strcmp(conf->sendmail_mode, "session") == 0;
 	params.list = e->list;
 	params.delivered = engine_delivered;
 	params.failed = engine_failed;

@@ -81,7 +81,7 @@ inject_pipe(int fds[2])
  */
 static void __attribute__((noreturn))
 inject_child(char *const *argv, pid_t parent, int input, int output,
-    int status)
+    int complaint, int status)
 {
 	struct sigaction	 sa;
 	sigset_t		 none;
@@ -109,7 +109,7 @@ inject_child(char *const *argv, pid_t parent, int input, int output,
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	if (dup2(input, 0) == -1 || dup2(output, 1) == -1 ||
-	    dup2(output, 2) == -1 || dup2(status, 3) == -1)
+	    dup2(complaint, 2) == -1 || dup2(status, 3) == -1)
 		goto fail;
 	report = 3;
 	if (fcntl(3, F_SETFD, FD_CLOEXEC) == -1)
@@ -317,18 +317,19 @@ inject_check(char *const *argv, const char *sender, char *const *recipients,
 	return 0;
 }
 
-struct inject *
-inject_start(char *const *argv, const char *sender, char *const *recipients,
-    size_t count, int input, int timeout, char **cause)
+/*
+ * Fork and exec full (argv[0] is the program) with input as its standard
+ * input and output as its standard output (-1: the complaint pipe, like
+ * its standard error). NULL with *cause when it cannot be started.
+ */
+static struct inject *
+inject_spawn(char **full, int input, int output, int timeout, char **cause)
 {
 	struct inject	*ij;
-	char		**full;
 	int		  out[2], status[2], error;
 	ssize_t		  n;
 	pid_t		  pid, parent;
 
-	if (inject_check(argv, sender, recipients, count, cause) != 0)
-		return NULL;
 	if (inject_pipe(out) == -1)
 		goto pipe_failed;
 	if (inject_pipe(status) == -1) {
@@ -336,12 +337,11 @@ inject_start(char *const *argv, const char *sender, char *const *recipients,
 		close(out[1]);
 		goto pipe_failed;
 	}
-	full = inject_argv(argv, sender, recipients, count);
 	parent = getpid();
 	if ((pid = fork()) == 0)
-		inject_child(full, parent, input, out[1], status[1]);
+		inject_child(full, parent, input, output != -1 ? output :
+		    out[1], out[1], status[1]);
 	error = errno;
-	free(full);
 	close(out[1]);
 	close(status[1]);
 	if (pid == -1) {
@@ -362,7 +362,7 @@ inject_start(char *const *argv, const char *sender, char *const *recipients,
 	ij->pidfd = -1;
 #endif
 	ij->timeout = (timeout > 0 ? timeout : INJECT_TIMEOUT) * 1000;
-	ij->program = xstrdup(argv[0]);
+	ij->program = xstrdup(full[0]);
 	ij->progress = clock_ms();
 
 	/* exec succeeded when the status pipe closes with nothing in it */
@@ -382,13 +382,82 @@ inject_start(char *const *argv, const char *sender, char *const *recipients,
 		inject_free(ij);
 		return NULL;
 	}
-	log_debug("started %s, pid %ld, %zu recipient%s", ij->program,
-	    (long)pid, count, count == 1 ? "" : "s");
 	return ij;
 
 pipe_failed:
 	*cause = xprintf("pipe: %s", strerror(errno));
 	return NULL;
+}
+
+struct inject *
+inject_start(char *const *argv, const char *sender, char *const *recipients,
+    size_t count, int input, int timeout, char **cause)
+{
+	struct inject	*ij;
+	char		**full;
+
+	if (inject_check(argv, sender, recipients, count, cause) != 0)
+		return NULL;
+	full = inject_argv(argv, sender, recipients, count);
+	ij = inject_spawn(full, input, -1, timeout, cause);
+	free(full);
+	if (ij != NULL)
+		log_debug("started %s, pid %ld, %zu recipient%s", ij->program,
+		    (long)ij->pid, count, count == 1 ? "" : "s");
+	return ij;
+}
+
+struct inject *
+inject_start_session(char *const *argv, int timeout, int *to_child,
+    int *from_child, char **cause)
+{
+	struct inject	*ij;
+	char		**full;
+	size_t		  n;
+	int		  in[2], out[2];
+
+	if (argv == NULL || argv[0] == NULL || argv[0][0] != '/') {
+		*cause = xstrdup("sendmail_path is not an absolute path");
+		return NULL;
+	}
+	if (inject_pipe(in) == -1) {
+		*cause = xprintf("pipe: %s", strerror(errno));
+		return NULL;
+	}
+	if (inject_pipe(out) == -1) {
+		*cause = xprintf("pipe: %s", strerror(errno));
+		close(in[0]);
+		close(in[1]);
+		return NULL;
+	}
+	for (n = 0; argv[n] != NULL; n++)
+		;
+	full = xreallocarray(NULL, n + 2, sizeof(*full));
+	memcpy(full, argv, n * sizeof(*full));
+	full[n] = "-bs";
+	full[n + 1] = NULL;
+	ij = inject_spawn(full, in[0], out[1], timeout, cause);
+	free(full);
+	close(in[0]);
+	close(out[1]);
+	if (ij == NULL) {
+		close(in[1]);
+		close(out[0]);
+		return NULL;
+	}
+	ij->input = -1;		/* no file whose offset tells progress */
+	*to_child = in[1];
+	*from_child = out[0];
+	log_debug("started %s -bs, pid %ld", ij->program, (long)ij->pid);
+	return ij;
+}
+
+char *
+inject_ended(struct inject *ij)
+{
+	if (ij->pid != -1 && inject_reap(ij, INJECT_TERM_WAIT) != 0)
+		inject_kill(ij);
+	return inject_cause(ij, NULL);
 }
 
 /* Whether sendmail read some of its input since the last look. */

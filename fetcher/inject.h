@@ -1,9 +1,9 @@
 /*
- * Running the local MTA's sendmail for one complete message: fork and
- * execv (never a shell) "ARGV... -i -f SENDER -- RCPT..." with the spool
- * file as its standard input, then poll it for its end, so that several
- * run at once. Its exit status and the first line it printed make the
- * cause of a failure.
+ * Running the local MTA's sendmail: fork and execv (never a shell) either
+ * "ARGV... -i -f SENDER -- RCPT..." with one complete spool file as its
+ * standard input, then poll it for its end, so that several run at once;
+ * or "ARGV... -bs" for a session of many messages. Its exit status and
+ * the first line it printed make the cause of a failure.
  */
 #ifndef INJECT_H
 #define INJECT_H
@@ -40,6 +40,16 @@ struct inject	*inject_start(char *const *argv, const char *sender,
 int		 inject_poll(struct inject *, char **cause);
 /* Two pollfd entries that become readable when inject_poll has news. */
 void		 inject_pollfds(const struct inject *, struct pollfd *fds);
+/*
+ * Start "ARGV... -bs", Postfix's stand-alone SMTP server on its standard
+ * input and output, for a session of many messages (submit.c speaks to
+ * it): *to_child and *from_child are our ends of its input and output.
+ */
+struct inject	*inject_start_session(char *const *argv, int timeout,
+		    int *to_child, int *from_child, char **cause);
+/* It went away: wait for it (killed after two seconds) and say how it
+ * ended ("PROGRAM exited with status N (NAME): first line printed"). */
+char		*inject_ended(struct inject *);
 /* Kill sendmail if it still runs (TERM, then KILL), reap it, free. */
 void		 inject_free(struct inject *);
 

@@ -38,14 +38,15 @@ sendmail_script()
 	chmod 755 "$PF_TMP/$name"
 }
 
-# Poll account NAME with sendmail_path = $PF_TMP/SCRIPT and the other
-# configuration LINEs, then go back to the defaults:
-# poll_through SCRIPT NAME [LINE...]
+# Poll account NAME with sendmail_path = $PF_TMP/SCRIPT (run as
+# "sendmail -i", one per message) and the other configuration LINEs, then
+# go back to the defaults: poll_through SCRIPT NAME [LINE...]
 poll_through()
 {
 	local script=$1 name=$2
 	shift 2
-	fetch_conf "sendmail_path = $PF_TMP/$script" "$@"
+	fetch_conf "sendmail_path = $PF_TMP/$script" "sendmail_mode = message" \
+	    "$@"
 	fetch_poll "$name"
 	fetch_conf
 }

@@ -20,6 +20,7 @@ static const char defaults[] =
 	"max_per_host = 2\n"
 	"timeout = 60s\n"
 	"max_sendmail = 0\n"
+	"sendmail_mode = session\n"
 	"spool_directory = /var/tmp\n"
 	"user = postfetch\n"
 	"token_command =\n"
@@ -42,6 +43,7 @@ static const struct {
 	  "max_per_host = 100\n"
 	  "timeout = 1h\n"
 	  "max_sendmail = 64\n"
+	  "sendmail_mode = message\n"
 	  "spool_directory = /var/spool/postfetch\n"
 	  "user = mailfetch\n"
 	  "token_command = /usr/local/bin/oauth2 --refresh\n"
@@ -56,6 +58,7 @@ static const struct {
 	  "max_per_host = 100\n"
 	  "timeout = 3600s\n"
 	  "max_sendmail = 64\n"
+	  "sendmail_mode = message\n"
 	  "spool_directory = /var/spool/postfetch\n"
 	  "user = mailfetch\n"
 	  "token_command = /usr/local/bin/oauth2 --refresh\n"
@@ -152,6 +155,8 @@ static const struct {
 	  "1: max_per_host: \"101\" is out of range (1..100)" },
 	{ "max_sendmail too large", "max_sendmail = 65\n",
 	  "1: max_sendmail: \"65\" is out of range (0..64)" },
+	{ "bad sendmail_mode", "sendmail_mode = smtp\n",
+	  "1: sendmail_mode: must be session or message" },
 	{ "relative spool_directory", "spool_directory = spool\n",
 	  "1: spool_directory: must be an absolute path" },
 	{ "bad time unit", "timeout = 5x\n",
