@@ -73,7 +73,8 @@ poll_host(const struct poll *poll)
 /*
  * Keep the claim alive during a long poll, also in the middle of a long
  * message. A claim taken by another fetcher stops the poll after the
- * message in flight; a database error only warns (the lease still runs).
+ * message in flight; a database error only warns (the next renewal tries
+ * again).
  */
 static void
 poll_renew(struct poll *poll)
@@ -474,6 +475,7 @@ poll_finish(struct poll *poll)
 		log_warnx("account=%s host=%s: poll not recorded: %s",
 		    poll->account.name, poll_host(poll), cause);
 		free(cause);
+		store_release(db, poll->account.id, poll->context->owner);
 	}
 }
 
@@ -513,6 +515,7 @@ poll_start(struct poll *poll)
 	log_warnx("account=%s host=%s: poll failed: database: %s",
 	    poll->account.name, poll_host(poll), cause);
 	free(cause);
+	store_release(context->db, poll->account.id, context->owner);
 	return -1;
 }
 

@@ -23,7 +23,7 @@ struct poll_context {
  */
 extern volatile sig_atomic_t poll_interrupted;
 
-#define POLL_LEASE	600	/* seconds an account stays claimed */
+#define POLL_LEASE	600	/* seconds of the lease shown in the row */
 #define POLL_RENEW	60	/* renew the claim this often in a poll */
 
 /*
