@@ -261,18 +261,24 @@ static const struct pop3_sink poll_sink = {
 };
 
 /*
- * Decide what to fetch: not seen, and not over max_size (those are
- * recorded in skipped and logged the first time only). Returns the list
- * indexes in *wanted.
+ * Decide what to fetch: not seen, and not over max_size or Postfix's
+ * message_size_limit, whichever is smaller (those are recorded in skipped
+ * and logged the first time only). Returns the list indexes in *wanted.
  */
 static size_t
 poll_select(struct poll *poll, size_t *wanted)
 {
 	const struct pop3_message	*m;
 	unsigned long long		 max = poll->account.max_size;
+	unsigned long long		 limit = poll->context->size_limit;
+	const char			*reason = "max_size";
 	size_t				 i, n = 0;
 	char				*cause = NULL;
 
+	if (limit != 0 && (max == 0 || limit < max)) {
+		max = limit;
+		reason = "message_size_limit";
+	}
 	for (i = 0; i < poll->count; i++) {
 		m = &poll->list[i];
 		if (uidset_has(&poll->seen, m->uid))
@@ -284,7 +290,7 @@ poll_select(struct poll *poll, size_t *wanted)
 		if (uidset_has(&poll->skipped, m->uid))
 			continue;
 		if (seen_skip(poll->context->db, &poll->key, m->uid, m->size,
-		    "max_size", &cause) != 0) {
+		    reason, &cause) != 0) {
 			log_warnx("account=%s host=%s uid=%s: skip not "
 			    "recorded: %s", poll->account.name,
 			    poll_host(poll), m->uid, cause);
@@ -292,8 +298,8 @@ poll_select(struct poll *poll, size_t *wanted)
 			cause = NULL;
 		}
 		log_info("account=%s host=%s uid=%s size=%llu: left on the "
-		    "server: larger than max_size %llu", poll->account.name,
-		    poll_host(poll), m->uid, m->size, max);
+		    "server: larger than %s %llu", poll->account.name,
+		    poll_host(poll), m->uid, m->size, reason, max);
 	}
 	return n;
 }

@@ -14,6 +14,8 @@ struct poll_context {
 	struct db		*db;
 	const unsigned char	*key;	/* TAG_KEY_LEN bytes of HMAC key */
 	const char		*owner;	/* "host:pid", for claims and poll rows */
+	/* Postfix's message_size_limit (0: none): it caps max_size. */
+	unsigned long long	 size_limit;
 };
 
 /*
