@@ -28,13 +28,15 @@ enum conf_type {
 	CONF_NUMBER,		/* int, min..max */
 	CONF_TIME,		/* int seconds, min..max, Postfix units */
 	CONF_FACILITY,		/* int, and the name as written */
+	CONF_BYTES,		/* long long, min..max; empty = -1 (unset) */
 };
 
 struct conf_key {
 	const char	*name;
 	enum conf_type	 type;
 	const char	*value;		/* the default */
-	long long	 min, max;	/* NUMBER, TIME; STRING: min 1 = not empty */
+	/* NUMBER, TIME, BYTES: the range; STRING: min 1 = not empty. */
+	long long	 min, max;
 	/* Extra check of a STRING or COMMAND: NULL if fine, else why not. */
 	const char	*(*check)(const char *);
 	size_t		 offset;	/* of the value in struct conf */
@@ -54,6 +56,8 @@ static const struct conf_key conf_keys[] = {
 	{ "sendmail_path", CONF_COMMAND, "/usr/sbin/sendmail", 1, 0,
 	  conf_check_command, offsetof(struct conf, sendmail_path),
 	  offsetof(struct conf, sendmail_argv) },
+	{ "message_size_limit", CONF_BYTES, "", 0, LLONG_MAX, NULL,
+	  offsetof(struct conf, message_size_limit), 0 },
 	{ "postmaster", CONF_STRING, "postmaster", 1, 0, conf_check_word,
 	  offsetof(struct conf, postmaster), 0 },
 	{ "secret_file", CONF_STRING, "/etc/postfetch/secret", 1, 0,
@@ -125,6 +129,12 @@ static int *
 conf_field_int(struct conf *conf, size_t offset)
 {
 	return (int *)((char *)conf + offset);
+}
+
+static long long *
+conf_field_long(struct conf *conf, size_t offset)
+{
+	return (long long *)((char *)conf + offset);
 }
 
 /* A path that does not depend on the working directory. */
@@ -321,9 +331,15 @@ conf_set(struct conf *conf, const struct conf_key *key, const char *value,
 		}
 		return 0;
 	case CONF_NUMBER:
+	case CONF_BYTES:
+		if (key->type == CONF_BYTES && value[0] == '\0') {
+			*conf_field_long(conf, key->offset) = -1;
+			return 0;
+		}
 		if (value[0] == '\0' ||
 		    strspn(value, "0123456789") != strlen(value)) {
-			xasprintf(why, "\"%s\" is not a number", value);
+			xasprintf(why, "\"%s\" is not a number%s", value,
+			    key->type == CONF_BYTES ? " of bytes" : "");
 			return -1;
 		}
 		number = strtonum(value, key->min, key->max, &errstr);
@@ -332,7 +348,10 @@ conf_set(struct conf *conf, const struct conf_key *key, const char *value,
 			    value, key->min, key->max);
 			return -1;
 		}
-		*conf_field_int(conf, key->offset) = (int)number;
+		if (key->type == CONF_BYTES)
+			*conf_field_long(conf, key->offset) = number;
+		else
+			*conf_field_int(conf, key->offset) = (int)number;
 		return 0;
 	case CONF_TIME:
 		if ((errstr = conf_parse_time(value, &number)) != NULL) {
@@ -667,6 +686,13 @@ conf_print(const struct conf *conf, FILE *fp)
 		case CONF_FACILITY:
 			fprintf(fp, "%s = %s\n", key->name,
 			    *conf_field_string(c, key->extra));
+			break;
+		case CONF_BYTES:
+			if (*conf_field_long(c, key->offset) < 0)
+				fprintf(fp, "%s =\n", key->name);
+			else
+				fprintf(fp, "%s = %lld\n", key->name,
+				    *conf_field_long(c, key->offset));
 			break;
 		}
 	}

@@ -11,6 +11,7 @@ struct conf {
 	char	*database;		/* libpq conninfo or URI */
 	char	*sendmail_path;		/* as written */
 	char   **sendmail_argv;		/* split on white space, NULL-terminated */
+	long long message_size_limit;	/* bytes; 0 = none, -1 = ask Postfix */
 	char	*postmaster;		/* address for unknown recipients */
 	char	*secret_file;		/* HMAC key file */
 	char	*milter_socket;		/* libmilter syntax */

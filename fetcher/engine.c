@@ -91,7 +91,7 @@ engine_folder_shown(const struct engine *e, const char *prefix)
 /*
  * Keep the claim alive during a long poll. A claim taken by another
  * fetcher stops the poll after the messages in flight; a database error
- * only warns (the lease still runs).
+ * only warns (the next renewal tries again).
  */
 static void
 engine_renew(struct engine *e)
@@ -226,25 +226,26 @@ engine_tick(void *arg)
 	return e->stop || engine_interrupted;
 }
 
-/* Record a message left on the server on purpose, and log it once. */
+/* Record a message left on the server on purpose, and log it once;
+ * reason names the limit. */
 static void
 engine_skip(struct engine *e, const struct driver_message *m,
-    unsigned long long max)
+    unsigned long long max, const char *reason)
 {
 	char	*cause = NULL;
 
 	if (uidset_has(&e->skipped, m->uid))
 		return;
-	if (seen_skip(e->context->db, &e->key, m->uid, m->size, "max_size",
+	if (seen_skip(e->context->db, &e->key, m->uid, m->size, reason,
 	    &cause) != 0) {
 		log_warnx("account=%s host=%s: uid=%s: skip not recorded: %s",
 		    e->account.name, engine_host(e), m->uid, cause);
 		free(cause);
 	}
 	log_info("account=%s host=%s%s%s uid=%s size=%llu: left on the "
-	    "server: larger than max_size %llu", e->account.name,
-	    engine_host(e), engine_folder_shown(e, " folder="), e->key.folder,
-	    m->uid, m->size, max);
+	    "server: larger than %s %llu", e->account.name, engine_host(e),
+	    engine_folder_shown(e, " folder="), e->key.folder, m->uid,
+	    m->size, reason, max);
 }
 
 /*
@@ -263,17 +264,23 @@ engine_seen_before(const struct engine *e, size_t i)
 }
 
 /*
- * Decide what to fetch: not seen, and not over max_size (those are
- * recorded in skipped and logged the first time only). Returns the list
- * indexes in *wanted.
+ * Decide what to fetch: not seen, and not over max_size or Postfix's
+ * message_size_limit, whichever is smaller (those are recorded in skipped
+ * and logged the first time only). Returns the list indexes in *wanted.
  */
 static size_t
 engine_select(struct engine *e, size_t *wanted)
 {
 	const struct uidset_entry	*seen;
 	unsigned long long		 max = e->account.max_size;
+	unsigned long long		 limit = e->context->size_limit;
+	const char			*reason = "max_size";
 	size_t				 i, n = 0;
 
+	if (limit != 0 && (max == 0 || limit < max)) {
+		max = limit;
+		reason = "message_size_limit";
+	}
 	for (i = 0; i < e->count; i++) {
 		if (engine_seen_before(e, i))
 			continue;
@@ -286,7 +293,7 @@ engine_select(struct engine *e, size_t *wanted)
 		if (max == 0 || e->list[i].size <= max)
 			wanted[n++] = i;
 		else
-			engine_skip(e, &e->list[i], max);
+			engine_skip(e, &e->list[i], max, reason);
 	}
 	return n;
 }
@@ -595,6 +602,7 @@ engine_finish(struct engine *e)
 		log_warnx("account=%s host=%s: poll not recorded: %s",
 		    e->account.name, engine_host(e), cause);
 		free(cause);
+		store_release(db, e->account.id, e->context->owner);
 	}
 }
 
@@ -631,6 +639,7 @@ engine_start(struct engine *e)
 	log_warnx("account=%s host=%s: poll failed: database: %s",
 	    e->account.name, engine_host(e), cause);
 	free(cause);
+	store_release(context->db, e->account.id, context->owner);
 	return -1;
 }
 

@@ -20,6 +20,8 @@ struct engine_context {
 	const unsigned char	*key;	/* TAG_KEY_LEN bytes of HMAC key */
 	const char		*owner;	/* "host:pid", for claims and poll rows */
 	size_t			 max_sendmail;	/* sendmails in flight */
+	/* Postfix's message_size_limit (0: none): it caps max_size. */
+	unsigned long long	 size_limit;
 };
 
 /*
@@ -29,7 +31,7 @@ struct engine_context {
  */
 extern volatile sig_atomic_t engine_interrupted;
 
-#define ENGINE_LEASE	600	/* seconds an account stays claimed */
+#define ENGINE_LEASE	600	/* seconds of the lease shown in the row */
 #define ENGINE_RENEW	60	/* renew the claim this often in a poll */
 #define ENGINE_BATCH	64	/* seen rows committed at once, at most */
 #define ENGINE_BATCH_MS	1000	/* and at least this often */

@@ -18,6 +18,7 @@
 #include "db.h"
 #include "log.h"
 #include "engine.h"
+#include "postfix.h"
 #include "privs.h"
 #include "store.h"
 #include "tag.h"
@@ -110,6 +111,28 @@ interrupt_setup(void)
 		fatal("sigaction");
 }
 
+/*
+ * Postfix's message_size_limit, which caps every account's max_size: a
+ * larger message would only be refused by sendmail at every poll. When
+ * postconf cannot tell, one warning, and nothing is capped.
+ */
+static unsigned long long
+size_limit(const struct conf *conf)
+{
+	unsigned long long	 limit;
+	char			*cause = NULL;
+
+	if (postfix_size_limit(conf, &limit, &cause) == 0) {
+		log_debug("message_size_limit %llu%s", limit,
+		    conf->message_size_limit < 0 ? " (from postconf)" : "");
+		return limit;
+	}
+	log_warnx("Postfix's message_size_limit is not known, no message is "
+	    "left on the server for it: %s", cause);
+	free(cause);
+	return 0;
+}
+
 /* "host:pid": who claims accounts and writes poll rows. */
 static char *
 owner_name(void)
@@ -179,7 +202,7 @@ command_status(const struct engine_context *context, char **argv)
 static const struct command {
 	const char	*name;
 	int		 min_args, max_args;	/* -1: no maximum */
-	int		 needs_key;		/* signs messages */
+	int		 needs_key;		/* signs messages, caps sizes */
 	int		(*run)(const struct engine_context *, char **argv);
 } commands[] = {
 	{ "poll",	0, -1,	1, command_poll },
@@ -258,6 +281,8 @@ main(int argc, char **argv)
 		context.key = key;
 	}
 	drop_privileges(&conf);
+	if (command->needs_key)
+		context.size_limit = size_limit(&conf);
 	context.conf = &conf;
 	context.max_sendmail = conf.max_sendmail > 0 ?
 	    (size_t)conf.max_sendmail : engine_default_sendmail();

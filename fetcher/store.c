@@ -1,8 +1,10 @@
 /*
- * Poll bookkeeping in PostgreSQL: claiming an account (a lease in its
- * row, so several hosts can share one database), the postfetch.poll row
- * of each poll and the account's status columns.
+ * Poll bookkeeping in PostgreSQL: claiming an account (a session-level
+ * advisory lock, so several processes and hosts can share one database,
+ * and a lease in its row for people to read), the postfetch.poll row of
+ * each poll and the account's status columns.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +13,36 @@
 #include "store.h"
 #include "xmalloc.h"
 
+/*
+ * The claim of an account is the advisory lock (STORE_LOCK_CLASS, key)
+ * of the two-int4 form, key being the low 32 bits of the account id. A
+ * session-level lock ends with its session: a fetcher that is killed
+ * leaves no claim behind. Taking a lock the session already holds would
+ * stack it (one unlock would not free it), so pg_locks is asked first.
+ */
+#define STORE_LOCK_CLASS	"1885757795"	/* 0x70666163, "pfac" */
+#define STORE_LOCK_HELD \
+	"EXISTS (SELECT 1 FROM pg_catalog.pg_locks"			\
+	" WHERE locktype = 'advisory' AND pid = pg_catalog.pg_backend_pid()" \
+	" AND classid = " STORE_LOCK_CLASS " AND objid = $1::int4::oid"	\
+	" AND objsubid = 2 AND granted)"
+
 const struct db_statement store_statements[] = {
+	{ "store_lock",
+	  "SELECT CASE WHEN " STORE_LOCK_HELD " THEN true"
+	  " ELSE pg_catalog.pg_try_advisory_lock(" STORE_LOCK_CLASS ", $1)"
+	  " END", 1 },
+	{ "store_unlock",
+	  "SELECT CASE WHEN " STORE_LOCK_HELD
+	  " THEN pg_catalog.pg_advisory_unlock(" STORE_LOCK_CLASS ", $1)"
+	  " ELSE false END", 1 },
 	{ "store_claim",
 	  "UPDATE postfetch.account"
 	  " SET lease_owner = $2, lease_until = now() + make_interval(secs => $3)"
-	  " WHERE id = $1 AND (lease_until IS NULL OR lease_until < now()"
-	  " OR lease_owner = $2) RETURNING id", 3 },
+	  " WHERE id = $1 RETURNING id", 3 },
+	{ "store_release",
+	  "UPDATE postfetch.account SET lease_owner = NULL, lease_until = NULL"
+	  " WHERE id = $1 AND lease_owner = $2", 2 },
 	{ "store_poll_begin",
 	  "INSERT INTO postfetch.poll (account_id, poller, started)"
 	  " VALUES ($1, $2, now()) RETURNING id", 2 },
@@ -92,20 +118,93 @@ store_exec(struct db *db, const char *name, int nparams,
 	return rows;
 }
 
+/* The lock key of an account as text: its id's low 32 bits as an int4. */
+static void
+store_lock_key(long long account_id, char *key, size_t size)
+{
+	uint32_t	 low = (uint32_t)account_id;
+
+	snprintf(key, size, "%lld", low > INT32_MAX ?
+	    (long long)low - 4294967296LL : (long long)low);
+}
+
+/*
+ * Hold the account's lock: keep it if this session has it, else take it
+ * if it is free. Returns 1 held, 0 held by another session, -1 error.
+ */
+static int
+store_lock(struct db *db, long long account_id, char **cause)
+{
+	char		 key[32], *held = NULL;
+	const char	*params[1] = { key };
+	int		 rc;
+
+	store_lock_key(account_id, key, sizeof(key));
+	if (store_exec(db, "store_lock", 1, params, &held, cause) != 1) {
+		if (*cause == NULL)
+			*cause = xstrdup("store_lock returned no row");
+		free(held);
+		return -1;
+	}
+	rc = strcmp(held, "t") == 0;
+	free(held);
+	return rc;
+}
+
+/*
+ * Let go of the account's lock if this session holds it. Best effort: a
+ * lost connection took the lock with it, and anything else leaves it
+ * only until the session ends.
+ */
+static void
+store_unlock(struct db *db, long long account_id)
+{
+	char		 key[32], *cause = NULL;
+	const char	*params[1] = { key };
+
+	store_lock_key(account_id, key, sizeof(key));
+	store_exec(db, "store_unlock", 1, params, NULL, &cause);
+	free(cause);
+}
+
 int
 store_claim(struct db *db, long long account_id, const char *owner,
     int lease, char **cause)
 {
 	char		 id[32], seconds[32];
 	const char	*params[3] = { id, owner, seconds };
-	int		 rows;
+	int		 rc;
 
+	/*
+	 * After a reconnect (db.c does it without telling) the new session
+	 * has lost the lock: it takes it again unless another fetcher has it.
+	 */
+	if ((rc = store_lock(db, account_id, cause)) != 1)
+		return rc;
+	/* The lock decides: a stale lease of a dead fetcher is overwritten. */
 	snprintf(id, sizeof(id), "%lld", account_id);
 	snprintf(seconds, sizeof(seconds), "%d", lease);
-	if ((rows = store_exec(db, "store_claim", 3, params, NULL,
-	    cause)) == -1)
+	switch (store_exec(db, "store_claim", 3, params, NULL, cause)) {
+	case -1:
 		return -1;
-	return rows > 0;
+	case 0:
+		xasprintf(cause, "account %lld no longer exists", account_id);
+		return -1;
+	default:
+		return 1;
+	}
+}
+
+void
+store_release(struct db *db, long long account_id, const char *owner)
+{
+	char		 id[32], *cause = NULL;
+	const char	*params[2] = { id, owner };
+
+	snprintf(id, sizeof(id), "%lld", account_id);
+	store_exec(db, "store_release", 2, params, NULL, &cause);
+	free(cause);
+	store_unlock(db, account_id);
 }
 
 int
@@ -148,11 +247,15 @@ store_account_done(struct db *db, long long account_id, const char *owner,
 {
 	char		 id[32], poll[32], count[32];
 	const char	*params[5] = { id, owner, poll, count, error };
+	int		 rows;
 
 	snprintf(id, sizeof(id), "%lld", account_id);
 	snprintf(poll, sizeof(poll), "%lld", poll_id);
 	snprintf(count, sizeof(count), "%zu", messages);
-	switch (store_exec(db, "store_account_done", 5, params, NULL, cause)) {
+	rows = store_exec(db, "store_account_done", 5, params, NULL, cause);
+	/* Let go of the lock whatever happened: this poll is over. */
+	store_unlock(db, account_id);
+	switch (rows) {
 	case -1:
 		return -1;
 	case 0:

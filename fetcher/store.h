@@ -38,11 +38,23 @@ extern const struct db_statement store_statements[];
 /* A database handle with every statement of the fetcher. */
 struct db *store_db_new(const char *conninfo);
 /*
- * Claim the account for owner until lease seconds from now, unless another
- * owner holds an unexpired claim. Returns 1 claimed, 0 busy, -1 error.
+ * Claim the account: hold its advisory lock on this database session
+ * (kept if held, taken if free), then write owner and lease seconds from
+ * now into its lease columns for people to read. The lock decides, not
+ * the lease: a stale lease is overwritten. Called again during a poll to
+ * renew it, it finds out whether the session lost the lock (a reconnect
+ * starts a session without it) and takes it again if it is still free.
+ * Returns 1 claimed, 0 busy (another session holds the lock), -1 error.
  */
 int	store_claim(struct db *, long long account_id, const char *owner,
 	    int lease, char **cause);
+/*
+ * Give up the claim without recording a poll (a failure before or
+ * instead of store_account_done): clear the lease if owner has it and
+ * release the lock. Best effort; a failure means the session is gone,
+ * and the lock with it.
+ */
+void	store_release(struct db *, long long account_id, const char *owner);
 /* Insert the poll row; *poll_id is its id. */
 int	store_poll_begin(struct db *, long long account_id, const char *owner,
 	    long long *poll_id, char **cause);
@@ -51,7 +63,8 @@ int	store_poll_end(struct db *, long long poll_id, size_t messages,
 	    unsigned long long bytes, const char *error, char **cause);
 /*
  * Record the result in the account's status columns, schedule the next
- * poll after poll_interval and release the claim of owner.
+ * poll after poll_interval and release the claim of owner: its lease and,
+ * whatever the outcome, its lock.
  */
 int	store_account_done(struct db *, long long account_id,
 	    const char *owner, long long poll_id, size_t messages,

@@ -10,7 +10,13 @@
 #   fetch_run ARGS...            run postfetch -v -c $PF_CONF ARGS; stdout
 #                                in $PF_OUT, the log lines in $PF_LOG
 #   fetch_poll NAME...           fetch_run poll NAME...
+#   sendmail_script NAME LINE... a sendmail stand-in: the bash script
+#                                $PF_TMP/NAME of the LINEs
 #   sql QUERY                    one value from the test database
+#   claim_holders NAME           the pids of the sessions holding the
+#                                claim (advisory lock) of account NAME, or -
+#   claim_hold NAME [OWNER]      hold that claim from another session, as
+#                                another fetcher would, until claim_drop
 
 PF_POSTFETCH=${PF_POSTFETCH:-$PF_BUILD/fetcher/postfetch}
 PF_CONF=
@@ -84,6 +90,40 @@ sql()
 	pg_psql -c "$1"
 }
 
+# The claim of an account is the advisory lock (1885757795, its id) of a
+# database session (fetcher/store.c). The pids holding that of NAME, or -.
+claim_holders()
+{
+	sql "SELECT coalesce(string_agg(l.pid::text, ',' ORDER BY l.pid), '-')
+	    FROM pg_locks l JOIN postfetch.account a
+	    ON l.objid::bigint = a.id & 4294967295
+	    WHERE a.name = '$1' AND l.locktype = 'advisory' AND l.granted
+	    AND l.classid = 1885757795 AND l.objsubid = 2"
+}
+
+# Hold the claim of account NAME (its lock, and the lease in the name of
+# OWNER, default elsewhere:1) from a session of its own until claim_drop.
+claim_hold()
+{
+	pg_psql -c "SELECT pg_advisory_lock(1885757795, id::int4)
+	    FROM postfetch.account WHERE name = '$1'" \
+	    -c "UPDATE postfetch.account SET lease_owner = '${2:-elsewhere:1}',
+	    lease_until = now() + interval '10 min' WHERE name = '$1'" \
+	    -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
+	PF_CLAIM_PID=$!
+	wait_until 10 "[ \"\$(claim_holders '$1')\" != - ]" ||
+	    bail "claim_hold: the lock of $1 was not taken"
+}
+
+# End the session of claim_hold: its lock goes with it.
+claim_drop()
+{
+	sql "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity
+	    WHERE query = 'SELECT pg_sleep(600)'" >/dev/null
+	wait "$PF_CLAIM_PID" 2>/dev/null
+	return 0
+}
+
 # Insert an account: account_add NAME host="'localhost'" port=N ...
 # Defaults: protocol pop3, host localhost, username NAME, password "secret".
 account_add()
@@ -118,6 +158,17 @@ fetch_run()
 fetch_poll()
 {
 	fetch_run poll "$@"
+}
+
+# A sendmail stand-in, the bash script $PF_TMP/NAME of the LINEs:
+# sendmail_script NAME LINE...
+sendmail_script()
+{
+	local name=$1
+	shift
+	printf '#!/bin/bash\n' >"$PF_TMP/$name"
+	printf '%s\n' "$@" >>"$PF_TMP/$name"
+	chmod 755 "$PF_TMP/$name"
 }
 
 # The log lines of the last run matching ERE.

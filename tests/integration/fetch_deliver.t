@@ -172,8 +172,8 @@ mailbox_user claimed
 message "$PF_TMP/claimed1" claimed1 "To: carol@example.com"
 mailbox_fill claimed "$PF_TMP/claimed1"
 account_add claimed port="$PF_POP3S_PORT" tls="'direct'" \
-    deliver_to="'carol@example.com'" lease_owner="'elsewhere:1'" \
-    lease_until="now() + interval '1 min'"
+    deliver_to="'carol@example.com'"
+claim_hold claimed
 fetch_poll claimed
 is "$PF_RC" 0 "claimed elsewhere: exit 0"
 is "$(log_count '^postfetch: account=claimed host=localhost: being polled by another fetcher, skipped$')" 1 \
@@ -181,10 +181,12 @@ is "$(log_count '^postfetch: account=claimed host=localhost: being polled by ano
 is "$(mailbox_count claimed)" 1 "claimed elsewhere: not fetched"
 is "$(sql "SELECT count(*) FROM postfetch.poll p JOIN postfetch.account a
     ON a.id = p.account_id WHERE a.name = 'claimed'")" 0 "claimed elsewhere: no poll row"
-sql "UPDATE postfetch.account SET lease_until = now() - interval '1 s'
-    WHERE name = 'claimed'" >/dev/null
+is "$(sql "SELECT lease_owner FROM postfetch.account WHERE name = 'claimed'")" \
+    elsewhere:1 "claimed elsewhere: the other fetcher's lease stays"
+claim_drop
 fetch_poll claimed
-is "$(log_count 'account=claimed .*: delivered$')" 1 "an expired claim is taken over"
+is "$(log_count 'account=claimed .*: delivered$')" 1 \
+    "once the other fetcher's session is gone, the claim is taken over"
 
 # --- Every active account when no name is given; inactive ones are left.
 sql "UPDATE postfetch.account SET active = false WHERE name = 'keeper'" >/dev/null

@@ -27,17 +27,6 @@ mailbox_account()
 	    deliver_to="'$recipient'"
 }
 
-# A sendmail stand-in, the bash script $PF_TMP/NAME of the LINEs:
-# sendmail_script NAME LINE...
-sendmail_script()
-{
-	local name=$1
-	shift
-	printf '#!/bin/bash\n' >"$PF_TMP/$name"
-	printf '%s\n' "$@" >>"$PF_TMP/$name"
-	chmod 755 "$PF_TMP/$name"
-}
-
 # Poll account NAME with sendmail_path = $PF_TMP/SCRIPT (run as
 # "sendmail -i", one per message) and the other configuration LINEs, then
 # go back to the defaults: poll_through SCRIPT NAME [LINE...]

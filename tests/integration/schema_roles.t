@@ -80,15 +80,27 @@ allowed fetcher1 "fetcher reads whole accounts, password included" \
     tls_fingerprint, username, password, auth, keep, folders, deliver_to,
     fallback, domain, poll_interval, max_size, mailbox_generation
     FROM postfetch.account"
+# The claim as fetcher/store.c takes it: the advisory lock unless this
+# session holds it (pg_locks), then the lease; and lets it go.
+held="EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory'
+    AND pid = pg_catalog.pg_backend_pid() AND classid = 1885757795
+    AND objid = $ID::int4::oid AND objsubid = 2 AND granted)"
+is "$(as fetcher1 -c "SELECT CASE WHEN $held THEN true
+    ELSE pg_catalog.pg_try_advisory_lock(1885757795, $ID) END" \
+    -c "SELECT CASE WHEN $held THEN true
+    ELSE pg_catalog.pg_try_advisory_lock(1885757795, $ID) END" \
+    -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+    AND pid = pg_backend_pid()" \
+    -c "SELECT CASE WHEN $held
+    THEN pg_catalog.pg_advisory_unlock(1885757795, $ID) ELSE false END" \
+    -c "SELECT $held" | tr '\n' ' ')" "t t 1 t f " \
+    "fetcher takes the account's advisory lock once, and releases it"
 is "$(as fetcher1 -c "UPDATE postfetch.account
     SET lease_owner = 'mx1/42', lease_until = now() + make_interval(secs => 300)
-    WHERE id = $ID AND (lease_until IS NULL OR lease_until < now()
-    OR lease_owner = 'mx1/42') RETURNING id")" "$ID" "fetcher claims an account (lease)"
+    WHERE id = $ID RETURNING id")" "$ID" "fetcher writes its lease"
 allowed fetcher1 "fetcher can claim due accounts with FOR UPDATE SKIP LOCKED" \
     "SELECT id FROM postfetch.account WHERE active
     AND (next_poll IS NULL OR next_poll <= now()) FOR UPDATE SKIP LOCKED"
-allowed fetcher1 "fetcher can take an advisory lock per account" \
-    "SELECT pg_try_advisory_lock($ID)"
 POLL=$(as fetcher1 -c "INSERT INTO postfetch.poll (account_id, poller, started)
     VALUES ($ID, 'mx1/42', now()) RETURNING id")
 like "$POLL" '^[0-9]+$' "fetcher inserts a poll row"

@@ -13,6 +13,7 @@
 static const char defaults[] =
 	"database = dbname=postfetch\n"
 	"sendmail_path = /usr/sbin/sendmail\n"
+	"message_size_limit =\n"
 	"postmaster = postmaster\n"
 	"secret_file = /etc/postfetch/secret\n"
 	"milter_socket = unix:/run/postfetch/milter.sock\n"
@@ -36,6 +37,7 @@ static const struct {
 	{ "every key set",
 	  "database = host=db.example port=5433 dbname=mail user=pf\n"
 	  "sendmail_path = /usr/lib/sendmail -C /etc/postfix-in\n"
+	  "message_size_limit = 10240000\n"
 	  "postmaster = root@example.com\n"
 	  "secret_file = /etc/pf/key\n"
 	  "milter_socket = inet:10025@127.0.0.1\n"
@@ -51,6 +53,7 @@ static const struct {
 	  "syslog_name = postfetch/in\n",
 	  "database = host=db.example port=5433 dbname=mail user=pf\n"
 	  "sendmail_path = /usr/lib/sendmail -C /etc/postfix-in\n"
+	  "message_size_limit = 10240000\n"
 	  "postmaster = root@example.com\n"
 	  "secret_file = /etc/pf/key\n"
 	  "milter_socket = inet:10025@127.0.0.1\n"
@@ -87,6 +90,11 @@ static const struct {
 	{ "inet6 socket", "milter_socket = inet6:8894@[::1]\n", NULL },
 	{ "inet socket without host", "milter_socket = inet:8894\n", NULL },
 	{ "facility is case-insensitive", "syslog_facility = LOCAL7\n", NULL },
+	{ "no message size limit", "message_size_limit = 0\n", NULL },
+	{ "message size limit left to Postfix", "message_size_limit =\n",
+	  NULL },
+	{ "largest message size limit",
+	  "message_size_limit = 9223372036854775807\n", NULL },
 	{ "empty file", "", NULL },
 	{ "only comments", "# nothing\n#\n\n", NULL },
 };
@@ -115,6 +123,10 @@ static const struct {
 	{ "inet6 socket", "milter_socket = inet6:8894@[::1]\n" },
 	{ "inet socket without host", "milter_socket = inet:8894\n" },
 	{ "facility is case-insensitive", "syslog_facility = LOCAL7\n" },
+	{ "no message size limit", "message_size_limit = 0\n" },
+	{ "message size limit left to Postfix", "message_size_limit =\n" },
+	{ "largest message size limit",
+	  "message_size_limit = 9223372036854775807\n" },
 	{ "empty file", "max_parallel = 10\n" },
 };
 
@@ -159,6 +171,14 @@ static const struct {
 	  "1: sendmail_mode: must be session or message" },
 	{ "relative spool_directory", "spool_directory = spool\n",
 	  "1: spool_directory: must be an absolute path" },
+	{ "message size limit with a unit", "message_size_limit = 10M\n",
+	  "1: message_size_limit: \"10M\" is not a number of bytes" },
+	{ "negative message size limit", "message_size_limit = -1\n",
+	  "1: message_size_limit: \"-1\" is not a number of bytes" },
+	{ "message size limit too large",
+	  "message_size_limit = 9223372036854775808\n",
+	  "1: message_size_limit: \"9223372036854775808\" is out of range "
+	  "(0..9223372036854775807)" },
 	{ "bad time unit", "timeout = 5x\n",
 	  "1: timeout: \"5x\": bad time unit (use s, m, h, d or w)" },
 	{ "time without number", "timeout = s\n",
@@ -341,6 +361,8 @@ test_fields(void)
 	ok(conf.token_argv == NULL, "no token_command: token_argv NULL");
 	is_int(conf.syslog_facility, LOG_MAIL, "default facility LOG_MAIL");
 	is_int(conf.timeout, 60, "default timeout");
+	is_int(conf.message_size_limit, -1,
+	    "default message_size_limit: ask Postfix");
 	conf_free(&conf);
 	conf_free(&conf);
 	free(path);
@@ -348,6 +370,7 @@ test_fields(void)
 	text = "sendmail_path =  /usr/sbin/sendmail\t-C /etc/x  \n"
 	    "token_command = /bin/tok a  b\n"
 	    "syslog_facility = local5\n"
+	    "message_size_limit = 20480000\n"
 	    "timeout = 2m\n";
 	if (load_text(text, strlen(text), &conf, &path, &cause) != 0)
 		diag("cause: %s", cause);
@@ -362,6 +385,7 @@ test_fields(void)
 	ok(conf.token_argv[3] == NULL, "token argv ends");
 	is_int(conf.syslog_facility, LOG_LOCAL5, "facility local5");
 	is_int(conf.timeout, 120, "2m is 120 seconds");
+	is_int(conf.message_size_limit, 20480000, "message_size_limit bytes");
 	conf_free(&conf);
 	free(path);
 }
