@@ -1,10 +1,9 @@
 /*
  * The SMTP side of a "sendmail -bs" session: one short reply per command,
  * read through the transport's bounded line reader with its timeout, and
- * the message streamed from its spool file. The data is made to come out
- * of Postfix as "sendmail -i" would deliver it: CR LF for each LF, a CR
- * before a LF dropped (sendmail_fix_line_endings), dots stuffed, every
- * other byte (NUL, a bare CR, 8-bit) passed on as it is.
+ * the message streamed from its spool file: CR LF for each LF, dots
+ * stuffed, every other byte (NUL, CR, 8-bit) passed on as it is, which
+ * comes out of Postfix as through "sendmail -i" (fetch_session.t).
  */
 #include <errno.h>
 #include <poll.h>
@@ -217,16 +216,13 @@ submit_put(struct submit *s, const char *data, size_t len, char **cause)
 	return -1;
 }
 
-/*
- * The spool file as SMTP data. start: at the start of a line; cr: a CR
- * ended the last chunk (written unless a LF follows).
- */
+/* The spool file as SMTP data; start: at the start of a line. */
 static int
 submit_data(struct submit *s, int fd, char **cause)
 {
 	char	*buf, *p, *end, *lf;
 	ssize_t	 n;
-	int	 start = 1, cr = 0, rc = -1;
+	int	 start = 1, rc = -1;
 
 	buf = xmalloc(SUBMIT_CHUNK);
 	while ((n = read(fd, buf, SUBMIT_CHUNK)) != 0) {
@@ -239,30 +235,23 @@ submit_data(struct submit *s, int fd, char **cause)
 		}
 		p = buf;
 		end = buf + n;
-		if (cr && *p != '\n' && submit_put(s, "\r", 1, cause) != 0)
-			goto out;
-		cr = 0;
 		while (p < end) {
 			if (start && *p == '.' && submit_put(s, ".", 1,
 			    cause) != 0)
 				goto out;
 			if ((lf = memchr(p, '\n', end - p)) == NULL) {
-				cr = end[-1] == '\r';
-				if (submit_put(s, p, end - p - cr, cause) != 0)
+				if (submit_put(s, p, end - p, cause) != 0)
 					goto out;
 				start = 0;
 				break;
 			}
-			if (submit_put(s, p, lf - p - (lf > p && lf[-1] ==
-			    '\r'), cause) != 0 ||
+			if (submit_put(s, p, lf - p, cause) != 0 ||
 			    submit_put(s, "\r\n", 2, cause) != 0)
 				goto out;
 			p = lf + 1;
 			start = 1;
 		}
 	}
-	if (cr && submit_put(s, "\r", 1, cause) != 0)
-		goto out;
 	/* the spool always ends with a LF; a last line without one ends */
 	if (!start && submit_put(s, "\r\n", 2, cause) != 0)
 		goto out;
