@@ -269,7 +269,7 @@ bench_report()
 		echo
 		echo "## What was measured"
 		echo
-		cat <<-EOF
+		cat <<-EOF | fold -s -w 76 | sed 's/ *$//'
 		One POP3 mailbox on the harness Dovecot (STLS, TLS 1.2+, the
 		certificate checked against the test CA), refilled before each tool
 		with the same corpus, delivered into the harness Postfix on loopback
