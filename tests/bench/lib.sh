@@ -282,8 +282,7 @@ bench_run()
 	read -ra ticks0 <<<"$(services_ticks)"
 	machine0=$(machine_ticks)
 	python3 "$PF_BENCH_LIB/measure.py" -t $((600 + n)) "$out.figures" \
-	    "$BENCH_COLLECTOR" \
-	    "${BENCH_CMD[@]}" >"$out.out" 2>"$out.log" </dev/null
+	    "$BENCH_COLLECTOR" "${BENCH_CMD[@]}" >"$out.out" 2>"$out.log" </dev/null
 	start=$(awk '$1 == "start" { print $2 }' "$out.figures")
 	bench_wait_delivered "$rcpt" "$n" $((60 + n / 5))
 	postfix_wait_idle 60
