@@ -44,7 +44,7 @@ MILTER		= $(BUILD)/milter/postfetch-milter
 TAP		= $(BUILD)/tests/unit/tap.o
 UNIT_TESTS	= $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
 
-.PHONY: all tests check deps install clean lint demo
+.PHONY: all tests check deps install clean lint demo bench
 all: $(FETCHER) $(MILTER)
 
 $(BUILD)/%.o: %.c
@@ -85,6 +85,10 @@ check: deps
 
 demo: deps all
 	tests/demo.sh
+
+# Measured, never asserted (tests/bench/README; PF_BENCH_MESSAGES=200: quick).
+bench: deps all
+	tests/bench/bench.sh
 
 lint:
 	mandoc -Tlint -W warning doc/*.[0-9]

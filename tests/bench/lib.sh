@@ -1,0 +1,310 @@
+# shellcheck shell=bash disable=SC2034,SC2153 # the PF_BENCH_* arrays are read, and PF_BENCH_RCPT set, by the scripts
+# Shared by the benchmarks (tests/bench/bench.sh, pop3_vs_fetchmail.sh),
+# sourced after tests/lib/harness.sh and tests/integration/fetch_common.sh:
+# the tools' command lines, one measured run of a tool, and the CPU
+# accounting of the services and of the machine. See tests/bench/README.
+#
+#   bench_setup                the postfetch account "bench" (POP3 user
+#                              "bench", STLS, keep = false), the sink
+#                              sendmail and its postfetch config
+#   bench_run TOOL             refill the mailbox with PF_BENCH_FILES, run
+#                              TOOL once, wait for Postfix, record figures
+#   bench_inflight             PF_BENCH_SENDMAIL: sendmails in flight
+#
+# The script sets, before bench_setup: PF_BENCH_RCPT (associative: tool ->
+# the local part it delivers to; "sink" for the sink), PF_BENCH_FILES (the
+# message files, in mailbox order). bench_run records, per tool, in the
+# associative arrays PF_BENCH_<FIGURE>[TOOL]:
+#   RC        exit status          COUNT     messages that arrived
+#   WALL      s until it exited    DONE      s until the last arrival
+#   CPU       CPU s of the tool and of all it waited for (sh, sendmail,
+#             postdrop): bash's "times" of it
+#   SELF      CPU s of the collector's own processes alone
+#   RSS       peak RSS of one collector process, kB
+#   POSTFIX   CPU s of the Postfix process tree over the run and delivery
+#   OTHERS    the same of Dovecot and PostgreSQL
+#   SERVICES  POSTFIX + OTHERS
+#   MACHINE   busy CPU s of the whole machine over that time
+#
+# Tools: postfetch (postfetch poll bench; postfetch-big is the same, for a
+# mailbox of one big message), postfetch-sink (its sendmail only reads
+# the message), fetchmail-mda, fetchmail-smtp, fdm-smtp,
+# fdm-pipe, inject (no retrieval: the files straight to sendmail, N in
+# flight) and sendmail-only (inject with one at a time).
+
+PF_BENCH_LIB=$PF_TOP/tests/bench
+PF_BENCH_SENDER=sender@example.org
+
+declare -A PF_BENCH_RC PF_BENCH_COUNT PF_BENCH_WALL PF_BENCH_DONE \
+    PF_BENCH_CPU PF_BENCH_SELF PF_BENCH_RSS PF_BENCH_POSTFIX PF_BENCH_OTHERS \
+    PF_BENCH_SERVICES PF_BENCH_MACHINE
+
+# The number of sendmails in flight: postfetch's max_sendmail and the
+# injection bound's N.
+bench_inflight()
+{
+	echo "${PF_BENCH_SENDMAIL:-2}"
+}
+
+# True if this tree's postfetch knows the max_sendmail key.
+bench_has_max_sendmail()
+{
+	grep -q max_sendmail "$PF_TOP/common/conf.c"
+}
+
+# The postfetch account, its configuration (with max_sendmail when the
+# tree knows it) and the sink: a sendmail_path that only reads the message
+# (#!/bin/sh, cat >/dev/null) and counts it.
+bench_setup()
+{
+	account_add bench port="$PF_POP3_PORT" tls="'starttls'" \
+	    auth="'password'" keep=false \
+	    deliver_to="'${PF_BENCH_RCPT[postfetch]}@example.com'"
+	if bench_has_max_sendmail; then
+		fetch_conf "max_sendmail = $(bench_inflight)"
+	fi
+	printf '#!/bin/sh\n# Reads one message, counts it.\ncat >/dev/null && echo >>%s\n' \
+	    "$PF_TMP/sink.count" >"$PF_TMP/sink"
+	chmod 755 "$PF_TMP/sink"
+	: >"$PF_TMP/sink.count"
+	sed "s|^sendmail_path = .*|sendmail_path = $PF_TMP/sink|" "$PF_CONF" \
+	    >"$PF_TMP/postfetch-sink.conf"
+}
+
+# Write the fetchmail run control file for MODE (mda or smtp) to FILE.
+_bench_fetchmail_rc()
+{
+	local mode=$1 file=$2 deliver
+	if [ "$mode" = mda ]; then
+		deliver="mda \"$PF_SENDMAIL -i -f %F -- %T\""
+	else
+		deliver="smtphost 127.0.0.1/$PF_SMTP_PORT
+	    smtpname ${PF_BENCH_RCPT[fetchmail-smtp]}@example.com"
+	fi
+	cat >"$file" <<-EOF
+	# fetchmail side of the benchmarks ($mode mode)
+	poll localhost protocol pop3 port $PF_POP3_PORT auth password
+	    user "bench" there with password "secret"
+	    is ${PF_BENCH_RCPT[fetchmail-$mode]} here
+	    fetchall nokeep sslproto 'TLS1.2+' sslcertck
+	    sslcertfile "$PF_TEST_CA"
+	    $deliver
+	EOF
+	chmod 600 "$file"
+}
+
+# Write the fdm configuration for MODE (smtp or pipe) to FILE: the same
+# POP3 account (STARTTLS, certificate checked), every message to one
+# action, delivered messages deleted; a private lock file.
+_bench_fdm_conf()
+{
+	local mode=$1 file=$2 action
+	if [ "$mode" = smtp ]; then
+		action="smtp server \"127.0.0.1\" port $PF_SMTP_PORT
+	    from \"$PF_BENCH_SENDER\" to \"${PF_BENCH_RCPT[fdm-smtp]}@example.com\""
+	else
+		# Run by fdm through /bin/sh -c, as root (default-user).
+		action="pipe \"$PF_SENDMAIL -i -f $PF_BENCH_SENDER -- ${PF_BENCH_RCPT[fdm-pipe]}@example.com\""
+	fi
+	cat >"$file" <<-EOF
+	# fdm side of the benchmarks ($mode mode)
+	set lock-file "${file%/*}/fdm-$mode.lock"
+	set default-user "root"
+	set verify-certificates
+	account "bench" pop3 server "localhost" port $PF_POP3_PORT
+	    user "bench" pass "secret" starttls
+	action "deliver" $action
+	match all action "deliver"
+	EOF
+	chmod 600 "$file"
+}
+
+# The command line of TOOL in the array BENCH_CMD, and in BENCH_COLLECTOR
+# the process name (comm) of its collector.
+bench_command()
+{
+	local tool=$1 home=$PF_TMP/$1.home
+	mkdir -p "$home"
+	chmod 711 "$home"
+	case "$tool" in
+	postfetch | postfetch-big | postfetch-sink)
+		local conf=$PF_CONF
+		[ "$tool" = postfetch-sink ] && conf=$PF_TMP/postfetch-sink.conf
+		BENCH_CMD=(env SSL_CERT_FILE="$PF_TEST_CA" "$PF_POSTFETCH" -v
+		    -c "$conf" poll bench)
+		BENCH_COLLECTOR=postfetch
+		;;
+	fetchmail-mda | fetchmail-smtp)
+		_bench_fetchmail_rc "${tool#fetchmail-}" "$home/fetchmailrc"
+		rm -f "$home/ids"
+		# FETCHMAILUSER=root: as root, fetchmail runs the MDA as this
+		# user, and sendmail -C works only for root.
+		BENCH_CMD=(env FETCHMAILHOME="$home" FETCHMAILUSER=root
+		    fetchmail --fetchmailrc "$home/fetchmailrc" --nosyslog -N
+		    --idfile "$home/ids")
+		BENCH_COLLECTOR=fetchmail
+		;;
+	fdm-smtp | fdm-pipe)
+		_bench_fdm_conf "${tool#fdm-}" "$home/fdm.conf"
+		# As root, fdm fetches in a child running as an unprivileged
+		# user, which keeps each message in a file under TMPDIR.
+		mkdir -p "$home/tmp"
+		chmod 1777 "$home/tmp"
+		BENCH_CMD=(env HOME="$home" TMPDIR="$home/tmp"
+		    SSL_CERT_FILE="$PF_TEST_CA" fdm -v -f "$home/fdm.conf" fetch)
+		BENCH_COLLECTOR=fdm
+		;;
+	inject | sendmail-only)
+		local inflight=1
+		[ "$tool" = inject ] && inflight=$(bench_inflight)
+		BENCH_CMD=(python3 "$PF_BENCH_LIB/inject.py" "$inflight"
+		    "$PF_BENCH_SENDER" "${PF_BENCH_RCPT[$tool]}@example.com"
+		    "$PF_SENDMAIL" "${PF_BENCH_FILES[@]}")
+		BENCH_COLLECTOR=python3
+		;;
+	*)
+		bail "unknown tool $tool"
+		;;
+	esac
+}
+
+# Busy CPU ticks of the whole machine so far (all processes, all cores).
+machine_ticks()
+{
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# CPU ticks used so far by the services, as "POSTFIX DOVECOT POSTGRESQL":
+# each master process and all its descendants, those alive and those
+# reaped (utime + stime + cutime + cstime of every live process in the
+# tree). Other work on the machine is not counted.
+services_ticks()
+{
+	perl -e '
+		my (%parent, %ticks);
+		opendir(my $d, "/proc") or die "/proc: $!\n";
+		for my $pid (grep { /^\d+$/ } readdir $d) {
+			open(my $f, "<", "/proc/$pid/stat") or next;
+			my $stat = <$f> // next;
+			my @field = split(" ", substr($stat, rindex($stat, ")") + 2));
+			# Fields 4, 14-17 of proc(5), counted from the state (3).
+			$parent{$pid} = $field[1];
+			$ticks{$pid} = $field[11] + $field[12] + $field[13] + $field[14];
+		}
+		my %root;
+		@root{@ARGV} = (0 .. $#ARGV);
+		my @sum = (0) x @ARGV;
+		for my $pid (keys %ticks) {
+			for (my $p = $pid; $p > 1; $p = $parent{$p} // 0) {
+				next unless defined $root{$p};
+				$sum[$root{$p}] += $ticks{$pid};
+				last;
+			}
+		}
+		print "@sum\n";' \
+	    "$(tr -d ' ' <"$PF_TMP/postfix/queue/pid/master.pid")" \
+	    "$(cat "$PF_TMP/dovecot/run/master.pid")" \
+	    "$(head -n 1 "$PF_PG_DATA/postmaster.pid")"
+}
+
+# Messages that arrived for LOCALPART ("sink": that the sink read),
+# counted without forking.
+delivered_count()
+{
+	local files
+	if [ "$1" = sink ]; then
+		files=$(wc -l 2>/dev/null <"$PF_TMP/sink.count")
+		echo "${files:-0}"
+		return
+	fi
+	shopt -s nullglob
+	files=("$PF_TMP/mail/$1"/new/* "$PF_TMP/mail/$1"/cur/*)
+	shopt -u nullglob
+	echo "${#files[@]}"
+}
+
+# Wait until COUNT messages arrived for LOCALPART, or until nothing is in
+# flight in Postfix and none arrived for 3 s (mail was lost), or TIMEOUT
+# seconds. BENCH_LAST: the time (EPOCHREALTIME) of the last arrival.
+bench_wait_delivered()
+{
+	local rcpt=$1 want=$2 timeout=$3 seen=-1 count quiet=0 i
+	BENCH_LAST=$EPOCHREALTIME
+	for ((i = 0; i < timeout * 10; i++)); do
+		count=$(delivered_count "$rcpt")
+		if [ "$count" -ne "$seen" ]; then
+			seen=$count
+			BENCH_LAST=$EPOCHREALTIME
+			quiet=0
+		fi
+		[ "$count" -ge "$want" ] && return 0
+		if ((i % 10 == 9)); then
+			if postfix_wait_idle 0; then
+				quiet=$((quiet + 1))
+				[ "$quiet" -ge 3 ] && return 1
+			else
+				quiet=0
+			fi
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# One figure (seconds, a ratio) with three decimals: bench_calc EXPR.
+bench_calc()
+{
+	awk "BEGIN { printf \"%.3f\", $1 }"
+}
+
+# Fill the mailbox with PF_BENCH_FILES (unless TOOL retrieves nothing),
+# run TOOL once under measure.py, wait until Postfix has delivered what
+# it will, and record the figures (see the head of this file).
+bench_run()
+{
+	local tool=$1 rcpt=${PF_BENCH_RCPT[$1]} out=$PF_TMP/$1 n=${#PF_BENCH_FILES[@]}
+	local ticks0 ticks1 machine0 machine1 start hz
+	hz=$(getconf CLK_TCK)
+	case "$tool" in
+	inject | sendmail-only) ;;
+	*)
+		mailbox_fill bench "${PF_BENCH_FILES[@]}" ||
+		    bail "$tool: cannot fill the mailbox"
+		[ "$(mailbox_count bench)" -eq "$n" ] ||
+		    bail "$tool: the mailbox does not hold $n messages"
+		;;
+	esac
+	postfix_wait_idle 60 || bail "$tool: Postfix is busy before the run"
+	bench_command "$tool"
+	echo "# $tool: ${BENCH_CMD[*]:0:12}" | tr -s '\n\t' '  ' >&2
+	echo >&2
+	sync
+	read -ra ticks0 <<<"$(services_ticks)"
+	machine0=$(machine_ticks)
+	python3 "$PF_BENCH_LIB/measure.py" -t $((600 + n)) "$out.figures" \
+	    "$BENCH_COLLECTOR" "${BENCH_CMD[@]}" >"$out.out" 2>"$out.log" </dev/null
+	start=$(awk '$1 == "start" { print $2 }' "$out.figures")
+	bench_wait_delivered "$rcpt" "$n" $((60 + n / 5))
+	postfix_wait_idle 60
+	read -ra ticks1 <<<"$(services_ticks)"
+	machine1=$(machine_ticks)
+	PF_BENCH_RC[$tool]=$(awk '$1 == "rc" { print $2 }' "$out.figures")
+	PF_BENCH_WALL[$tool]=$(awk '$1 == "wall" { print $2 }' "$out.figures")
+	PF_BENCH_CPU[$tool]=$(awk '$1 == "tree" { print $2 }' "$out.figures")
+	PF_BENCH_SELF[$tool]=$(awk '$1 == "collector" { print $2 }' "$out.figures")
+	PF_BENCH_RSS[$tool]=$(awk '$1 == "rss_kb" { print $2 }' "$out.figures")
+	PF_BENCH_DONE[$tool]=$(bench_calc "$BENCH_LAST - $start")
+	PF_BENCH_POSTFIX[$tool]=$(bench_calc "($((ticks1[0] - ticks0[0]))) / $hz")
+	PF_BENCH_OTHERS[$tool]=$(bench_calc \
+	    "($((ticks1[1] + ticks1[2] - ticks0[1] - ticks0[2]))) / $hz")
+	PF_BENCH_SERVICES[$tool]=$(bench_calc \
+	    "${PF_BENCH_POSTFIX[$tool]} + ${PF_BENCH_OTHERS[$tool]}")
+	PF_BENCH_MACHINE[$tool]=$(bench_calc "($((machine1 - machine0))) / $hz")
+	PF_BENCH_COUNT[$tool]=$(delivered_count "$rcpt")
+	echo "# $tool: exit ${PF_BENCH_RC[$tool]}, ${PF_BENCH_COUNT[$tool]}" \
+	    "arrived, $(mailbox_count bench) left on the server" >&2
+	if [ "$(mailbox_count bench)" -ne 0 ]; then
+		# The next tool must start from the same, full mailbox.
+		rm -f "$(mailbox_dir bench)"/new/* "$(mailbox_dir bench)"/cur/*
+	fi
+}
