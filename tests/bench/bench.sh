@@ -122,8 +122,10 @@ bench_legend()
 	20 ms). delivered, dup, lost: by Message-ID and a SHA-256 of the body
 	of each file that landed (postfetch-sink: by count, nothing lands).
 	inject is the injection bound: no retrieval, the corpus files straight
-	to the same sendmail -i -f SENDER -- RCPT, $(bench_inflight) in flight;
-	its collector is the small Python loop that starts them.
+	to the same sendmail the way postfetch's sendmail_mode $(bench_mode)
+	does it (session: long-lived sendmail -bs; message: sendmail -i -f
+	SENDER -- RCPT each), $(bench_inflight) in flight; its collector is
+	the small Python loop that drives them.
 	EOF
 }
 

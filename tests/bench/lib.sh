@@ -46,6 +46,13 @@ bench_inflight()
 	echo "${PF_BENCH_SENDMAIL:-2}"
 }
 
+# How postfetch and the injection bound hand messages to sendmail:
+# session (sendmail -bs, postfetch's default) or message (sendmail -i).
+bench_mode()
+{
+	echo "${PF_BENCH_MODE:-session}"
+}
+
 # True if this tree's postfetch knows the max_sendmail key.
 bench_has_max_sendmail()
 {
@@ -53,22 +60,22 @@ bench_has_max_sendmail()
 }
 
 # The postfetch account, its configuration (with max_sendmail when the
-# tree knows it) and the sink: a sendmail_path that only reads the message
-# (#!/bin/sh, cat >/dev/null) and counts it.
+# tree knows it) and the sink: a sendmail_path that only reads the
+# messages and counts them (sink.py).
 bench_setup()
 {
 	account_add bench port="$PF_POP3_PORT" tls="'starttls'" \
 	    auth="'password'" keep=false \
 	    deliver_to="'${PF_BENCH_RCPT[postfetch]}@example.com'"
 	if bench_has_max_sendmail; then
-		fetch_conf "max_sendmail = $(bench_inflight)"
+		fetch_conf "max_sendmail = $(bench_inflight)" \
+		    "sendmail_mode = $(bench_mode)"
 	fi
-	printf '#!/bin/sh\n# Reads one message, counts it.\ncat >/dev/null && echo >>%s\n' \
-	    "$PF_TMP/sink.count" >"$PF_TMP/sink"
-	chmod 755 "$PF_TMP/sink"
+	# The sink reads each message (sendmail -i, or a -bs session, as
+	# postfetch's sendmail_mode says) and counts it.
 	: >"$PF_TMP/sink.count"
-	sed "s|^sendmail_path = .*|sendmail_path = $PF_TMP/sink|" "$PF_CONF" \
-	    >"$PF_TMP/postfetch-sink.conf"
+	sed "s|^sendmail_path = .*|sendmail_path = $PF_BENCH_LIB/sink.py $PF_TMP/sink.count|" \
+	    "$PF_CONF" >"$PF_TMP/postfetch-sink.conf"
 }
 
 # Write the fetchmail run control file for MODE (mda or smtp) to FILE.
@@ -155,9 +162,12 @@ bench_command()
 		BENCH_COLLECTOR=fdm
 		;;
 	inject | sendmail-only)
-		local inflight=1
-		[ "$tool" = inject ] && inflight=$(bench_inflight)
-		BENCH_CMD=(python3 "$PF_BENCH_LIB/inject.py" "$inflight"
+		local inflight=1 mode=()
+		if [ "$tool" = inject ]; then
+			inflight=$(bench_inflight)
+			[ "$(bench_mode)" = session ] && mode=(-bs)
+		fi
+		BENCH_CMD=(python3 "$PF_BENCH_LIB/inject.py" "${mode[@]}" "$inflight"
 		    "$PF_BENCH_SENDER" "${PF_BENCH_RCPT[$tool]}@example.com"
 		    "$PF_SENDMAIL" "${PF_BENCH_FILES[@]}")
 		BENCH_COLLECTOR=python3
