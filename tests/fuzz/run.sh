@@ -20,8 +20,11 @@ for file in tests/fuzz/fuzz_*.c; do
 	# what is used).
 	case $target in
 	fuzz_header) extra="fetcher/header.c" ;;
+	fuzz_message) extra="fetcher/message.c fetcher/header.c
+	    fetcher/spool.c" ;;
 	fuzz_pop3) extra="fetcher/pop3.c fetcher/pop3_auth.c
-	    fetcher/transport.c fetcher/sasl.c fetcher/token.c" ;;
+	    fetcher/transport.c fetcher/sasl.c fetcher/token.c
+	    fetcher/program.c" ;;
 	fuzz_rewrite) extra="milter/rewrite.c" ;;
 	*) extra="" ;;
 	esac
