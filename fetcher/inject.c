@@ -125,7 +125,7 @@ fail:
 }
 
 /* Read what sendmail printed so far; keep the first bytes. */
-static void
+void
 inject_drain(struct inject *ij)
 {
 	char	 scratch[4096];

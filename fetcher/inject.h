@@ -38,6 +38,8 @@ struct inject	*inject_start(char *const *argv, const char *sender,
  * a sendmail stalled past its timeout is killed).
  */
 int		 inject_poll(struct inject *, char **cause);
+/* Read what it printed so far (kept for the cause), without waiting. */
+void		 inject_drain(struct inject *);
 /* Two pollfd entries that become readable when inject_poll has news. */
 void		 inject_pollfds(const struct inject *, struct pollfd *fds);
 /*

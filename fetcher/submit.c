@@ -297,6 +297,7 @@ submit_poll(struct submit *s, char **cause)
 
 	if (!s->busy)
 		return INJECT_RUNNING;
+	inject_drain(s->process);	/* its complaints must not block it */
 	pfd.fd = s->replies;
 	pfd.events = POLLIN;
 	if (poll(&pfd, 1, 0) == 0) {
