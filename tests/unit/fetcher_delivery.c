@@ -201,23 +201,11 @@ test_sink(void)
 int
 main(void)
 {
-	FILE	*f;
-	char	 command[128];
-
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
+	test_dir(dir);
 	snprintf(script, sizeof(script), "%s/sendmail", dir);
-	if ((f = fopen(script, "w")) == NULL || fputs(fake_sendmail, f) ==
-	    EOF || fclose(f) != 0 || chmod(script, 0755) != 0) {
-		perror(script);
-		return 1;
-	}
+	test_write(script, fake_sendmail, 0755);
 	test_size();
 	test_sink();
-	snprintf(command, sizeof(command), "rm -rf %s", dir);
-	if (system(command) != 0)
-		diag("could not remove %s", dir);
+	test_dir_remove(dir);
 	return done_testing();
 }

@@ -56,18 +56,12 @@ static void
 put(const char *name, const char *text)
 {
 	char	 path[128];
-	FILE	*f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (text == NULL) {
+	if (text == NULL)
 		unlink(path);
-		return;
-	}
-	if ((f = fopen(path, "w")) == NULL || fputs(text, f) == EOF ||
-	    fclose(f) != 0) {
-		perror(path);
-		exit(1);
-	}
+	else
+		test_write(path, text, 0644);
 }
 
 /* Read a file of the test directory; NULL if missing. */
@@ -648,21 +642,12 @@ test_memory(void)
 int
 main(void)
 {
-	char	 path[128];
-	FILE	*f;
 	size_t	 i;
 
 	signal(SIGPIPE, SIG_DFL);	/* inject must cope without SIG_IGN */
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
+	test_dir(dir);
 	snprintf(script, sizeof(script), "%s/sendmail", dir);
-	if ((f = fopen(script, "w")) == NULL || fputs(fake_sendmail, f) ==
-	    EOF || fclose(f) != 0 || chmod(script, 0755) != 0) {
-		perror(script);
-		return 1;
-	}
+	test_write(script, fake_sendmail, 0755);
 	for (i = 0; i < sizeof(key); i++)
 		key[i] = (unsigned char)i;
 
@@ -676,9 +661,6 @@ main(void)
 	test_from_line();
 
 	message_result_free(&kept);
-	reset();
-	unlink(script);
-	snprintf(path, sizeof(path), "%s", dir);
-	rmdir(path);
+	test_dir_remove(dir);
 	return done_testing();
 }

@@ -56,14 +56,9 @@ static void
 put(const char *name, const char *text)
 {
 	char	 path[128];
-	FILE	*f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "w")) == NULL || fputs(text, f) == EOF ||
-	    fclose(f) != 0) {
-		perror(path);
-		exit(1);
-	}
+	test_write(path, text, 0644);
 }
 
 /* What the stand-in got so far, then forget it. */
@@ -208,23 +203,11 @@ test_broken(void)
 int
 main(void)
 {
-	FILE	*f;
-	char	 command[128];
-
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
+	test_dir(dir);
 	snprintf(script, sizeof(script), "%s/sendmail", dir);
-	if ((f = fopen(script, "w")) == NULL || fputs(fake_bs, f) == EOF ||
-	    fclose(f) != 0 || chmod(script, 0755) != 0) {
-		perror(script);
-		return 1;
-	}
+	test_write(script, fake_bs, 0755);
 	test_session();
 	test_broken();
-	snprintf(command, sizeof(command), "rm -rf %s", dir);
-	if (system(command) != 0)
-		diag("could not remove %s", dir);
+	test_dir_remove(dir);
 	return done_testing();
 }

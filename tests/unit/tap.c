@@ -1,6 +1,9 @@
-/* A minimal TAP producer for the unit test programs. */
+/* A minimal TAP producer for the unit test programs, and their files. */
+#include <sys/stat.h>
+
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tap.h"
@@ -87,4 +90,39 @@ done_testing(void)
 {
 	printf("1..%d\n", tap_count);
 	return tap_failed == 0 ? 0 : 1;
+}
+
+void
+test_dir(char *template)
+{
+	if (mkdtemp(template) == NULL) {
+		perror(template);
+		exit(1);
+	}
+}
+
+void
+test_write(const char *path, const char *text, int mode)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "w")) == NULL || fputs(text, f) == EOF ||
+	    fclose(f) != 0 || chmod(path, (mode_t)mode) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+void
+test_dir_remove(const char *dir)
+{
+	char	*command;
+	size_t	 len = strlen(dir) + 16;
+
+	if ((command = malloc(len)) == NULL)
+		exit(1);
+	snprintf(command, len, "rm -rf '%s'", dir);
+	if (system(command) != 0)
+		diag("could not remove %s", dir);
+	free(command);
 }
