@@ -26,14 +26,15 @@ source "$PF_TOP/tests/bench/lib.sh"
 PF_BENCH_N=${1:-${PF_BENCH_MESSAGES:-2000}}
 PF_BENCH_SEED=${PF_BENCH_SEED:-1}
 PF_BENCH_BIG=${PF_BENCH_BIG:-52428800}
-PF_BENCH_TOOLS=${PF_BENCH_TOOLS:-postfetch fetchmail-mda fetchmail-smtp fdm-smtp fdm-pipe inject postfetch-sink}
+PF_BENCH_TOOLS=${PF_BENCH_TOOLS:-postfetch fetchmail-mda fetchmail-smtp fdm-smtp fdm-pipe inject inject-i postfetch-sink}
 PF_BENCH_REPORT=${PF_BENCH_REPORT-$PF_TOP/doc/PERFORMANCE.md}
 
 # The local part each tool delivers to, so the counts never mix.
 # (postfetch-big is the same account: its maildir is emptied before.)
 declare -A PF_BENCH_RCPT=([postfetch]=pfbench [postfetch-big]=pfbench
     [fetchmail-mda]=fmmda [fetchmail-smtp]=fmsmtp [fdm-smtp]=fdmsmtp
-    [fdm-pipe]=fdmpipe [inject]=inject [postfetch-sink]=sink)
+    [fdm-pipe]=fdmpipe [inject]=inject [inject-i]=injecti
+    [postfetch-sink]=sink)
 # What verify.py found in each tool's maildir.
 declare -A PF_BENCH_DELIVERED PF_BENCH_DUPLICATED PF_BENCH_LOST \
     PF_BENCH_ALTERED PF_BENCH_FOREIGN
@@ -125,7 +126,9 @@ bench_legend()
 	to the same sendmail the way postfetch's sendmail_mode $(bench_mode)
 	does it (session: long-lived sendmail -bs; message: sendmail -i -f
 	SENDER -- RCPT each), $(bench_inflight) in flight; its collector is
-	the small Python loop that drives them.
+	the small Python loop that drives them. inject-i is the same with
+	one sendmail -i per message, $(bench_inflight) in flight: the figures
+	that chose sendmail_mode session as postfetch's default.
 	EOF
 }
 
@@ -187,6 +190,7 @@ bench_ratios()
 	ratio_line "$fm" "$fm (faster fetchmail)" "" ">=" 2
 	ratio_line inject "inject (injection bound)" " (within 1.25x)" ">=" 0.8
 	ratio_line fdm-smtp fdm-smtp
+	ratio_line inject-i "inject-i (sendmail -i, no retrieval)"
 	for other in fetchmail-mda fetchmail-smtp fdm-pipe; do
 		[ "$other" = "$fm" ] || ratio_line "$other" "$other"
 	done

@@ -161,11 +161,11 @@ bench_command()
 		    SSL_CERT_FILE="$PF_TEST_CA" fdm -v -f "$home/fdm.conf" fetch)
 		BENCH_COLLECTOR=fdm
 		;;
-	inject | sendmail-only)
+	inject | inject-i | sendmail-only)
 		local inflight=1 mode=()
-		if [ "$tool" = inject ]; then
-			inflight=$(bench_inflight)
-			[ "$(bench_mode)" = session ] && mode=(-bs)
+		[ "$tool" = sendmail-only ] || inflight=$(bench_inflight)
+		if [ "$tool" = inject ] && [ "$(bench_mode)" = session ]; then
+			mode=(-bs)
 		fi
 		BENCH_CMD=(python3 "$PF_BENCH_LIB/inject.py" "${mode[@]}" "$inflight"
 		    "$PF_BENCH_SENDER" "${PF_BENCH_RCPT[$tool]}@example.com"
