@@ -2,8 +2,10 @@
 """A scripted, sometimes hostile POP3 server for tests (python3 stdlib only).
 
 Serves the files given with --message (one message each, LF or CRLF line
-ends) to user/password over plain TCP, one connection at a time, keeping
-DELE'd messages until a clean QUIT like a real server. Faults on demand:
+ends; UIDs peer-1, peer-2, ...) or the files of a --store directory to
+user/password over plain TCP, one connection at a time, keeping DELE'd
+messages until a clean QUIT like a real server. LIST announces each file's
+size. Faults on demand:
 
   --drop-in-retr N   close the connection halfway through the first RETR N
   --err-retr N       answer every RETR N with -ERR
@@ -11,6 +13,15 @@ DELE'd messages until a clean QUIT like a real server. Faults on demand:
   --no-pipelining    leave PIPELINING out of CAPA
   --stall-in-retr N  stop sending halfway through the first RETR N until
                      the client closes (its timeout must fire)
+  --err-dele N       answer every DELE N with -ERR; the message stays
+  --cut-at-dot N     RETR N ends halfway, at a lone "." (what an unstuffed
+                     "." line of the message does), though LIST announced
+                     all of it
+  --lie-size N:SIZE  LIST and STAT announce SIZE octets for message N
+  --store DIR        serve the files of DIR in name order, each file name
+                     its UID; QUIT removes the deleted ones, so a peer
+                     started again on DIR has the same messages and UIDs
+                     (instead of --message; write a file to add a message)
   --log FILE         append every client line to FILE (PASS shown as is:
                      test passwords only)
 
@@ -18,6 +29,7 @@ Prints "ready PORT" on stdout when listening (--port 0 picks a port) and
 runs until killed.
 """
 import argparse
+import os
 import socket
 import sys
 
@@ -31,7 +43,14 @@ def load(path):
         lines.pop()
     out = b"".join((b"." + l if l.startswith(b".") else l) + b"\r\n"
                    for l in lines)
-    return {"size": len(data), "wire": out}
+    return {"size": len(data), "listed": len(data), "wire": out,
+            "path": path}
+
+
+def cut_at_dot(wire):
+    """The first half of a message's lines, ended as if a lone "." came."""
+    lines = wire.split(b"\r\n")
+    return b"".join(l + b"\r\n" for l in lines[:len(lines) // 2])
 
 
 class Session:
@@ -87,6 +106,8 @@ class Session:
                     self.reply("-ERR [AUTH] Authentication failed.")
             elif cmd == "QUIT":
                 for n in self.deleted:
+                    if self.opts.store:
+                        os.unlink(self.store[n - 1]["path"])
                     self.store[n - 1] = None
                 self.reply("+OK bye")
                 return
@@ -114,12 +135,12 @@ class Session:
         if cmd == "STAT":
             live = self.live()
             self.reply("+OK %d %d" % (len(live),
-                                      sum(m["size"] for _, m in live)))
+                                      sum(m["listed"] for _, m in live)))
         elif cmd == "UIDL" and not args:
             self.send(b"+OK\r\n" + b"".join(b"%d %s\r\n" % (n, m["uid"])
                       for n, m in self.live()) + b".\r\n")
         elif cmd == "LIST" and not args:
-            self.send(b"+OK\r\n" + b"".join(b"%d %d\r\n" % (n, m["size"])
+            self.send(b"+OK\r\n" + b"".join(b"%d %d\r\n" % (n, m["listed"])
                       for n, m in self.live()) + b".\r\n")
         elif cmd == "RETR":
             n, m = self.message(args)
@@ -136,12 +157,16 @@ class Session:
                 while self.conn.recv(4096):
                     pass
                 return False
+            elif n in self.opts.cut_at_dot:
+                self.send(b"+OK\r\n" + cut_at_dot(m["wire"]) + b".\r\n")
             else:
                 self.send(b"+OK\r\n" + m["wire"] + b".\r\n")
         elif cmd == "DELE":
             n, m = self.message(args)
             if m is None:
                 self.reply("-ERR no such message")
+            elif n in self.opts.err_dele:
+                self.reply("-ERR [IN-USE] message %d is locked" % n)
             else:
                 self.deleted.add(n)
                 self.reply("+OK deleted")
@@ -164,16 +189,31 @@ def main():
     p.add_argument("--drop-in-retr", type=int, action="append", default=[])
     p.add_argument("--stall-in-retr", type=int, action="append", default=[])
     p.add_argument("--err-retr", type=int, action="append", default=[])
+    p.add_argument("--err-dele", type=int, action="append", default=[])
+    p.add_argument("--cut-at-dot", type=int, action="append", default=[])
+    p.add_argument("--lie-size", action="append", default=[],
+                   metavar="N:SIZE")
+    p.add_argument("--store")
     p.add_argument("--no-capa", action="store_true")
     p.add_argument("--no-pipelining", action="store_true")
     p.add_argument("--log")
     opts = p.parse_args()
 
+    if opts.store and opts.message:
+        p.error("--store and --message exclude each other")
     store = []
+    if opts.store:
+        for name in sorted(os.listdir(opts.store)):
+            m = load(os.path.join(opts.store, name))
+            m["uid"] = name.encode()
+            store.append(m)
     for i, path in enumerate(opts.message, 1):
         m = load(path)
         m["uid"] = b"peer-%d" % i
         store.append(m)
+    for lie in opts.lie_size:
+        n, size = (int(x) for x in lie.split(":"))
+        store[n - 1]["listed"] = size
     faults = {"drop": set(opts.drop_in_retr),
               "stall": set(opts.stall_in_retr)}
     log = open(opts.log, "a") if opts.log else None
