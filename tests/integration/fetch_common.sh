@@ -12,6 +12,12 @@
 #   fetch_poll NAME...           fetch_run poll NAME...
 #   sendmail_script NAME LINE... a sendmail stand-in: the bash script
 #                                $PF_TMP/NAME of the LINEs
+#   poll_through SCRIPT NAME [LINE...]  poll NAME through that stand-in
+#   mailbox_account NAME RECIPIENT FILE...  an account on Dovecot holding FILEs
+#   peer_start ARGS / peer_restart ARGS / peer_stop   pop3_peer.py
+#   peer_account NAME [RECIPIENT]  an account on pop3_peer.py (multidrop
+#                                without RECIPIENT)
+#   small_message FILE ID        a small message with Message-ID <ID@example.org>
 #   sql QUERY                    one value from the test database
 #   claim_holders NAME           the pids of the sessions holding the
 #                                claim (advisory lock) of account NAME, or -
@@ -171,6 +177,38 @@ sendmail_script()
 	chmod 755 "$PF_TMP/$name"
 }
 
+# Poll account NAME with sendmail_path = $PF_TMP/SCRIPT (run as
+# "sendmail -i", one per message) and the other configuration LINEs, then
+# go back to the defaults: poll_through SCRIPT NAME [LINE...]
+poll_through()
+{
+	local script=$1 name=$2
+	shift 2
+	fetch_conf "sendmail_path = $PF_TMP/$script" "sendmail_mode = message" \
+	    "$@"
+	fetch_poll "$name"
+	fetch_conf
+}
+
+# An account on the harness's Dovecot, its mailbox holding the FILEs:
+# mailbox_account NAME RECIPIENT FILE...
+mailbox_account()
+{
+	local name=$1 recipient=$2
+	shift 2
+	mailbox_user "$name"
+	mailbox_fill "$name" "$@"
+	account_add "$name" port="$PF_POP3S_PORT" tls="'direct'" \
+	    deliver_to="'$recipient'"
+}
+
+# A small message, its Message-ID <ID@example.org>: small_message FILE ID
+small_message()
+{
+	printf 'From: a@example.org\nTo: kim@example.com\nMessage-ID: <%s@example.org>\nSubject: %s\n\nBody of %s.\n' \
+	    "$2" "$2" "$2" >"$1"
+}
+
 # The log lines of the last run matching ERE.
 log_grep()
 {
@@ -217,12 +255,32 @@ peer_start()
 	PF_PEER_PORT=$(sed -n 's/^ready //p' "$out")
 }
 
+# An account on the scripted server (peer_start): peer_account NAME
+# [RECIPIENT]; without RECIPIENT it is multidrop.
+peer_account()
+{
+	local name=$1 recipient=$2
+	set -- port="$PF_PEER_PORT" tls="'disable'" auth="'password'" \
+	    username="'user'"
+	[ -z "$recipient" ] || set -- "$@" deliver_to="'$recipient'"
+	account_add "$name" "$@"
+}
+
 # Stop the peer started last.
 peer_stop()
 {
 	kill "$PF_PEER_PID" 2>/dev/null
 	wait "$PF_PEER_PID" 2>/dev/null
 	return 0
+}
+
+# Stop the peer and start it again on the same port with ARGS (its
+# accounts stay as they are; with --store, so do its messages).
+peer_restart()
+{
+	local port=$PF_PEER_PORT
+	peer_stop
+	peer_start --port "$port" "$@"
 }
 
 # How many messages account NAME has on its server (postfetch check).

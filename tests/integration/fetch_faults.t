@@ -8,49 +8,10 @@ source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
 fetch_setup failing big odd sigterm killed stolen
 
-# An account on the scripted server: peer_account NAME RECIPIENT
-peer_account()
-{
-	account_add "$1" port="$PF_PEER_PORT" tls="'disable'" \
-	    auth="'password'" username="'user'" deliver_to="'$2'"
-}
-
-# An account on the harness's Dovecot, its mailbox holding the FILEs:
-# mailbox_account NAME RECIPIENT FILE...
-mailbox_account()
-{
-	local name=$1 recipient=$2
-	shift 2
-	mailbox_user "$name"
-	mailbox_fill "$name" "$@"
-	account_add "$name" port="$PF_POP3S_PORT" tls="'direct'" \
-	    deliver_to="'$recipient'"
-}
-
-# Poll account NAME with sendmail_path = $PF_TMP/SCRIPT (run as
-# "sendmail -i", one per message) and the other configuration LINEs, then
-# go back to the defaults: poll_through SCRIPT NAME [LINE...]
-poll_through()
-{
-	local script=$1 name=$2
-	shift 2
-	fetch_conf "sendmail_path = $PF_TMP/$script" "sendmail_mode = message" \
-	    "$@"
-	fetch_poll "$name"
-	fetch_conf
-}
-
-# A small message: small FILE ID
-small()
-{
-	printf 'From: a@example.org\nTo: kim@example.com\nMessage-ID: <%s@example.org>\nSubject: %s\n\nBody of %s.\n' \
-	    "$2" "$2" "$2" >"$1"
-}
-
 # --- sendmail fails (exit 75): every message stays, nothing in seen.
 sendmail_script sendmail-75 'cat >/dev/null' \
     'echo "sendmail: fatal: queue file write error" >&2' 'exit 75'
-for i in 1 2 3; do small "$PF_TMP/f$i" "fail$i"; done
+for i in 1 2 3; do small_message "$PF_TMP/f$i" "fail$i"; done
 mailbox_account failing kim@example.com "$PF_TMP/f1" "$PF_TMP/f2" \
     "$PF_TMP/f3"
 poll_through sendmail-75 failing
@@ -104,7 +65,7 @@ ok "20 MB: the body arrived intact" \
 # --- SIGTERM while sendmail has a message: sendmail has it whole (it
 # starts only on a complete spool file), so it is let finish and
 # recorded; no other message is started, the poll ends and is recorded.
-small "$PF_TMP/t2" "term2"
+small_message "$PF_TMP/t2" "term2"
 mailbox_account sigterm pat@example.com "$PF_TMP/big" "$PF_TMP/t2"
 sendmail_script sendmail-term 'kill -TERM $PPID' "exec $PF_SENDMAIL \"\$@\""
 poll_through sendmail-term sigterm "max_sendmail = 1"
@@ -140,7 +101,7 @@ is "$(maildir_count quinn)|$(postfix_queue_count)" "$intact|0" \
     "no truncated copy was delivered or queued ($intact whole)"
 
 # --- The connection dropped in the middle of a RETR (scripted server).
-for i in 1 2 3; do small "$PF_TMP/d$i" "drop$i"; done
+for i in 1 2 3; do small_message "$PF_TMP/d$i" "drop$i"; done
 peer_start --drop-in-retr 2 --message "$PF_TMP/d1" --message "$PF_TMP/d2" \
     --message "$PF_TMP/d3"
 peer_account dropped mallory@example.com
@@ -182,7 +143,7 @@ peer_stop
 sendmail_script sendmail-steal 'cat >/dev/null' \
     "psql -qAt -c \"UPDATE postfetch.account SET lease_owner = 'other/1', lease_until = now() + interval '1 hour' WHERE name = 'stolen'\" >/dev/null" \
     'exit 0'
-small "$PF_TMP/st1" "steal1"
+small_message "$PF_TMP/st1" "steal1"
 mailbox_account stolen kim@example.com "$PF_TMP/st1"
 poll_through sendmail-steal stolen
 is "$(log_count 'account=stolen host=localhost: poll not recorded: the claim was lost to another fetcher')" 1 \
@@ -217,7 +178,7 @@ sql "CREATE FUNCTION public.refuse_peer2() RETURNS trigger LANGUAGE plpgsql
     RAISE EXCEPTION 'test: seen refused'; END IF; RETURN NEW; END \$\$;
     CREATE TRIGGER refuse_peer2 BEFORE INSERT ON postfetch.seen
     FOR EACH ROW EXECUTE FUNCTION public.refuse_peer2()" >/dev/null
-for i in 4 5 6 7 8; do small "$PF_TMP/d$i" "drop$i"; done
+for i in 4 5 6 7 8; do small_message "$PF_TMP/d$i" "drop$i"; done
 peer_start --log "$PF_TMP/unrecorded.log" --message "$PF_TMP/d1" \
     --message "$PF_TMP/d2" --message "$PF_TMP/d3" --message "$PF_TMP/d4" \
     --message "$PF_TMP/d5" --message "$PF_TMP/d6" --message "$PF_TMP/d7" \
