@@ -9,6 +9,8 @@
 #   account_add NAME COL=VALUE...  insert a pop3 account (values are SQL)
 #   fetch_run ARGS...            run postfetch -v -c $PF_CONF ARGS; stdout
 #                                in $PF_OUT, the log lines in $PF_LOG
+#   fetch_start ARGS... / fetch_wait   the same in two steps: postfetch
+#                                runs in the background as $PF_PID
 #   fetch_poll NAME...           fetch_run poll NAME...
 #   sendmail_script NAME LINE... a sendmail stand-in: the bash script
 #                                $PF_TMP/NAME of the LINEs
@@ -29,6 +31,7 @@ PF_CONF=
 PF_OUT=
 PF_LOG=
 PF_RC=
+PF_PID=
 PF_FETCH_USERS=
 
 # Start everything a fetch test needs and write the configuration.
@@ -152,10 +155,26 @@ account_add()
 # run are in PF_LOG (appended to $PF_TMP/all.log too).
 fetch_run()
 {
+	fetch_start "$@"
+	fetch_wait
+}
+
+# Start postfetch as fetch_run does, in the background: PF_PID is its
+# pid (postfetch's own: a kill reaches it alone, not its children).
+fetch_start()
+{
 	# shellcheck disable=SC2086
 	SSL_CERT_FILE=$PF_TEST_CA ${PF_RUN_PREFIX:-} "$PF_POSTFETCH" -v \
 	    -c "$PF_CONF" "$@" \
-	    >"$PF_OUT" 2>"$PF_LOG"
+	    >"$PF_OUT" 2>"$PF_LOG" &
+	PF_PID=$!
+}
+
+# Wait for the postfetch of fetch_start; then PF_RC, PF_OUT and PF_LOG
+# are as after fetch_run. Says nothing of a kill (PF_RC 137).
+fetch_wait()
+{
+	{ wait "$PF_PID"; } 2>/dev/null
 	PF_RC=$?
 	cat "$PF_LOG" >>"$PF_TMP/all.log"
 	return 0
