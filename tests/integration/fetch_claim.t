@@ -25,13 +25,6 @@ else
 	skip "$prog not built (make tests)"
 fi
 
-# A message: message FILE ID
-message()
-{
-	printf 'From: a@example.org\nTo: bob@example.com\nMessage-ID: <%s@example.org>\nSubject: %s\n\nBody of %s.\n' \
-	    "$2" "$2" "$2" >"$1"
-}
-
 # Start postfetch poll NAME in the background with sendmail_path SCRIPT:
 # its log goes to $PF_TMP/LOG.log, its pid into PF_BG_PID.
 poll_background()
@@ -45,7 +38,7 @@ poll_background()
 
 # --- SIGKILL while the claim is held: the next poll takes over at once ------
 for i in 1 2; do
-	message "$PF_TMP/k$i" "killed$i"
+	small_message "$PF_TMP/k$i" "killed$i"
 done
 mailbox_fill killed "$PF_TMP/k1" "$PF_TMP/k2"
 account_add killed port="$PF_POP3S_PORT" tls="'direct'" \
@@ -77,7 +70,7 @@ is "$(sql "SELECT coalesce(lease_owner, '-') FROM postfetch.account WHERE name =
 
 # --- Two polls of one account at once: one delivers, the other is busy ------
 for i in 1 2 3; do
-	message "$PF_TMP/t$i" "twice$i"
+	small_message "$PF_TMP/t$i" "twice$i"
 done
 mailbox_fill twice "$PF_TMP/t1" "$PF_TMP/t2" "$PF_TMP/t3"
 account_add twice port="$PF_POP3S_PORT" tls="'direct'" \
