@@ -49,9 +49,15 @@ int
 delivery_size_agrees(unsigned long long announced, unsigned long long octets,
     unsigned long long lines)
 {
-	/* LF or CRLF line ends; the last line may lack its end */
-	return announced + 1 >= octets + lines &&
-	    announced <= octets + 2 * lines;
+	unsigned long long	 lf = octets + lines, crlf = octets + 2 * lines;
+
+	/*
+	 * Counted with LF or with CRLF line ends, the last line perhaps
+	 * without its end; not anything in between, which a message cut
+	 * short by some lines could match.
+	 */
+	return (announced <= lf && announced + 1 >= lf) ||
+	    (announced <= crlf && announced + 2 >= crlf);
 }
 
 struct delivery *

@@ -47,7 +47,8 @@ void		 delivery_drain(struct delivery *);
 void		 delivery_free(struct delivery *);
 
 /* Whether a retrieval of octets bytes in lines lines (line ends not
- * counted) agrees with the size the server announced, as CRLF or LF. */
+ * counted) agrees with the size the server announced: counted with LF or
+ * with CRLF line ends, the last line perhaps without its end. */
 int		 delivery_size_agrees(unsigned long long announced,
 		    unsigned long long octets, unsigned long long lines);
 

@@ -46,6 +46,8 @@ struct engine {
 	unsigned long long	 bytes;
 	size_t			 failed;	/* messages left after a failure */
 	char			*failed_cause;	/* the first such failure */
+	size_t			 undeleted;	/* DELE refused */
+	char			*undeleted_reply; /* the first such reply */
 	int			 stop;		/* deliver no more (db down) */
 	char			*error;		/* why the poll failed */
 	long long		 started;	/* clock_ms() */
@@ -389,6 +391,8 @@ engine_delete(struct engine *e, const char ***deleted, size_t *ndeleted,
 		    "server refused to delete it: %s", e->account.name,
 		    engine_host(e), engine_folder_shown(e, " folder="),
 		    e->key.folder, e->list[indexes[i]].uid, refused[i]);
+		if (e->undeleted++ == 0)
+			e->undeleted_reply = xstrdup(refused[i]);
 	}
 	for (i = 0; i < n; i++)
 		free(refused[i]);
@@ -587,6 +591,11 @@ engine_finish(struct engine *e)
 	if (e->error == NULL && e->failed > 0)
 		e->error = xprintf("%zu message%s not delivered: %s",
 		    e->failed, e->failed == 1 ? "" : "s", e->failed_cause);
+	/* delivered, but the mailbox does not empty: say so in status */
+	if (e->error == NULL && e->undeleted > 0)
+		e->error = xprintf("%zu delivered message%s not deleted, the "
+		    "server refused: %s", e->undeleted, e->undeleted == 1 ?
+		    "" : "s", e->undeleted_reply);
 	/* Always "messages": log parsers match the contract's shape. */
 	if (e->error == NULL || e->messages > 0)
 		log_info("account=%s host=%s: %zu messages, %llu bytes in "
@@ -614,6 +623,7 @@ engine_free(struct engine *e)
 		e->driver->close(e->session);
 	engine_folder_free(e);
 	free(e->failed_cause);
+	free(e->undeleted_reply);
 	free(e->error);
 	account_free(&e->account);
 }

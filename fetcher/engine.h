@@ -34,7 +34,7 @@ extern volatile sig_atomic_t engine_interrupted;
 #define ENGINE_LEASE	600	/* seconds of the lease shown in the row */
 #define ENGINE_RENEW	60	/* renew the claim this often in a poll */
 #define ENGINE_BATCH	64	/* seen rows committed at once, at most */
-#define ENGINE_BATCH_MS	1000	/* and at least this often */
+#define ENGINE_BATCH_MS	250	/* and at least this often */
 
 /* The sendmails in flight per poll for max_sendmail = 0: one per core,
  * at least 2, at most 8. */

@@ -65,7 +65,9 @@ is "$(store_uids "$store")" "u2 u3" \
     "the others are gone from the server, the refused ones stay"
 is "$(seen_rows refused)" "u2|$(octets "$store/u2")
 u3|$(octets "$store/u3")" "the refused ones keep their seen rows, with their sizes"
-diag "a poll whose only trouble is a refused DELE exits $PF_RC, result '$(last_poll refused)'"
+like "$PF_RC|$(last_poll refused)" \
+    '^1\|4\|[0-9]+\|2 delivered messages not deleted, the server refused: -ERR \[IN-USE\] message 2 is locked$' \
+    "the poll is recorded as failed, so that status shows a mailbox that does not empty"
 
 : >"$peer_log"
 fetch_poll refused

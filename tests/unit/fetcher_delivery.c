@@ -110,10 +110,15 @@ test_size(void)
 	ok(delivery_size_agrees(12, 8, 2), "CRLF size");
 	ok(delivery_size_agrees(10, 8, 2), "LF size");
 	ok(delivery_size_agrees(9, 8, 2), "LF size, last line without end");
+	ok(delivery_size_agrees(10, 8, 2), "CRLF size, last line without end");
 	ok(!delivery_size_agrees(8, 8, 2), "too small");
 	ok(!delivery_size_agrees(13, 8, 2), "too large");
 	ok(delivery_size_agrees(0, 0, 0), "empty");
 	ok(!delivery_size_agrees(1000, 500, 10), "cut short");
+	/* 100 lines of "xx" counted with LF (300), 80 of them arrived */
+	ok(!delivery_size_agrees(300, 160, 80), "cut short by lines, LF");
+	ok(!delivery_size_agrees(400, 200, 90), "cut short by lines, CRLF");
+	ok(delivery_size_agrees(400, 200, 100), "whole, CRLF");
 }
 
 static void
