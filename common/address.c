@@ -430,6 +430,23 @@ address_valid(const char *s)
 	return address_local_valid(s, at - s) && address_domain_valid(at + 1);
 }
 
+int
+address_usable(const char *s)
+{
+	size_t	 i;
+
+	if (s == NULL || *s == '\0' || *s == '-')
+		return 0;
+	if (address_valid(s))
+		return 1;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (!isalnum((unsigned char)s[i]) && strchr(".-_+=", s[i])
+		    == NULL)
+			return 0;
+	}
+	return i <= ADDRESS_MAX;
+}
+
 const char *
 address_domain(const char *s)
 {

@@ -28,6 +28,13 @@ size_t		 address_list_split(const char *value, char ***list,
  */
 int		 address_valid(const char *s);
 /*
+ * Whether an address an administrator set (deliver_to, fallback,
+ * postmaster) can go to sendmail: a valid address, or a bare local name
+ * such as "postmaster" that the MTA completes; never one that starts
+ * with '-'.
+ */
+int		 address_usable(const char *s);
+/*
  * Skip white space and comments at p; comments nest (a depth counter,
  * not recursion) and may contain quoted pairs. An unterminated comment
  * runs to the end (the NUL is returned).

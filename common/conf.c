@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "conf.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -47,6 +48,7 @@ static const char	*conf_check_absolute(const char *);
 static const char	*conf_check_command(const char *);
 static const char	*conf_check_socket(const char *);
 static const char	*conf_check_word(const char *);
+static const char	*conf_check_address(const char *);
 static const char	*conf_check_ident(const char *);
 static const char	*conf_check_sendmail_mode(const char *);
 
@@ -58,7 +60,7 @@ static const struct conf_key conf_keys[] = {
 	  offsetof(struct conf, sendmail_argv) },
 	{ "message_size_limit", CONF_BYTES, "", 0, LLONG_MAX, NULL,
 	  offsetof(struct conf, message_size_limit), 0 },
-	{ "postmaster", CONF_STRING, "postmaster", 1, 0, conf_check_word,
+	{ "postmaster", CONF_STRING, "postmaster", 1, 0, conf_check_address,
 	  offsetof(struct conf, postmaster), 0 },
 	{ "secret_file", CONF_STRING, "/etc/postfetch/secret", 1, 0,
 	  conf_check_absolute, offsetof(struct conf, secret_file), 0 },
@@ -163,6 +165,16 @@ conf_check_word(const char *value)
 		if (conf_isspace((unsigned char)*value))
 			return "must not contain white space";
 	}
+	return NULL;
+}
+
+/* An address mail may be sent from and to: postmaster. */
+static const char *
+conf_check_address(const char *value)
+{
+	if (!address_usable(value))
+		return "not an address or a local name (nor may it start "
+		    "with '-')";
 	return NULL;
 }
 

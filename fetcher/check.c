@@ -67,24 +67,17 @@ check_session(const struct engine_context *context,
     const struct driver *driver, struct account *account, FILE *out,
     char **cause)
 {
-	struct driver_options	 options;
 	struct driver_info	 info;
-	static char		 none[] = "";
-	static char		*one[] = { none, NULL };
-	char			**folders = one;
+	char			**folders = NULL;
 	void			*session;
 	size_t			 i;
 	int			 rc = -1;
 
-	memset(&info, 0, sizeof(info));
-	options.timeout = context->conf->timeout;
-	options.token_argv = (const char **)context->conf->token_argv;
-	session = driver->open(account, &options, &info, cause);
+	session = driver_open(driver, account, context->conf, &info, cause);
 	check_print_info(out, &info);
 	if (session == NULL)
 		return -1;
-	if (driver->folders != NULL &&
-	    driver->folders(session, account, &folders, cause) != 0)
+	if (driver_folders(driver, session, account, &folders, cause) != 0)
 		goto out;
 	for (i = 0; folders[i] != NULL; i++) {
 		if (check_folder(driver, session, folders[i], out,
@@ -94,8 +87,7 @@ check_session(const struct engine_context *context,
 	rc = driver->quit(session, cause);
 out:
 	driver->close(session);
-	if (folders != one)
-		xfreev(folders);
+	xfreev(folders);
 	return rc;
 }
 

@@ -19,6 +19,8 @@
 #include "xmalloc.h"
 
 #define DELIVERY_WAIT	1000	/* ms between ticks while waiting */
+#define DELIVERY_TICK	(1024 * 1024) /* octets between ticks while
+				       * a message is retrieved */
 
 /* A complete message in sendmail: a session of its slot, or its own. */
 struct delivery_job {
@@ -39,10 +41,12 @@ struct delivery {
 	char			*cause;		/* why it cannot be delivered */
 	unsigned long long	 octets;	/* retrieved, line ends apart */
 	unsigned long long	 lines;
+	unsigned long long	 untick;	/* octets since the last tick */
 	/* the messages in sendmail */
 	struct delivery_job	*jobs;
 	size_t			 njobs;
 	struct submit		**sessions;	/* max_sendmail, NULL = none */
+	int			 halted;	/* sendmail cannot be started */
 };
 
 int
@@ -169,9 +173,10 @@ delivery_session(struct delivery *d, char **cause)
 		submit_free(*slot);
 		*slot = NULL;
 	}
-	if (*slot == NULL)
-		*slot = submit_start(d->params.sendmail_argv,
-		    d->params.timeout, cause);
+	if (*slot == NULL &&
+	    (*slot = submit_start(d->params.sendmail_argv, d->params.timeout,
+	    cause)) == NULL)
+		d->halted = 1;	/* it will not work for the next one either */
 	return *slot;
 }
 
@@ -246,9 +251,9 @@ delivery_begin(void *arg, size_t index)
 
 	delivery_reset(d);
 	d->index = index;
-	d->octets = d->lines = 0;
+	d->octets = d->lines = d->untick = 0;
 	delivery_reap(d);
-	if (d->params.tick(d->params.arg) != 0)
+	if (d->params.tick(d->params.arg) != 0 || d->halted)
 		return -1;
 	d->active = 1;
 	if ((d->spool = spool_open(d->params.spool_directory,
@@ -268,6 +273,12 @@ delivery_data(void *arg, const char *data, size_t len, int eol)
 		return -1;
 	d->octets += len;
 	d->lines += eol != 0;
+	/* a long message: time passes for claims and commits too */
+	if ((d->untick += len) >= DELIVERY_TICK) {
+		d->untick = 0;
+		delivery_reap(d);
+		d->params.tick(d->params.arg);
+	}
 	if (message_write(d->message, data, len, eol, &d->cause) != 0)
 		return -1;
 	return 0;
@@ -302,18 +313,25 @@ delivery_complete(struct delivery *d)
 }
 
 static int
-delivery_end(void *arg, size_t index, int complete)
+delivery_end(void *arg, size_t index, int complete, const char *refusal)
 {
 	struct delivery	*d = arg;
+	char		*why;
 
 	(void)index;
-	if (d->active && !complete)
-		d->params.failed(d->params.arg, d->index, d->cause);
-	else if (d->active)
+	if (d->active && !complete) {
+		if (refusal != NULL)
+			why = xprintf("refused by the server: %s", refusal);
+		else
+			why = xstrdup(d->cause != NULL ? d->cause :
+			    "retrieval incomplete");
+		d->params.failed(d->params.arg, d->index, why);
+		free(why);
+	} else if (d->active)
 		delivery_complete(d);
 	delivery_reset(d);
 	delivery_reap(d);
-	return d->params.tick(d->params.arg);
+	return d->params.tick(d->params.arg) || d->halted;
 }
 
 const struct driver_sink delivery_sink = {

@@ -27,8 +27,7 @@ struct delivery_params {
 	/* sendmail exited 0 for list[index]. */
 	void	(*delivered)(void *arg, size_t index,
 		    const struct message_result *);
-	/* list[index] was not delivered; cause NULL = retrieval incomplete
-	 * (the engine asks the driver why). */
+	/* list[index] was not delivered, and why. */
 	void	(*failed)(void *arg, size_t index, const char *cause);
 	/* Called often while messages come and go (claim renewal);
 	 * non-zero = start no more messages. */

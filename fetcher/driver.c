@@ -1,8 +1,13 @@
-/* The drivers the engine knows, by the protocol names of the schema. */
+/*
+ * The drivers the engine knows, by the protocol names of the schema, and
+ * what every user of a driver (the engine, check) does the same way.
+ */
 #include <stddef.h>
 #include <string.h>
 
+#include "conf.h"
 #include "driver.h"
+#include "xmalloc.h"
 
 static const struct {
 	const char		*protocol;
@@ -22,4 +27,41 @@ driver_find(const char *protocol)
 			return drivers[i].driver;
 	}
 	return NULL;
+}
+
+void *
+driver_open(const struct driver *driver, const struct account *account,
+    const struct conf *conf, struct driver_info *info, char **cause)
+{
+	struct driver_options	 options;
+
+	memset(info, 0, sizeof(*info));
+	options.timeout = conf->timeout;
+	options.token_argv = (const char **)conf->token_argv;
+	return driver->open(account, &options, info, cause);
+}
+
+int
+driver_folders(const struct driver *driver, void *session,
+    const struct account *account, char ***folders, char **cause)
+{
+	size_t	 n;
+
+	if (driver->folders == NULL) {
+		*folders = xcalloc(2, sizeof(**folders));
+		(*folders)[0] = xstrdup("");
+		return 0;
+	}
+	if (driver->folders(session, account, folders, cause) != 0)
+		return -1;
+	for (n = 0; (*folders)[n] != NULL; n++)
+		;
+	/* the engine forgets the UIDs a quit expunged for one folder only */
+	if (n > 1 && driver->expunge == NULL) {
+		xfreev(*folders);
+		*cause = xprintf("%s: several folders but no expunge",
+		    driver->name);
+		return -1;
+	}
+	return 0;
 }

@@ -47,10 +47,13 @@ struct driver_sink {
 	/* A piece of a line (line end stripped, unstuffed); eol = the line
 	 * ends here. A long line arrives in several pieces. */
 	int	(*data)(void *arg, const char *data, size_t len, int eol);
-	/* complete = all of the message was read. A non-zero return stops
-	 * the retrieval: nothing more is requested and the driver returns 0
-	 * once the session is back in step. */
-	int	(*end)(void *arg, size_t index, int complete);
+	/* complete = all of the message was read; else refusal is the
+	 * server's reply if it refused to send it, or NULL (the session
+	 * broke). A non-zero return stops the retrieval: nothing more is
+	 * requested and the driver returns 0 once the session is back in
+	 * step. */
+	int	(*end)(void *arg, size_t index, int complete,
+		    const char *refusal);
 };
 
 /* What every session of a driver needs besides the account. */
@@ -100,12 +103,21 @@ struct driver {
 	int		 (*quit)(void *, char **cause);
 	/* Close and free, without a clean end. NULL-safe. */
 	void		 (*close)(void *);
-	/* The server's last reply, printable, for log lines. */
-	const char	*(*last_reply)(void *);
 };
+
+struct conf;
 
 /* The driver of a protocol ("pop3"), or NULL if there is none yet. */
 const struct driver	*driver_find(const char *protocol);
+/* Open a session of the account with the options of conf. */
+void			*driver_open(const struct driver *,
+			    const struct account *, const struct conf *,
+			    struct driver_info *, char **cause);
+/* The folders to poll (the one folder "" of a driver without folders),
+ * NULL-terminated; free with xfreev. */
+int			 driver_folders(const struct driver *, void *session,
+			    const struct account *, char ***folders,
+			    char **cause);
 
 /* pop3_driver.c */
 extern const struct driver pop3_driver;

@@ -52,6 +52,7 @@ struct engine {
 	char			*error;		/* why the poll failed */
 	long long		 started;	/* clock_ms() */
 	time_t			 renewed;
+	unsigned long		 connection;	/* db_generation() claimed on */
 };
 
 volatile sig_atomic_t	 engine_interrupted;
@@ -91,9 +92,11 @@ engine_folder_shown(const struct engine *e, const char *prefix)
 }
 
 /*
- * Keep the claim alive during a long poll. A claim taken by another
- * fetcher stops the poll after the messages in flight; a database error
- * only warns (the next renewal tries again).
+ * Keep the claim alive during a long poll, and look at it again at once
+ * when the database connection was made anew (the lock went with the old
+ * one). A claim taken by another fetcher stops the poll after the
+ * messages in flight, before anything is deleted; a database error only
+ * warns (the next renewal tries again).
  */
 static void
 engine_renew(struct engine *e)
@@ -101,9 +104,11 @@ engine_renew(struct engine *e)
 	char	*cause = NULL;
 	time_t	 now = time(NULL);
 
-	if (now - e->renewed < ENGINE_RENEW)
+	if (now - e->renewed < ENGINE_RENEW &&
+	    db_generation(e->context->db) == e->connection)
 		return;
 	e->renewed = now;
+	e->connection = db_generation(e->context->db);
 	switch (store_claim(e->context->db, e->account.id, e->context->owner,
 	    ENGINE_LEASE, &cause)) {
 	case 1:
@@ -193,18 +198,7 @@ engine_failed(void *arg, size_t index, const char *cause)
 {
 	struct engine			*e = arg;
 	const struct driver_message	*m = &e->list[index];
-	const char			*reply;
-	char				*why = NULL;
 
-	if (cause == NULL) {
-		reply = e->driver->last_reply(e->session);
-		if (reply[0] == '-' || strncmp(reply, "NO", 2) == 0 ||
-		    strncmp(reply, "BAD", 3) == 0)
-			why = xprintf("refused by the server: %s", reply);
-		else
-			why = xstrdup("retrieval incomplete");
-		cause = why;
-	}
 	log_warnx("account=%s host=%s%s%s uid=%s size=%llu: not delivered, "
 	    "left on the server: %s", e->account.name, engine_host(e),
 	    engine_folder_shown(e, " folder="), e->key.folder, m->uid,
@@ -212,7 +206,6 @@ engine_failed(void *arg, size_t index, const char *cause)
 	e->failed++;
 	if (e->failed_cause == NULL)
 		e->failed_cause = xstrdup(cause);
-	free(why);
 }
 
 /* Delivery: time passes; non-zero = start no more messages. */
@@ -483,7 +476,8 @@ engine_folder(struct engine *e, const char *folder, const char ***deleted,
 		goto out;
 	if (engine_interrupted)
 		engine_fail(e, xstrdup("interrupted by a signal"));
-	if (!e->account.keep &&
+	engine_renew(e);	/* a reconnect: the claim is checked first */
+	if (!e->account.keep && !e->stop &&
 	    engine_delete(e, deleted, ndeleted, cause) != 0)
 		goto out;
 	if (driver->expunge != NULL) {
@@ -527,24 +521,19 @@ engine_connected(struct engine *e)
 static void
 engine_session(struct engine *e)
 {
-	const struct engine_context	*context = e->context;
-	struct driver_options		 options;
-	static char			 none[] = "";
-	static char			*one[] = { none, NULL };
-	char				**folders = one, *cause = NULL;
-	const char			**deleted = NULL;
-	size_t				 i, ndeleted = 0;
+	char		**folders = NULL, *cause = NULL;
+	const char	**deleted = NULL;
+	size_t		  i, ndeleted = 0;
 
-	options.timeout = context->conf->timeout;
-	options.token_argv = (const char **)context->conf->token_argv;
-	e->session = e->driver->open(&e->account, &options, &e->info, &cause);
+	e->session = driver_open(e->driver, &e->account, e->context->conf,
+	    &e->info, &cause);
 	if (e->session == NULL) {
 		engine_fail(e, cause);
 		return;
 	}
 	engine_connected(e);
-	if (e->driver->folders != NULL && e->driver->folders(e->session,
-	    &e->account, &folders, &cause) != 0) {
+	if (driver_folders(e->driver, e->session, &e->account, &folders,
+	    &cause) != 0) {
 		engine_fail(e, cause);
 		return;
 	}
@@ -559,7 +548,7 @@ engine_session(struct engine *e)
 			engine_folder_free(e);
 			goto out;
 		}
-		/* without expunge (one folder), forgotten after quit */
+		/* without expunge (one folder): forgotten after quit */
 		if (ndeleted == 0)
 			engine_folder_free(e);
 	}
@@ -570,8 +559,8 @@ engine_session(struct engine *e)
 	engine_folder_free(e);
 out:
 	free(deleted);
-	if (folders != one)
-		xfreev(folders);
+	xfreev(folders);
+	e->key.folder = "";
 }
 
 /* Seconds since the poll started. */
@@ -643,6 +632,7 @@ engine_start(struct engine *e)
 		    " skipped", e->account.name, engine_host(e));
 		return 0;
 	}
+	e->connection = db_generation(context->db);
 	if (rc == 1 && store_poll_begin(context->db, e->account.id,
 	    context->owner, &e->poll_id, &cause) == 0)
 		return 1;

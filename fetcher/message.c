@@ -8,7 +8,6 @@
  * leading mbox "From " line is dropped, as Postfix's sendmail does.
  * Memory stays bounded whatever the size of the message.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -234,28 +233,6 @@ message_fields(struct message *m, const struct header *h, char **cause)
 	return 0;
 }
 
-/*
- * Whether an address from the account row (deliver_to, fallback) can go
- * on the command line: a valid address, or a bare local name such as
- * "postmaster" that the MTA completes.
- */
-static int
-message_configured(const char *s)
-{
-	size_t	 i;
-
-	if (s == NULL || *s == '\0' || *s == '-')
-		return 0;
-	if (address_valid(s))
-		return 1;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (!isalnum((unsigned char)s[i]) && strchr(".-_+=", s[i])
-		    == NULL)
-			return 0;
-	}
-	return i <= ADDRESS_MAX;
-}
-
 /* Report recipients the headers named but we do not use. */
 static void
 message_log_dropped(const struct message *m, const struct header_recipients *r)
@@ -298,7 +275,7 @@ message_recipients(struct message *m, const struct header *h,
 	} else
 		memset(r, 0, sizeof(*r));
 	only = m->deliver_to != NULL ? m->deliver_to : m->fallback;
-	if (!message_configured(only))
+	if (!address_usable(only))
 		return message_fail(m, xprintf("%s <%s> is not a usable "
 		    "address", m->deliver_to != NULL ? "deliver_to" :
 		    "fallback", only != NULL ? only : ""), cause);

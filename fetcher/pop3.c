@@ -744,14 +744,14 @@ pop3_retrieve(struct pop3 *p, const struct driver_message *list,
 		index = indexes[done];
 		feed = sink->begin(arg, index) == 0;
 		if (rc == POP3_ERR) {
-			stop = sink->end(arg, index, 0) != 0;
+			stop = sink->end(arg, index, 0, p->reply) != 0;
 			continue;
 		}
 		if (pop3_body(p, sink, arg, feed, cause) != 0) {
-			sink->end(arg, index, 0);
+			sink->end(arg, index, 0, NULL);
 			return -1;
 		}
-		stop = sink->end(arg, index, 1) != 0;
+		stop = sink->end(arg, index, 1, NULL) != 0;
 	}
 	return 0;
 }

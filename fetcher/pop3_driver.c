@@ -51,12 +51,6 @@ pop3_driver_close(void *session)
 	pop3_close(session);
 }
 
-static const char *
-pop3_driver_last_reply(void *session)
-{
-	return pop3_last_reply(session);
-}
-
 const struct driver pop3_driver = {
 	.name = "POP3",
 	.open = pop3_driver_open,
@@ -68,5 +62,4 @@ const struct driver pop3_driver = {
 	.expunge = NULL,
 	.quit = pop3_driver_quit,
 	.close = pop3_driver_close,
-	.last_reply = pop3_driver_last_reply,
 };

@@ -83,6 +83,8 @@ spool_flush(struct spool *spool, const char *data, size_t len, char **cause)
 int
 spool_write(struct spool *spool, const void *data, size_t len, char **cause)
 {
+	if (len == 0)
+		return 0;
 	spool->size += len;
 	if (len <= SPOOL_BUFFER - spool->len) {
 		memcpy(spool->buf + spool->len, data, len);

@@ -331,8 +331,19 @@ submit_busy(const struct submit *s)
 }
 
 int
-submit_usable(const struct submit *s)
+submit_usable(struct submit *s)
 {
+	struct pollfd	 pfd;
+	char		*cause = NULL;
+
+	if (s->broken != NULL || s->busy)
+		return s->broken == NULL;
+	pfd.fd = s->replies;
+	pfd.events = POLLIN;
+	/* an idle server speaks only to say goodbye (421) */
+	if (poll(&pfd, 1, 0) > 0 && submit_reply(s, &cause) != -1)
+		submit_break(s, s->reply, NULL);
+	free(cause);
 	return s->broken == NULL;
 }
 

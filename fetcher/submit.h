@@ -35,8 +35,9 @@ int		 submit_poll(struct submit *, char **cause);
 void		 submit_pollfds(const struct submit *, struct pollfd *fds);
 /* Whether a message awaits its final reply. */
 int		 submit_busy(const struct submit *);
-/* Whether the session can take another message. */
-int		 submit_usable(const struct submit *);
+/* Whether the session can take another message (an idle one that the
+ * server closed, e.g. after smtpd_timeout, cannot). */
+int		 submit_usable(struct submit *);
 /* QUIT when idle, then wait for it (killed after the timeout), free. */
 void		 submit_free(struct submit *);
 

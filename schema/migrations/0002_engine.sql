@@ -22,10 +22,11 @@ COMMENT ON COLUMN postfetch.seen.size IS
 -- only while it is unchanged, locking the account row so that the change
 -- waits for the insert or the insert sees the change:
 --
+--   WITH mailbox AS (SELECT id FROM postfetch.account
+--    WHERE id = $1 AND mailbox_generation = $4 FOR SHARE)
 --   INSERT INTO postfetch.seen (account_id, folder, uidvalidity, uid, size)
---   SELECT id, $2, $3, $4, $5 FROM postfetch.account
---    WHERE id = $1 AND mailbox_generation = $6 FOR SHARE
---   ON CONFLICT DO NOTHING
+--   SELECT mailbox.id, $2, $3, ... FROM mailbox, unnest(...)
+--   ON CONFLICT (...) DO UPDATE SET size = EXCLUDED.size, ...
 --
 -- so the rows of a poll that was running while the host, port, user name
 -- or protocol changed never land in the new mailbox's index.

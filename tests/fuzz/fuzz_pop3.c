@@ -59,8 +59,9 @@ sink_data(void *arg, const char *data, size_t len, int eol)
 }
 
 static int
-sink_end(void *arg, size_t index, int complete)
+sink_end(void *arg, size_t index, int complete, const char *refusal)
 {
+	(void)refusal;
 	(void)arg;
 	(void)index;
 	(void)complete;

@@ -163,6 +163,34 @@ test_valid(void)
 		    valid_cases[i].address);
 }
 
+/* What an administrator may set as deliver_to, fallback, postmaster. */
+static const struct {
+	const char	*address;
+	int		 usable;
+} usable_cases[] = {
+	{ "postmaster", 1 },
+	{ "pavel.maly", 1 },
+	{ "root@example.com", 1 },
+	{ "-oQ/tmp", 0 },
+	{ "-postmaster", 0 },
+	{ "", 0 },
+	{ "<root@example.com>", 0 },
+	{ "root example", 0 },
+	{ "root@", 0 },
+};
+
+static void
+test_usable(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(usable_cases) / sizeof(usable_cases[0]); i++)
+		is_int(address_usable(usable_cases[i].address),
+		    usable_cases[i].usable, "usable '%s'",
+		    usable_cases[i].address);
+	is_int(address_usable(NULL), 0, "usable NULL");
+}
+
 /* Appending to an existing list keeps what was there. */
 static void
 test_append(void)
@@ -281,6 +309,7 @@ main(void)
 {
 	test_lists();
 	test_valid();
+	test_usable();
 	test_append();
 	test_misc();
 	test_skip();

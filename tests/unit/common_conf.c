@@ -222,6 +222,12 @@ static const struct {
 	  "user, local0..local7)" },
 	{ "empty postmaster", "postmaster =\n",
 	  "1: postmaster: must not be empty" },
+	{ "postmaster that is an option", "postmaster = -oQ/tmp\n",
+	  "1: postmaster: not an address or a local name (nor may it start "
+	  "with '-')" },
+	{ "postmaster in brackets", "postmaster = <root@example.com>\n",
+	  "1: postmaster: not an address or a local name (nor may it start "
+	  "with '-')" },
 	{ "user with space", "user = post fetch\n",
 	  "1: user: must not contain white space" },
 	{ "syslog_name too long", "syslog_name = "

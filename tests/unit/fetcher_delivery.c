@@ -18,6 +18,7 @@
 static char		 dir[] = "/tmp/pf-delivery.XXXXXX";
 static char		 script[64];
 static char		*sendmail_argv[] = { script, NULL };
+static char		*missing[] = { "/nonexistent/sendmail", NULL };
 static unsigned char	 key[TAG_KEY_LEN];
 
 /*
@@ -83,7 +84,7 @@ drive(struct delivery *d, size_t index, const char *text, int complete)
 		for (; (nl = strchr(text, '\n')) != NULL; text = nl + 1)
 			delivery_sink.data(d, text, (size_t)(nl - text), 1);
 	}
-	delivery_sink.end(d, index, complete);
+	delivery_sink.end(d, index, complete, NULL);
 }
 
 /* Whether dir/out.NAME exists and holds text after our two fields. */
@@ -178,8 +179,9 @@ test_sink(void)
 	ok(delivered_as("a@x.example", "To: a@x.example\n\nbody a\n") &&
 	    delivered_as("b@x.example", "To: b@x.example\n\nbody b\n"),
 	    "sendmail read them whole");
-	ok(s.failed[2] == 1 && s.cause[2] == NULL,
-	    "an incomplete one fails, the driver says why");
+	ok(s.failed[2] == 1 && s.cause[2] != NULL &&
+	    strcmp(s.cause[2], "retrieval incomplete") == 0,
+	    "an incomplete one fails");
 	ok(!delivered_as("c@x.example", ""), "and never reaches sendmail");
 	ok(s.failed[3] == 1 && s.cause[3] != NULL &&
 	    strstr(s.cause[3], "status 75") != NULL, "a sendmail failure: %s",
@@ -201,6 +203,26 @@ test_sink(void)
 	is_int(peak, 2, "two sendmails ran at once, never more");
 	for (i = 0; i < 8; i++)
 		free(s.cause[i]);
+
+	/* sessions, and a sendmail that cannot be started: the poll stops */
+	memset(&s, 0, sizeof(s));
+	params.sessions = 1;
+	params.sendmail_argv = missing;
+	list[0].size = 17;	/* "To: a@x.example" CR LF */
+	d = delivery_new(&params);
+	ok(delivery_sink.begin(d, 0) == 0, "the first message is started");
+	delivery_sink.data(d, "To: a@x.example", 15, 1);
+	ok(delivery_sink.end(d, 0, 1, NULL) != 0, "no sendmail: the retrieval "
+	    "stops");
+	ok(s.failed[0] == 1 && s.cause[0] != NULL &&
+	    strstr(s.cause[0], "cannot execute") != NULL,
+	    "the message fails with the cause: %s",
+	    s.cause[0] != NULL ? s.cause[0] : "");
+	ok(delivery_sink.begin(d, 1) != 0, "and no other is started");
+	delivery_sink.end(d, 1, 0, "-ERR not now");
+	ok(s.failed[1] == 0 && s.delivered[1] == 0, "nor reported");
+	delivery_free(d);
+	free(s.cause[0]);
 }
 
 int

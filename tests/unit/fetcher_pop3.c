@@ -567,12 +567,13 @@ record_data(void *arg, const char *data, size_t len, int eol)
 }
 
 static int
-record_end(void *arg, size_t index, int complete)
+record_end(void *arg, size_t index, int complete, const char *refusal)
 {
 	struct record	*r = arg;
-	char		 s[32];
+	char		 s[128];
 
-	snprintf(s, sizeof(s), "|E%zu:%d\n", index, complete);
+	snprintf(s, sizeof(s), "|E%zu:%d%s%s\n", index, complete,
+	    refusal != NULL ? ":" : "", refusal != NULL ? refusal : "");
 	buffer_add(&r->b, s, strlen(s));
 	return r->stop;
 }
@@ -612,13 +613,13 @@ static const struct {
 	  BYTES("B0|..\n \n|E0:1\n"), 0, NULL },
 	{ "-ERR for one RETR, the next goes on", 0, 0, 0, 2,
 	  BYTES("-ERR no such message\r\n+OK\r\nx\r\n.\r\n"),
-	  BYTES("B0||E0:0\nB1|x\n|E1:1\n"), 0, NULL },
+	  BYTES("B0||E0:0:-ERR no such message\nB1|x\n|E1:1\n"), 0, NULL },
 	{ "pipelined RETR", 1, 0, 0, 3,
 	  BYTES("+OK\r\na\r\n.\r\n+OK\r\nb\r\n.\r\n+OK\r\nc\r\n.\r\n"),
 	  BYTES("B0|a\n|E0:1\nB1|b\n|E1:1\nB2|c\n|E2:1\n"), 0, NULL },
 	{ "pipelined RETR, -ERR in the middle", 1, 0, 0, 3,
 	  BYTES("+OK\r\na\r\n.\r\n-ERR gone\r\n+OK\r\nc\r\n.\r\n"),
-	  BYTES("B0|a\n|E0:1\nB1||E1:0\nB2|c\n|E2:1\n"), 0, NULL },
+	  BYTES("B0|a\n|E0:1\nB1||E1:0:-ERR gone\nB2|c\n|E2:1\n"), 0, NULL },
 	{ "the sink refuses: drained, the next goes on", 0, 1, 0, 2,
 	  BYTES("+OK\r\na\r\nb\r\n.\r\n+OK\r\nc\r\n.\r\n"),
 	  BYTES("B0||E0:1\nB1|c\n|E1:1\n"), 0, NULL },

@@ -25,12 +25,13 @@ static char		*argv_bs[] = { script, NULL };
 
 /*
  * The stand-in: the greeting and every reply come, in order, from the
- * file "replies" (one per line; "EXIT" ends it there); each line it gets
- * goes to "got" as it came, CR LF and all.
+ * file "replies" (one per line; "EXIT" ends it there; a "~" line comes
+ * unasked a moment after the one before it, and ends it); each line it
+ * gets goes to "got" as it came, CR LF and all.
  */
 static const char fake_bs[] =
     "#!/usr/bin/env python3\n"
-    "import os, sys\n"
+    "import os, sys, time\n"
     "d = os.path.dirname(sys.argv[0])\n"
     "assert sys.argv[-1] == '-bs'\n"
     "replies = open(d + '/replies', 'rb').read().split(b'\\n')\n"
@@ -40,6 +41,8 @@ static const char fake_bs[] =
     "    r = replies.pop(0)\n"
     "    if r == b'EXIT': sys.exit(75)\n"
     "    out.write(r.replace(b'|', b'\\r\\n') + b'\\r\\n'); out.flush()\n"
+    "    if replies[0].startswith(b'~'):\n"
+    "        time.sleep(0.2); replies[0] = replies[0][1:]; say(); sys.exit(0)\n"
     "say()\n"
     "data = False\n"
     "for line in inp:\n"
@@ -183,6 +186,20 @@ test_broken(void)
 	ok(!submit_usable(s), "and cannot go on");
 	is_int(deliver(s, "s@x.example", rcpt, 1, "m\n", &cause),
 	    INJECT_FAILED, "a broken session takes no message");
+	free(cause);
+	submit_free(s);
+	free(got());
+
+	put("replies", "220 fake\n250 fake\n~421 4.4.2 fake idle timeout\n");
+	s = submit_start(argv_bs, 5, &cause);
+	ok(s != NULL && submit_usable(s), "a fresh session is usable");
+	poll(NULL, 0, 600);
+	ok(!submit_usable(s), "an idle session the server closed is not");
+	is_int(deliver(s, "s@x.example", rcpt, 1, "m\n", &cause),
+	    INJECT_FAILED, "and takes no message");
+	ok(cause != NULL && strstr(cause, "421 4.4.2") != NULL,
+	    "the cause is the server's goodbye: %s", cause != NULL ? cause :
+	    "");
 	free(cause);
 	submit_free(s);
 	free(got());
