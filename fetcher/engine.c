@@ -293,23 +293,37 @@ engine_select(struct engine *e, size_t *wanted)
 	return n;
 }
 
-/* Forget seen UIDs that are gone from the server (without keep). */
+/* Forget the UIDs of one index (seen or skipped) not in present. */
+static void
+engine_prune_index(struct engine *e, int skipped, const char **present)
+{
+	char	*cause = NULL;
+
+	if (seen_prune(e->context->db, &e->key, skipped, present, e->count,
+	    &cause) == 0)
+		return;
+	log_warnx("account=%s host=%s: %s index not pruned: %s",
+	    e->account.name, engine_host(e), skipped ? "skipped" : "seen",
+	    cause);
+	free(cause);
+}
+
+/*
+ * Forget UIDs that are gone from the server: the skipped ones always (so
+ * that status counts what is there), the seen ones without keep.
+ */
 static void
 engine_prune(struct engine *e)
 {
 	const char	**present;
 	size_t		  i;
-	char		 *cause = NULL;
 
 	present = xreallocarray(NULL, e->count + 1, sizeof(*present));
 	for (i = 0; i < e->count; i++)
 		present[i] = e->list[i].uid;
-	if (seen_prune(e->context->db, &e->key, present, e->count,
-	    &cause) != 0) {
-		log_warnx("account=%s host=%s: seen index not pruned: %s",
-		    e->account.name, engine_host(e), cause);
-		free(cause);
-	}
+	engine_prune_index(e, 1, present);
+	if (!e->account.keep)
+		engine_prune_index(e, 0, present);
 	free(present);
 }
 
@@ -466,8 +480,7 @@ engine_folder(struct engine *e, const char *folder, const char ***deleted,
 		return -1;
 	if (engine_load(e, cause) != 0)
 		return -1;
-	if (!e->account.keep)
-		engine_prune(e);
+	engine_prune(e);
 	e->committed = xcalloc(e->count + 1, 1);
 	e->pending = xreallocarray(NULL, e->count + 1, sizeof(*e->pending));
 	wanted = xreallocarray(NULL, e->count + 1, sizeof(*wanted));

@@ -25,7 +25,10 @@ const struct db_statement seen_statements[] = {
 	 */
 	{ "seen_commit",
 	  "WITH mailbox AS (SELECT id FROM postfetch.account"
-	  "  WHERE id = $1 AND mailbox_generation = $4 FOR SHARE)"
+	  "  WHERE id = $1 AND mailbox_generation = $4 FOR SHARE),"
+	  " fetched AS (DELETE FROM postfetch.skipped"
+	  "  WHERE account_id = $1 AND folder = $2 AND uidvalidity = $3"
+	  "  AND uid = ANY ($5::text[]))"
 	  " INSERT INTO postfetch.seen"
 	  " (account_id, folder, uidvalidity, uid, size)"
 	  " SELECT mailbox.id, $2, $3, m.uid, m.size FROM mailbox,"
@@ -38,6 +41,10 @@ const struct db_statement seen_statements[] = {
 	  " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING", 6 },
 	{ "seen_prune",
 	  "DELETE FROM postfetch.seen"
+	  " WHERE account_id = $1 AND folder = $2 AND uidvalidity = $3"
+	  " AND NOT (uid = ANY ($4::text[]))", 4 },
+	{ "skipped_prune",
+	  "DELETE FROM postfetch.skipped"
 	  " WHERE account_id = $1 AND folder = $2 AND uidvalidity = $3"
 	  " AND NOT (uid = ANY ($4::text[]))", 4 },
 	{ "seen_forget",
@@ -218,10 +225,11 @@ exec_uids(struct db *db, const char *name, const struct seen_key *key,
 }
 
 int
-seen_prune(struct db *db, const struct seen_key *key,
+seen_prune(struct db *db, const struct seen_key *key, int skipped,
     const char *const *present, size_t count, char **cause)
 {
-	return exec_uids(db, "seen_prune", key, present, count, cause);
+	return exec_uids(db, skipped ? "skipped_prune" : "seen_prune", key,
+	    present, count, cause);
 }
 
 int

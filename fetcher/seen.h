@@ -39,7 +39,8 @@ int	seen_load(struct db *, const struct seen_key *, int skipped,
 	    struct uidset *, char **cause);
 /*
  * Record UIDs as fetched, with their sizes, in one transaction, provided
- * the account's mailbox_generation still is generation. Returns 1
+ * the account's mailbox_generation still is generation (and forget them
+ * in postfetch.skipped: fetched after a limit was raised). Returns 1
  * committed, 0 the mailbox changed (nothing recorded), -1 error.
  */
 int	seen_commit(struct db *, const struct seen_key *, long long generation,
@@ -48,8 +49,9 @@ int	seen_commit(struct db *, const struct seen_key *, long long generation,
 /* Record a message left on the server, with its size and why. */
 int	seen_skip(struct db *, const struct seen_key *, const char *uid,
 	    unsigned long long size, const char *reason, char **cause);
-/* Forget the seen UIDs that are not in present (gone from the server). */
-int	seen_prune(struct db *, const struct seen_key *,
+/* Forget the UIDs in postfetch.seen (skipped = 0) or postfetch.skipped
+ * that are not in present (gone from the server). */
+int	seen_prune(struct db *, const struct seen_key *, int skipped,
 	    const char *const *present, size_t count, char **cause);
 /*
  * Forget UIDs the server has expunged (DELE then QUIT +OK): a server may

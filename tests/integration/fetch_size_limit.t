@@ -85,6 +85,13 @@ is "$(log_count 'message_size_limit is not known')" 0 "no warning: postconf is n
 is "$(log_count 'account=override .*: left on the server: larger than message_size_limit 5000$')" 1 \
     "the configured limit applies"
 is "$(log_count 'account=override .*: delivered$')" 1 "the small one is delivered"
+fetch_conf "message_size_limit = 0"
+fetch_poll override
+is "$(log_count 'account=override .*: delivered$')" 1 \
+    "the limit lifted: the skipped one is fetched"
+is "$(sql "SELECT count(*) FROM postfetch.skipped s JOIN postfetch.account a
+    ON a.id = s.account_id WHERE a.name = 'override'")" 0 \
+    "and leaves the skipped index, so status no longer counts it"
 
 # --- postconf cannot be run: one warning, nothing capped ---------------------
 mailbox_fill nocap "$PF_TMP/medium"
