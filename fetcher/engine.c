@@ -238,9 +238,10 @@ engine_skip(struct engine *e, const struct driver_message *m,
 		free(cause);
 	}
 	log_info("account=%s host=%s%s%s uid=%s size=%llu: left on the "
-	    "server: larger than %s %llu", e->account.name, engine_host(e),
+	    "server: %s %s %llu", e->account.name, engine_host(e),
 	    engine_folder_shown(e, " folder="), e->key.folder, m->uid,
-	    m->size, reason, max);
+	    m->size, strcmp(reason, "max_size") == 0 ? "larger than" :
+	    "too large for", reason, max);
 }
 
 /*
@@ -267,14 +268,17 @@ static size_t
 engine_select(struct engine *e, size_t *wanted)
 {
 	const struct uidset_entry	*seen;
-	unsigned long long		 max = e->account.max_size;
+	unsigned long long		 max = e->account.max_size, room;
 	unsigned long long		 limit = e->context->size_limit;
 	const char			*reason = "max_size";
 	size_t				 i, n = 0;
 
-	if (limit != 0 && (max == 0 || limit < max)) {
+	room = max;
+	if (limit != 0 && (max == 0 || limit <= max + ENGINE_SIZE_ROOM)) {
 		max = limit;
 		reason = "message_size_limit";
+		/* Postfix counts our header fields and its own too */
+		room = limit > ENGINE_SIZE_ROOM ? limit - ENGINE_SIZE_ROOM : 1;
 	}
 	for (i = 0; i < e->count; i++) {
 		if (engine_seen_before(e, i))
@@ -285,7 +289,7 @@ engine_select(struct engine *e, size_t *wanted)
 			    "new message", e->account.name, engine_host(e),
 			    engine_folder_shown(e, " folder="), e->key.folder,
 			    e->list[i].uid, e->list[i].size, seen->size);
-		if (max == 0 || e->list[i].size <= max)
+		if (max == 0 || e->list[i].size <= room)
 			wanted[n++] = i;
 		else
 			engine_skip(e, &e->list[i], max, reason);

@@ -35,6 +35,8 @@ extern volatile sig_atomic_t engine_interrupted;
 #define ENGINE_RENEW	60	/* renew the claim this often in a poll */
 #define ENGINE_BATCH	64	/* seen rows committed at once, at most */
 #define ENGINE_BATCH_MS	250	/* and at least this often */
+#define ENGINE_SIZE_ROOM 4096	/* of message_size_limit, for the header
+				 * fields added on the way into Postfix */
 
 /* The sendmails in flight per poll for max_sendmail = 0: one per core,
  * at least 2, at most 8. */

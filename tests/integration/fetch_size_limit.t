@@ -33,7 +33,7 @@ is "$PF_RC" 0 "poll exits 0"
 log_on_failure "$PF_RC"
 is "$(log_count 'message_size_limit is not known')" 0 \
     "postconf beside sendmail answered for sendmail's -C directory"
-is "$(log_count '^postfetch: account=capped host=localhost uid=[^ ]+ size=[0-9]+: left on the server: larger than message_size_limit 20000$')" 1 \
+is "$(log_count '^postfetch: account=capped host=localhost uid=[^ ]+ size=[0-9]+: left on the server: too large for message_size_limit 20000$')" 1 \
     "the big message: one line naming account, uid, size and the limit"
 is "$(log_count 'account=capped .*: delivered$')" 2 "the two small ones are delivered"
 is "$(log_count 'not delivered')" 0 "nothing was refused by Postfix"
@@ -62,7 +62,7 @@ account_add tight port="$PF_POP3S_PORT" tls="'direct'" max_size=5000 \
     deliver_to="'dave@example.com'"
 fetch_poll loose tight
 is "$PF_RC" 0 "max_size polls exit 0"
-is "$(log_count 'account=loose .*: left on the server: larger than message_size_limit 20000$')" 1 \
+is "$(log_count 'account=loose .*: left on the server: too large for message_size_limit 20000$')" 1 \
     "max_size above Postfix's limit: Postfix's limit applies"
 is "$(log_count 'account=tight .*: left on the server: larger than max_size 5000$')" 1 \
     "max_size below Postfix's limit: max_size applies"
@@ -82,7 +82,7 @@ fetch_conf "sendmail_path = $PF_TMP/sendmail-wrap" "message_size_limit = 5000"
 fetch_poll override
 is "$PF_RC" 0 "configured limit: poll exits 0"
 is "$(log_count 'message_size_limit is not known')" 0 "no warning: postconf is not needed"
-is "$(log_count 'account=override .*: left on the server: larger than message_size_limit 5000$')" 1 \
+is "$(log_count 'account=override .*: left on the server: too large for message_size_limit 5000$')" 1 \
     "the configured limit applies"
 is "$(log_count 'account=override .*: delivered$')" 1 "the small one is delivered"
 fetch_conf "message_size_limit = 0"
