@@ -51,6 +51,7 @@ static const char	*conf_check_word(const char *);
 static const char	*conf_check_address(const char *);
 static const char	*conf_check_ident(const char *);
 static const char	*conf_check_sendmail_mode(const char *);
+static const char	*conf_check_size_mismatch(const char *);
 
 static const struct conf_key conf_keys[] = {
 	{ "database", CONF_STRING, "dbname=postfetch", 0, 0, NULL,
@@ -76,6 +77,8 @@ static const struct conf_key conf_keys[] = {
 	  offsetof(struct conf, max_sendmail), 0 },
 	{ "sendmail_mode", CONF_STRING, "session", 1, 0,
 	  conf_check_sendmail_mode, offsetof(struct conf, sendmail_mode), 0 },
+	{ "size_mismatch", CONF_STRING, "refuse", 1, 0,
+	  conf_check_size_mismatch, offsetof(struct conf, size_mismatch), 0 },
 	{ "spool_directory", CONF_STRING, "/var/tmp", 1, 0,
 	  conf_check_absolute, offsetof(struct conf, spool_directory), 0 },
 	{ "user", CONF_STRING, "postfetch", 1, 0, conf_check_word,
@@ -193,6 +196,15 @@ conf_check_sendmail_mode(const char *value)
 {
 	if (strcmp(value, "session") != 0 && strcmp(value, "message") != 0)
 		return "must be session or message";
+	return NULL;
+}
+
+/* A message whose size is not the one announced: refuse or deliver. */
+static const char *
+conf_check_size_mismatch(const char *value)
+{
+	if (strcmp(value, "refuse") != 0 && strcmp(value, "deliver") != 0)
+		return "must be refuse or deliver";
 	return NULL;
 }
 

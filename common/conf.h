@@ -21,6 +21,7 @@ struct conf {
 	int	 max_sendmail;		/* sendmails in flight per poll;
 					 * 0 = one per CPU core */
 	char	*sendmail_mode;		/* "session" (-bs) or "message" (-i) */
+	char	*size_mismatch;		/* "refuse" or "deliver" */
 	char	*spool_directory;	/* where messages wait for sendmail */
 	char	*user;			/* drop root to this user */
 	char	*token_command;		/* as written; "" = none */

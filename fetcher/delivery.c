@@ -295,10 +295,20 @@ delivery_complete(struct delivery *d)
 	struct spool			*spool = d->spool;
 
 	if (d->cause == NULL && !delivery_size_agrees(m->size, d->octets,
-	    d->lines))
+	    d->lines)) {
 		d->cause = xprintf("size mismatch: the server announced %llu "
 		    "octets, %llu arrived (with CRLF line ends)", m->size,
 		    d->octets + 2 * d->lines);
+		if (d->params.size_mismatch_ok) {
+			/* a server whose sizes are known to be wrong */
+			log_warnx("account=%s host=%s uid=%s: %s; delivered "
+			    "(size_mismatch = deliver)",
+			    d->params.message.account, d->params.message.host,
+			    m->uid, d->cause);
+			free(d->cause);
+			d->cause = NULL;
+		}
+	}
 	if (d->cause != NULL) {
 		d->params.failed(d->params.arg, d->index, d->cause);
 		return;

@@ -23,6 +23,7 @@ struct delivery_params {
 	int				 timeout;	/* sendmail stall, s */
 	size_t				 max_sendmail;	/* >= 1 */
 	int				 sessions;	/* -bs, else -i */
+	int				 size_mismatch_ok; /* deliver */
 	const struct driver_message	*list;		/* the folder's */
 	/* sendmail exited 0 for list[index]. */
 	void	(*delivered)(void *arg, size_t index,

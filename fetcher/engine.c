@@ -355,6 +355,7 @@ engine_fetch(struct engine *e, const size_t *wanted, size_t n, char **cause)
 	params.timeout = conf->timeout;
 	params.max_sendmail = context->max_sendmail;
 	params.sessions = strcmp(conf->sendmail_mode, "session") == 0;
+	params.size_mismatch_ok = strcmp(conf->size_mismatch, "deliver") == 0;
 	params.list = e->list;
 	params.delivered = engine_delivered;
 	params.failed = engine_failed;

@@ -183,6 +183,13 @@ is "$PF_RC|$(log_count ': delivered$')|$(log_count 'uid=peer-[23] .*: not delive
 ok "frank has the two" wait_for_delivery frank 2
 postfix_wait_idle
 is "$(maildir_count frank)" 2 "and no copy of the two that disagree"
+fetch_conf "size_mismatch = deliver"
+fetch_poll sizes
+fetch_conf
+is "$PF_RC|$(log_count 'uid=peer-[23]: size mismatch: .*; delivered \(size_mismatch = deliver\)$')" \
+    "0|2" "size_mismatch = deliver: both are delivered, each with a warning"
+is "$(server_count sizes)" 0 "and deleted"
+ok "frank has all four" wait_for_delivery frank 4
 peer_stop
 
 # --- A leading mbox "From " line, on a multidrop account: the line is

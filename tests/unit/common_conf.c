@@ -22,6 +22,7 @@ static const char defaults[] =
 	"timeout = 60s\n"
 	"max_sendmail = 0\n"
 	"sendmail_mode = session\n"
+	"size_mismatch = refuse\n"
 	"spool_directory = /var/tmp\n"
 	"user = postfetch\n"
 	"token_command =\n"
@@ -46,6 +47,7 @@ static const struct {
 	  "timeout = 1h\n"
 	  "max_sendmail = 64\n"
 	  "sendmail_mode = message\n"
+	  "size_mismatch = deliver\n"
 	  "spool_directory = /var/spool/postfetch\n"
 	  "user = mailfetch\n"
 	  "token_command = /usr/local/bin/oauth2 --refresh\n"
@@ -62,6 +64,7 @@ static const struct {
 	  "timeout = 3600s\n"
 	  "max_sendmail = 64\n"
 	  "sendmail_mode = message\n"
+	  "size_mismatch = deliver\n"
 	  "spool_directory = /var/spool/postfetch\n"
 	  "user = mailfetch\n"
 	  "token_command = /usr/local/bin/oauth2 --refresh\n"
@@ -169,6 +172,8 @@ static const struct {
 	  "1: max_sendmail: \"65\" is out of range (0..64)" },
 	{ "bad sendmail_mode", "sendmail_mode = smtp\n",
 	  "1: sendmail_mode: must be session or message" },
+	{ "bad size_mismatch", "size_mismatch = ignore\n",
+	  "1: size_mismatch: must be refuse or deliver" },
 	{ "relative spool_directory", "spool_directory = spool\n",
 	  "1: spool_directory: must be an absolute path" },
 	{ "message size limit with a unit", "message_size_limit = 10M\n",
