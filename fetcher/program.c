@@ -29,6 +29,8 @@ program_spawn(const char *name, const char *const argv[], int flags,
     int *fd, char **cause)
 {
 	posix_spawn_file_actions_t	 actions;
+	posix_spawnattr_t		 attr;
+	sigset_t			 all, none;
 	pid_t				 pid;
 	int				 pipefd[2], error;
 
@@ -46,8 +48,21 @@ program_spawn(const char *name, const char *const argv[], int flags,
 	posix_spawn_file_actions_adddup2(&actions, pipefd[1], 1);
 	if (flags & PROGRAM_STDERR)
 		posix_spawn_file_actions_adddup2(&actions, pipefd[1], 2);
-	error = posix_spawnp(&pid, argv[0], &actions, NULL,
+	/*
+	 * Default signals (not our ignored SIGPIPE), none blocked, and a
+	 * process group of its own, so that a kill reaches what it starts.
+	 */
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
+	error = posix_spawnp(&pid, argv[0], &actions, &attr,
 	    (char *const *)argv, environ);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&actions);
 	close(pipefd[1]);
 	if (error != 0) {
@@ -125,13 +140,13 @@ program_reap(pid_t pid, int kill_it, int timeout)
 	pid_t		 rc;
 
 	if (kill_it)
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 	for (;;) {
 		rc = waitpid(pid, &status, kill_it ? 0 : WNOHANG);
 		if (rc == pid || (rc == -1 && errno != EINTR))
 			return status;
 		if (rc == 0 && --ticks <= 0) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			kill_it = 1;
 		} else if (rc == 0)
 			nanosleep(&tick, NULL);
