@@ -38,6 +38,8 @@ driver_open(const struct driver *driver, const struct account *account,
 	memset(info, 0, sizeof(*info));
 	options.timeout = conf->timeout;
 	options.token_argv = (const char **)conf->token_argv;
+	/* open copies what it needs; the session never points at options */
+	/* cppcheck-suppress returnDanglingLifetime */
 	return driver->open(account, &options, info, cause);
 }
 
