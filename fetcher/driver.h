@@ -69,7 +69,8 @@ struct driver_options {
 struct driver {
 	const char	*name;		/* "POP3": trace header, log lines */
 	/* Connect, negotiate TLS as the account says, authenticate. *info is
-	 * filled in as far as the session got, also on failure. */
+	 * filled in as far as the session got, also on failure. The session
+	 * keeps no pointer to the options. */
 	void		*(*open)(const struct account *,
 			    const struct driver_options *, struct driver_info *,
 			    char **cause);
