@@ -151,11 +151,15 @@ delivery_wait(struct delivery *d, size_t left)
 	free(fds);
 }
 
-/* An idle session, started or started again as needed; NULL with
- * *cause. */
+/*
+ * An idle session, started or started again as needed. NULL when none
+ * can be started: then this delivery goes on with one sendmail -i per
+ * message (a sendmail_path that does not speak SMTP on -bs), said once.
+ */
 static struct submit *
-delivery_session(struct delivery *d, char **cause)
+delivery_session(struct delivery *d)
 {
+	char		 *cause = NULL;
 	struct submit	**slot = NULL;
 	size_t		  i;
 
@@ -165,19 +169,40 @@ delivery_session(struct delivery *d, char **cause)
 			break;
 		}
 	}
-	if (slot == NULL) {
-		*cause = xstrdup("no idle sendmail session");	/* a bug */
-		return NULL;
-	}
+	if (slot == NULL)
+		fatalx("no idle sendmail session");
 	if (*slot != NULL && !submit_usable(*slot)) {
 		submit_free(*slot);
 		*slot = NULL;
 	}
-	if (*slot == NULL &&
-	    (*slot = submit_start(d->params.sendmail_argv, d->params.timeout,
-	    cause)) == NULL)
-		d->halted = 1;	/* it will not work for the next one either */
+	if (*slot == NULL && (*slot = submit_start(d->params.sendmail_argv,
+	    d->params.timeout, &cause)) == NULL) {
+		log_warnx("account=%s: %s -bs: %s; one %s -i per message "
+		    "instead", d->params.message.account,
+		    d->params.sendmail_argv[0], cause,
+		    d->params.sendmail_argv[0]);
+		free(cause);
+		d->params.sessions = 0;
+	}
 	return *slot;
+}
+
+/* Start sendmail -i on the job's spool file; -1 with *cause. */
+static int
+delivery_start_message(struct delivery *d, struct delivery_job *job,
+    char **cause)
+{
+	struct message_result	*r = &job->result;
+
+	if (inject_check(d->params.sendmail_argv, r->sender, r->recipients,
+	    r->count, cause) != 0)
+		return -1;
+	job->inject = inject_start(d->params.sendmail_argv, r->sender,
+	    r->recipients, r->count, spool_fd(job->spool), d->params.timeout,
+	    cause);
+	if (job->inject == NULL)
+		d->halted = 1;	/* it will not start for the next one either */
+	return job->inject != NULL ? 0 : -1;
 }
 
 /* Start the job of a message in sendmail; -1 with *cause. */
@@ -186,14 +211,11 @@ delivery_start(struct delivery *d, struct delivery_job *job, char **cause)
 {
 	struct message_result	*r = &job->result;
 
-	if (!d->params.sessions) {
-		job->inject = inject_start(d->params.sendmail_argv, r->sender,
-		    r->recipients, r->count, spool_fd(job->spool),
-		    d->params.timeout, cause);
-		return job->inject != NULL ? 0 : -1;
-	}
-	if ((job->session = delivery_session(d, cause)) == NULL ||
-	    submit_send(job->session, r->sender, r->recipients, r->count,
+	if (d->params.sessions)
+		job->session = delivery_session(d);
+	if (job->session == NULL)
+		return delivery_start_message(d, job, cause);
+	if (submit_send(job->session, r->sender, r->recipients, r->count,
 	    spool_fd(job->spool), cause) != 0)
 		return -1;
 	/* the session has it all: the file is not needed any more */

@@ -286,8 +286,7 @@ inject_argv(char *const *argv, const char *sender, char *const *recipients,
 	return full;
 }
 
-/* Check what goes on sendmail's command line: nothing that is an option. */
-static int
+int
 inject_check(char *const *argv, const char *sender, char *const *recipients,
     size_t count, char **cause)
 {

@@ -29,6 +29,10 @@ struct inject;
  * (0 = INJECT_TIMEOUT). NULL with *cause when it cannot be started
  * (including a failed exec).
  */
+/* Whether the command line would be safe: an absolute program, and no
+ * sender or recipient that sendmail could take for an option. */
+int		 inject_check(char *const *argv, const char *sender,
+		    char *const *recipients, size_t count, char **cause);
 struct inject	*inject_start(char *const *argv, const char *sender,
 		    char *const *recipients, size_t count, int input,
 		    int timeout, char **cause);

@@ -132,7 +132,8 @@ struct submit *
 submit_start(char *const *argv, int timeout, char **cause)
 {
 	struct submit	*s;
-	int		 to_child, from_child;
+	struct pollfd	 pfd;
+	int		 to_child, from_child, wait;
 
 	s = xcalloc(1, sizeof(*s));
 	s->timeout = timeout;
@@ -144,6 +145,16 @@ submit_start(char *const *argv, int timeout, char **cause)
 	}
 	s->replies = from_child;
 	s->transport = transport_fds(from_child, to_child, timeout);
+	/* a program that does not speak SMTP says nothing: not long */
+	wait = timeout > 0 && timeout < SUBMIT_GREETING ? timeout :
+	    SUBMIT_GREETING;
+	pfd.fd = from_child;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, wait * 1000) == 0) {
+		submit_break(s, "no SMTP greeting", cause);
+		submit_free(s);
+		return NULL;
+	}
 	if (submit_reply(s, cause) != 220 ||
 	    submit_command(s, cause, "EHLO localhost") != 0 ||
 	    submit_exchange(s, cause) != 250) {

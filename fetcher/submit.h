@@ -12,10 +12,12 @@
 #include <stddef.h>
 
 #define SUBMIT_REPLY_MAX	512	/* octets of a reply line we accept */
+#define SUBMIT_GREETING		5	/* seconds to wait for the greeting */
 
 struct submit;
 
-/* Start "ARGV... -bs" and greet it (EHLO). NULL with *cause. */
+/* Start "ARGV... -bs" and greet it (EHLO). NULL with *cause, also when
+ * it says nothing within SUBMIT_GREETING seconds (no SMTP: not -bs). */
 struct submit	*submit_start(char *const *argv, int timeout, char **cause);
 /*
  * Send one message: MAIL, RCPT for each recipient, DATA, the file open at

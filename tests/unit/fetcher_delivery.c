@@ -223,6 +223,18 @@ test_sink(void)
 	ok(s.failed[1] == 0 && s.delivered[1] == 0, "nor reported");
 	delivery_free(d);
 	free(s.cause[0]);
+
+	/* sessions asked of a sendmail that knows only -i: it still works */
+	memset(&s, 0, sizeof(s));
+	params.sendmail_argv = sendmail_argv;
+	params.timeout = 1;
+	d = delivery_new(&params);
+	drive(d, 0, "To: g@x.example\n", 1);
+	delivery_free(d);
+	ok(s.delivered[0] == 1 && delivered_as("g@x.example",
+	    "To: g@x.example\n"), "no SMTP greeting: one sendmail -i per "
+	    "message instead");
+	free(s.cause[0]);
 }
 
 int
