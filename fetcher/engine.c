@@ -148,8 +148,8 @@ engine_commit(struct engine *e)
 		uids[i] = e->list[e->pending[i]].uid;
 		sizes[i] = e->list[e->pending[i]].size;
 	}
-	rc = seen_commit(e->context->db, &e->key,
-	    e->account.mailbox_generation, uids, sizes, e->npending, &cause);
+	rc = seen_commit(e->context->db, &e->key, uids, sizes, e->npending,
+	    &cause);
 	if (rc == 1) {
 		for (i = 0; i < e->npending; i++)
 			e->committed[e->pending[i]] = 1;
@@ -681,6 +681,7 @@ engine_poll_account(const struct engine_context *context, const char *name)
 	}
 	e.key.account_id = e.account.id;
 	e.key.folder = "";
+	e.key.generation = e.account.mailbox_generation;
 	if ((rc = engine_start(&e)) != 1) {
 		account_free(&e.account);
 		return rc;

@@ -39,18 +39,25 @@ const struct db_statement seen_statements[] = {
 	  "INSERT INTO postfetch.skipped"
 	  " (account_id, folder, uidvalidity, uid, size, reason)"
 	  " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING", 6 },
+	/* These three change nothing once the mailbox changed ($5). */
 	{ "seen_prune",
 	  "DELETE FROM postfetch.seen"
 	  " WHERE account_id = $1 AND folder = $2 AND uidvalidity = $3"
-	  " AND NOT (uid = ANY ($4::text[]))", 4 },
+	  " AND NOT (uid = ANY ($4::text[]))"
+	  "  AND EXISTS (SELECT 1 FROM postfetch.account"
+	  "  WHERE id = $1 AND mailbox_generation = $5)", 5 },
 	{ "skipped_prune",
 	  "DELETE FROM postfetch.skipped"
 	  " WHERE account_id = $1 AND folder = $2 AND uidvalidity = $3"
-	  " AND NOT (uid = ANY ($4::text[]))", 4 },
+	  " AND NOT (uid = ANY ($4::text[]))"
+	  "  AND EXISTS (SELECT 1 FROM postfetch.account"
+	  "  WHERE id = $1 AND mailbox_generation = $5)", 5 },
 	{ "seen_forget",
 	  "DELETE FROM postfetch.seen"
 	  " WHERE account_id = $1 AND folder = $2 AND uidvalidity = $3"
-	  " AND uid = ANY ($4::text[])", 4 },
+	  " AND uid = ANY ($4::text[])"
+	  "  AND EXISTS (SELECT 1 FROM postfetch.account"
+	  "  WHERE id = $1 AND mailbox_generation = $5)", 5 },
 	{ NULL, NULL, 0 }
 };
 
@@ -172,7 +179,7 @@ array_literal(const char *const *strings, size_t count)
 }
 
 int
-seen_commit(struct db *db, const struct seen_key *key, long long generation,
+seen_commit(struct db *db, const struct seen_key *key,
     const char *const *uids, const unsigned long long *sizes, size_t count,
     char **cause)
 {
@@ -184,7 +191,7 @@ seen_commit(struct db *db, const struct seen_key *key, long long generation,
 	int			 rows;
 
 	key_format(key, &p, params);
-	snprintf(gen, sizeof(gen), "%lld", generation);
+	snprintf(gen, sizeof(gen), "%lld", key->generation);
 	numbers = xreallocarray(NULL, count + 1, sizeof(*numbers));
 	for (i = 0; i < count; i++)
 		numbers[i] = xprintf("%llu", sizes[i]);
@@ -212,14 +219,16 @@ exec_uids(struct db *db, const char *name, const struct seen_key *key,
     const char *const *uids, size_t count, char **cause)
 {
 	struct key_params	 p = { .id = "" };
-	const char		*params[4];
-	char			*array;
+	const char		*params[5];
+	char			*array, gen[32];
 	int			 rc;
 
 	key_format(key, &p, params);
 	array = array_literal(uids, count);
+	snprintf(gen, sizeof(gen), "%lld", key->generation);
 	params[3] = array;
-	rc = exec_command(db, name, 4, params, cause);
+	params[4] = gen;
+	rc = exec_command(db, name, 5, params, cause);
 	free(array);
 	return rc;
 }

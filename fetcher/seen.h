@@ -30,6 +30,8 @@ struct seen_key {
 	long long	 account_id;
 	const char	*folder;
 	long long	 uidvalidity;
+	long long	 generation;	/* the account's mailbox_generation
+					 * when the poll began */
 };
 
 extern const struct db_statement seen_statements[];
@@ -39,11 +41,11 @@ int	seen_load(struct db *, const struct seen_key *, int skipped,
 	    struct uidset *, char **cause);
 /*
  * Record UIDs as fetched, with their sizes, in one transaction, provided
- * the account's mailbox_generation still is generation (and forget them
+ * the account's mailbox_generation still is key->generation (and forget them
  * in postfetch.skipped: fetched after a limit was raised). Returns 1
  * committed, 0 the mailbox changed (nothing recorded), -1 error.
  */
-int	seen_commit(struct db *, const struct seen_key *, long long generation,
+int	seen_commit(struct db *, const struct seen_key *,
 	    const char *const *uids, const unsigned long long *sizes,
 	    size_t count, char **cause);
 /* Record a message left on the server, with its size and why. */
