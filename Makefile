@@ -42,6 +42,7 @@ LIBMILTER	= $(BUILD)/milter/libpfmilter.a
 FETCHER		= $(BUILD)/fetcher/postfetch
 MILTER		= $(BUILD)/milter/postfetch-milter
 TAP		= $(BUILD)/tests/unit/tap.o
+PEER		= $(BUILD)/tests/unit/peer.o
 UNIT_TESTS	= $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
 
 .PHONY: all tests check deps install clean lint demo bench
@@ -66,7 +67,8 @@ $(MILTER): $(BUILD)/milter/main.o $(LIBMILTER) $(LIBCOMMON)
 # A unit test links the library of its area (its name's prefix) and common.
 $(BUILD)/tests/unit/common_%: $(BUILD)/tests/unit/common_%.o $(TAP) $(LIBCOMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/tests/unit/fetcher_%: $(BUILD)/tests/unit/fetcher_%.o $(TAP) $(LIBFETCHER) $(LIBCOMMON)
+# The fetcher's protocol tests also get the scripted server (peer.c).
+$(BUILD)/tests/unit/fetcher_%: $(BUILD)/tests/unit/fetcher_%.o $(TAP) $(PEER) $(LIBFETCHER) $(LIBCOMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/tests/unit/milter_%: $(BUILD)/tests/unit/milter_%.o $(TAP) $(LIBMILTER) $(LIBCOMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(LDLIBS)
@@ -112,5 +114,6 @@ clean:
 	rm -f $(FETCHER) $(MILTER) $(UNIT_TESTS)
 
 DEPFILES = $(patsubst %.c,$(BUILD)/%.d,$(COMMON_SRCS) $(FETCHER_SRCS) \
-	    $(MILTER_SRCS) $(UNIT_SRCS) fetcher/main.c milter/main.c tests/unit/tap.c)
+	    $(MILTER_SRCS) $(UNIT_SRCS) fetcher/main.c milter/main.c tests/unit/tap.c \
+	    tests/unit/peer.c)
 -include $(DEPFILES)

@@ -18,24 +18,9 @@
 #include "log.h"
 #include "pop3.h"
 #include "pop3_session.h"
+#include "printable.h"
 #include "transport.h"
 #include "xmalloc.h"
-
-/* Copy at most max bytes of data into buf, '?' for what is not printable. */
-void
-pop3_printable(char *buf, size_t size, const char *data, size_t len,
-    size_t max)
-{
-	size_t	 i, n = len < max ? len : max;
-
-	if (n > size - 4)
-		n = size - 4;
-	for (i = 0; i < n; i++)
-		buf[i] = data[i] >= ' ' && data[i] <= '~' ? data[i] : '?';
-	buf[i] = '\0';
-	if (n < len)
-		strlcat(buf, "...", size);
-}
 
 /* Refuse to go on after an error that left the session out of step. */
 static int
@@ -119,7 +104,7 @@ pop3_status(struct pop3 *p, int continuation, char **cause)
 		p->broken = "connection failed";
 		return -1;
 	}
-	pop3_printable(p->reply, sizeof(p->reply), line, len,
+	printable_copy(p->reply, sizeof(p->reply), line, len,
 	    POP3_REPLY_SHOWN);
 	if (partial || len >= sizeof(p->line)) {
 		p->broken = "reply line too long";
@@ -177,7 +162,7 @@ pop3_multiline(struct pop3 *p, const char *what, char *buf, size_t size,
 		len--;
 	}
 	if (partial || len >= size || memchr(line, '\0', len) != NULL) {
-		pop3_printable(buf, size > 64 ? 64 : size, line, len, 50);
+		printable_copy(buf, size > 64 ? 64 : size, line, len, 50);
 		/* A long line is not finished: the rest would be misread. */
 		if (partial)
 			p->broken = "line too long";
@@ -563,7 +548,7 @@ pop3_read_uidl(struct pop3 *p, struct driver_message **list, size_t *count,
 
 	while ((rc = pop3_multiline(p, "UIDL", line, sizeof(line),
 	    cause)) == 1) {
-		pop3_printable(shown, sizeof(shown), line, strlen(line), 50);
+		printable_copy(shown, sizeof(shown), line, strlen(line), 50);
 		if (pop3_fields(line, &number, &uid, 0) != 0 ||
 		    pop3_number(number, 1, UINT_MAX, &n) != 0 ||
 		    !pop3_uid_valid(uid)) {
@@ -601,7 +586,7 @@ pop3_read_list(struct pop3 *p, struct driver_message *list, size_t count,
 	memset(&key, 0, sizeof(key));
 	while ((rc = pop3_multiline(p, "LIST", line, sizeof(line),
 	    cause)) == 1) {
-		pop3_printable(shown, sizeof(shown), line, strlen(line), 50);
+		printable_copy(shown, sizeof(shown), line, strlen(line), 50);
 		if (pop3_fields(line, &number, &octets, 1) != 0 ||
 		    pop3_number(number, 1, UINT_MAX, &n) != 0 ||
 		    pop3_number(octets, 0, ULLONG_MAX, &size) != 0) {

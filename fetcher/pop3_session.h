@@ -39,9 +39,6 @@ struct pop3 {
 	char			 reply[POP3_REPLY_SHOWN + 4]; /* printable */
 };
 
-/* Copy at most max bytes of data into buf, '?' for what is not printable. */
-void	pop3_printable(char *buf, size_t size, const char *data, size_t len,
-	    size_t max);
 /* Queue one line; trace (or NULL) is what the debug log shows instead. */
 int	pop3_put(struct pop3 *, const char *line, size_t len,
 	    const char *trace, char **cause);

@@ -2,7 +2,8 @@
  * The byte stream under a mail protocol: TCP connect over every address
  * with a timeout, an OpenSSL TLS client (system CA store, SNI, host name
  * check, optional SHA-256 pin), a fixed-size line reader that hands out
- * over-long lines in pieces, and a writer that sends in large chunks.
+ * over-long lines in pieces, a raw reader for counted bytes, and a
+ * writer that sends in large chunks.
  * Every wait is a poll() bounded by the timeout of the operation.
  */
 #include <sys/types.h>
@@ -524,6 +525,25 @@ transport_getline(struct transport *t, const char **line, size_t *len,
 		if (transport_fill(t, deadline, cause) != 0)
 			return -1;
 	}
+}
+
+int
+transport_getbytes(struct transport *t, size_t max, const char **data,
+    size_t *len, char **cause)
+{
+	long long	 deadline;
+
+	deadline = clock_ms() + t->timeout * 1000LL;
+	while (t->end == t->start) {
+		if (transport_fill(t, deadline, cause) != 0)
+			return -1;
+	}
+	*data = t->in + t->start;
+	*len = t->end - t->start;
+	if (*len > max)
+		*len = max;
+	t->start += *len;
+	return 0;
 }
 
 /* Write len bytes from buf, waiting as needed. */

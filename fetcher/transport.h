@@ -54,6 +54,15 @@ int		 transport_is_tls(const struct transport *);
  */
 int		 transport_getline(struct transport *, const char **line,
 		    size_t *len, int *partial, char **cause);
+/*
+ * Read raw bytes (an IMAP literal, whose count the protocol gave): *data
+ * points into the buffer (valid until the next call) at between 1 and
+ * max bytes, *len of them, line ends and NULs included. A caller wanting
+ * exactly n bytes calls it until they have come. Returns 0, or -1 with
+ * *cause (timeout, error, or the connection closed).
+ */
+int		 transport_getbytes(struct transport *, size_t max,
+		    const char **data, size_t *len, char **cause);
 /* Queue bytes for sending; written when the buffer fills or on flush. */
 int		 transport_write(struct transport *, const void *, size_t,
 		    char **cause);

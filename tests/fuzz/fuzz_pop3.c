@@ -8,7 +8,8 @@
  * Build (see the report of the POP3 work for run.sh):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE
  *     -Icommon $(pkg-config --cflags libbsd-overlay openssl)
- *     tests/fuzz/fuzz_pop3.c fetcher/pop3.c fetcher/pop3_auth.c
+ *     tests/fuzz/fuzz_pop3.c tests/fuzz/server.c fetcher/pop3.c
+ *     fetcher/pop3_auth.c
  *     fetcher/transport.c
  *     fetcher/sasl.c fetcher/token.c common/log.c common/xmalloc.c
  *     $(pkg-config --libs libbsd-overlay openssl) -o fuzz_pop3
@@ -17,13 +18,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../../fetcher/account.h"
 #include "../../fetcher/pop3.h"
 #include "../../fetcher/transport.h"
-
-#define FUZZ_MAX	(1024 * 1024)	/* what one pipe holds */
+#include "server.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -116,25 +115,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct driver_info	 info;
 	struct pop3		*p;
 	char			*cause = NULL;
-	int			 pipefd[2], out;
+	int			 in, out;
 	uint8_t			 mode;
 
-	if (size < 1 || size > FUZZ_MAX)
+	if (size < 1)
 		return 0;
 	mode = data[0];
 	data++;
 	size--;
-	if (pipe(pipefd) == -1)
-		abort();
-	if (size > 65536)
-		fcntl(pipefd[1], F_SETPIPE_SZ, FUZZ_MAX);
-	if (write(pipefd[1], data, size) != (ssize_t)size) {
-		/* The pipe is smaller here (no privilege): skip the input. */
-		close(pipefd[0]);
-		close(pipefd[1]);
+	if ((in = fuzz_server(data, size)) == -1)
 		return 0;
-	}
-	close(pipefd[1]);
 	if ((out = open("/dev/null", O_WRONLY)) == -1)
 		abort();
 	memset(&account, 0, sizeof(account));
@@ -147,7 +137,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	account.username = (char *)"user";
 	account.password = (char *)"secret";
 	memset(&info, 0, sizeof(info));
-	p = pop3_open_transport(transport_fds(pipefd[0], out, 1), &account, 1,
+	p = pop3_open_transport(transport_fds(in, out, 1), &account, 1,
 	    NULL, &info, &cause);
 	free(cause);
 	if (p != NULL) {

@@ -22,7 +22,9 @@ for file in tests/fuzz/fuzz_*.c; do
 	fuzz_header) extra="fetcher/header.c" ;;
 	fuzz_message) extra="fetcher/message.c fetcher/header.c
 	    fetcher/spool.c" ;;
-	fuzz_pop3) extra="fetcher/pop3.c fetcher/pop3_auth.c
+	fuzz_imap_reader) extra="tests/fuzz/server.c fetcher/imap_reader.c
+	    fetcher/transport.c" ;;
+	fuzz_pop3) extra="tests/fuzz/server.c fetcher/pop3.c fetcher/pop3_auth.c
 	    fetcher/transport.c fetcher/sasl.c fetcher/token.c
 	    fetcher/program.c" ;;
 	fuzz_rewrite) extra="milter/rewrite.c" ;;

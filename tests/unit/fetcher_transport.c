@@ -1,8 +1,9 @@
 /*
  * Unit tests for fetcher/transport.c: the line reader (CRLF, LF, NUL
- * bytes, over-long lines in pieces), the chunked writer, connect errors,
- * and the TLS client against a child TLS server with a certificate made
- * here: verification, host names, fingerprint pins.
+ * bytes, over-long lines in pieces), the raw byte reader, the chunked
+ * writer, connect errors, and the TLS client against a child TLS server
+ * with a certificate made here: verification, host names, fingerprint
+ * pins.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -104,6 +105,36 @@ test_lines(void)
 	transport_free(t);
 	waitpid(pid, NULL, 0);
 	free(big);
+}
+
+/* Raw bytes after a line: at most max at a time, CR, LF and NUL as data. */
+static void
+test_bytes(void)
+{
+	static const char	 input[] = "{7}\r\na\r\n\0b\nc" "next\r\n";
+	struct transport	*t;
+	const char		*line, *data;
+	size_t			 len;
+	char			*cause = NULL;
+	pid_t			 pid;
+	int			 partial;
+
+	t = transport_fds(writer(input, sizeof(input) - 1, &pid), -1, 5);
+	ok(transport_getline(t, &line, &len, &partial, &cause) == 0 &&
+	    len == 3, "bytes: the count line");
+	ok(transport_getbytes(t, 4, &data, &len, &cause) == 0 && len == 4 &&
+	    memcmp(data, "a\r\n\0", 4) == 0, "bytes: at most max, raw");
+	ok(transport_getbytes(t, 3, &data, &len, &cause) == 0 && len == 3 &&
+	    memcmp(data, "b\nc", 3) == 0, "bytes: the rest");
+	ok(transport_getline(t, &line, &len, &partial, &cause) == 0 &&
+	    len == 4 && memcmp(line, "next", 4) == 0,
+	    "bytes: lines go on after them");
+	ok(transport_getbytes(t, 10, &data, &len, &cause) == -1,
+	    "bytes: EOF is an error");
+	is_str(cause, "connection closed by server", "bytes: EOF cause");
+	free(cause);
+	transport_free(t);
+	waitpid(pid, NULL, 0);
 }
 
 /* The writer sends everything queued, in chunks, and nothing before. */
@@ -327,6 +358,7 @@ main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	test_lines();
+	test_bytes();
 	test_writer();
 	test_connect();
 	test_tls();
