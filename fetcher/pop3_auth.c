@@ -2,55 +2,20 @@
  * Logging in to a POP3 server: USER/PASS, APOP (RFC 1939) and AUTH
  * (RFC 5034) with PLAIN, LOGIN, CRAM-MD5 and XOAUTH2.
  *
- * auth = any takes the strongest method the server offers and never sends
- * a clear-text password over an unencrypted link:
- *   CRAM-MD5 (SASL offered) > on TLS only: PLAIN > LOGIN > USER/PASS
- *   > APOP (the greeting carries a timestamp).
- * On a plain link that leaves CRAM-MD5 and APOP. A clear-text method named
- * explicitly (password, plain, login, xoauth2) is sent unencrypted only
- * when the account says tls = disable: that is the admin's allowance.
- * One method is tried, never a cascade (lockouts count every attempt).
- * Passwords and tokens are wiped after use and never traced.
+ * The method is chosen in auth.c (on a plain link auth = any leaves
+ * CRAM-MD5 and APOP). Passwords and tokens are wiped after use and never
+ * traced.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "account.h"
+#include "auth.h"
 #include "pop3.h"
 #include "pop3_session.h"
 #include "sasl.h"
-#include "token.h"
 #include "xmalloc.h"
-
-/* Authentication methods, in the account's spelling. */
-enum pop3_auth {
-	AUTH_USER, AUTH_APOP, AUTH_CRAM_MD5, AUTH_PLAIN, AUTH_LOGIN,
-	AUTH_XOAUTH2
-};
-
-static const struct {
-	const char	*name;		/* account.auth */
-	const char	*shown;		/* driver_info.auth_method */
-	int		 cleartext;	/* the password can be read off the wire */
-} pop3_auths[] = {
-	{ "password", "USER/PASS", 1 },
-	{ "apop", "APOP", 0 },
-	{ "cram-md5", "CRAM-MD5", 0 },
-	{ "plain", "PLAIN", 1 },
-	{ "login", "LOGIN", 1 },
-	{ "xoauth2", "XOAUTH2", 1 },
-};
-
-/* Is mechanism offered in CAPA's SASL line? */
-static int
-pop3_has_sasl(const struct pop3 *p, const char *mechanism)
-{
-	char	 word[64];
-
-	snprintf(word, sizeof(word), " %s ", mechanism);
-	return strcasestr(p->sasl, word) != NULL;
-}
 
 /* The reply as a failure cause: "login failed: -ERR ...". */
 static int
@@ -122,7 +87,7 @@ pop3_challenge(struct pop3 *p, const char **challenge, char **cause)
 
 /* Run one authentication method. */
 static int
-pop3_auth_run(struct pop3 *p, enum pop3_auth method, const char *user,
+pop3_auth_run(struct pop3 *p, enum auth_method method, const char *user,
     const char *secret, char **cause)
 {
 	const char	*challenge;
@@ -130,7 +95,7 @@ pop3_auth_run(struct pop3 *p, enum pop3_auth method, const char *user,
 	int		 rc = -1;
 
 	switch (method) {
-	case AUTH_USER:
+	case AUTH_PASSWORD:
 		if (pop3_command(p, cause, NULL, "USER %s", user) != 0 ||
 		    (rc = pop3_reply(p, 0, cause)) == -1)
 			return -1;
@@ -190,84 +155,33 @@ pop3_auth_run(struct pop3 *p, enum pop3_auth method, const char *user,
 	return pop3_auth_result(p, cause);
 }
 
-/* Pick the method for auth = any, or -1 with *cause. */
-static int
-pop3_auth_any(struct pop3 *p, char **cause)
-{
-	if (pop3_has_sasl(p, "CRAM-MD5"))
-		return AUTH_CRAM_MD5;
-	if (p->tls) {
-		if (pop3_has_sasl(p, "PLAIN"))
-			return AUTH_PLAIN;
-		if (pop3_has_sasl(p, "LOGIN"))
-			return AUTH_LOGIN;
-		if (!p->capa || p->user)
-			return AUTH_USER;
-	}
-	if (p->timestamp[0] != '\0')
-		return AUTH_APOP;
-	if (!p->tls && p->stls)
-		*cause = xstrdup("refusing to send a clear-text password over "
-		    "an unencrypted connection; the server offers STLS: set "
-		    "tls = detect or starttls");
-	else if (!p->tls)
-		*cause = xstrdup("refusing to send a clear-text password over "
-		    "an unencrypted connection; set tls or auth");
-	else
-		xasprintf(cause, "server offers no authentication method we "
-		    "know (SASL%s)", p->sasl[0] != '\0' ? p->sasl : " none ");
-	return -1;
-}
-
 int
 pop3_auth(struct pop3 *p, const struct account *account,
     const char *token_argv[], int timeout, struct driver_info *info,
     char **cause)
 {
-	const char	*auth = account->auth != NULL ? account->auth : "any";
-	const char	*user = account->username != NULL ?
-			    account->username : "";
-	char		*secret;
-	size_t		 i;
-	int		 method = -1, rc;
+	struct auth_offer	 offer;
+	const char		*user = account->username != NULL ?
+				    account->username : "";
+	char			*secret;
+	int			 method, rc;
 
-	if (strcmp(auth, "any") == 0) {
-		if ((method = pop3_auth_any(p, cause)) == -1)
-			return -1;
-	} else {
-		for (i = 0; i < sizeof(pop3_auths) / sizeof(pop3_auths[0]);
-		    i++) {
-			if (strcmp(auth, pop3_auths[i].name) == 0)
-				method = i;
-		}
-		if (method == -1) {
-			xasprintf(cause, "unknown auth method: %s", auth);
-			return -1;
-		}
-		if (pop3_auths[method].cleartext && !p->tls &&
-		    (account->tls == NULL ||
-		    strcmp(account->tls, "disable") != 0)) {
-			xasprintf(cause, "refusing to send a clear-text "
-			    "password (auth = %s) over an unencrypted "
-			    "connection; set tls = disable to allow it", auth);
-			return -1;
-		}
-		if (method == AUTH_APOP && p->timestamp[0] == '\0') {
-			*cause = xstrdup("APOP: the server greeting has no "
-			    "timestamp (APOP not offered)");
-			return -1;
-		}
-	}
-	strlcpy(info->auth_method, pop3_auths[method].shown,
+	memset(&offer, 0, sizeof(offer));
+	offer.protocol = "POP3";
+	offer.password_command = "USER/PASS";
+	offer.upgrade = "STLS";
+	offer.tls = p->tls;
+	offer.upgradable = p->stls;
+	offer.password = !p->capa || p->user;
+	offer.apop = p->timestamp[0] != '\0';
+	offer.sasl = p->sasl;
+	if ((method = auth_choose(account, &offer, cause)) == -1)
+		return -1;
+	strlcpy(info->auth_method, auth_shown(method, &offer),
 	    sizeof(info->auth_method));
-	if (method == AUTH_XOAUTH2 && token_argv != NULL &&
-	    token_argv[0] != NULL) {
-		if (token_get((const char *const *)token_argv, account->name,
-		    timeout, &secret, cause) != 0)
-			return -1;
-	} else
-		secret = xstrdup(account->password != NULL ?
-		    account->password : "");
+	if (auth_secret(account, method, token_argv, timeout, &secret,
+	    cause) != 0)
+		return -1;
 	rc = pop3_auth_run(p, method, user, secret, cause);
 	sasl_free(secret);
 	return rc;
