@@ -14,6 +14,7 @@ static const struct {
 	const struct driver	*driver;
 } drivers[] = {
 	{ "pop3", &pop3_driver },
+	{ "imap", &imap_driver },
 };
 
 const struct driver *

@@ -1,6 +1,6 @@
 /*
  * The interface between the protocol-neutral engine (engine.c) and a
- * mail access protocol (POP3 today, IMAP next): a table of small
+ * mail access protocol (POP3, IMAP): a table of small
  * operations, as in fdm's struct fetch. A driver speaks its protocol and
  * reports messages; it never delivers, records or decides what to fetch.
  */
@@ -97,6 +97,12 @@ struct driver {
 	int		 (*delete)(void *, const struct driver_message *list,
 			    const size_t *indexes, size_t count,
 			    char **refused, char **cause);
+	/* Optional: the Message-ID (without <>) of each list[indexes[k]]
+	 * into ids[k] (caller frees; NULL if it has none), read from the
+	 * header alone. For the UIDVALIDITY rule of engine.c. */
+	int		 (*identify)(void *, const struct driver_message *list,
+			    const size_t *indexes, size_t count, char **ids,
+			    char **cause);
 	/* Optional: remove the deleted messages of the folder now. NULL =
 	 * they go at quit. */
 	int		 (*expunge)(void *, char **cause);
@@ -122,5 +128,7 @@ int			 driver_folders(const struct driver *, void *session,
 
 /* pop3_driver.c */
 extern const struct driver pop3_driver;
+/* imap_mail.c */
+extern const struct driver imap_driver;
 
 #endif

@@ -171,3 +171,23 @@ sasl_free(char *s)
 	explicit_bzero(s, strlen(s));
 	free(s);
 }
+
+int
+sasl_xoauth2_expired(const char *challenge)
+{
+	char	*json, *status;
+	size_t	 len;
+	int	 expired = 0;
+
+	if (sasl_base64_decode(challenge, &json, &len) != 0)
+		return 0;
+	/* {"status":"401",...}, or OAUTHBEARER's "invalid_token" */
+	if ((status = strstr(json, "\"status\"")) != NULL) {
+		status += strlen("\"status\"");
+		status += strspn(status, " \t:");
+		expired = strncmp(status, "\"401\"", 5) == 0 ||
+		    strncmp(status, "\"invalid_token\"", 15) == 0;
+	}
+	free(json);
+	return expired;
+}

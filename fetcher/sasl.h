@@ -23,6 +23,9 @@ char	*sasl_xoauth2(const char *user, const char *token);
 /* APOP (RFC 1939): lowercase hex MD5 of timestamp followed by password;
  * NULL if MD5 is unavailable (FIPS mode). */
 char	*sasl_apop(const char *timestamp, const char *password);
+/* Whether an XOAUTH2 error challenge (base64 JSON) says the token is
+ * invalid or expired: status 401 or invalid_token. */
+int	 sasl_xoauth2_expired(const char *challenge);
 /* explicit_bzero and free a string (NULL is fine). */
 void	 sasl_free(char *);
 

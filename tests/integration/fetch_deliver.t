@@ -205,13 +205,13 @@ is "$(log_count '^postfetch: warning: account=nosuch: no such account$')" 1 \
     "and says so"
 
 # --- A protocol the fetcher does not speak yet: one line, poll recorded.
-account_add imapacct protocol="'imap'" port="$PF_IMAPS_PORT" tls="'direct'"
-fetch_poll imapacct
-is "$PF_RC" 1 "imap account: exit 1"
-is "$(log_count '^postfetch: warning: account=imapacct host=localhost: poll failed: protocol imap is not supported yet$')" 1 \
-    "imap account: one line naming the account"
-is "$(last_poll imapacct)" "0|0|protocol imap is not supported yet" \
-    "imap account: poll row"
+account_add etrnacct protocol="'etrn'" domain="'etrn.example'" port="$PF_IMAPS_PORT" tls="'direct'"
+fetch_poll etrnacct
+is "$PF_RC" 1 "etrn account: exit 1"
+is "$(log_count '^postfetch: warning: account=etrnacct host=localhost: poll failed: protocol etrn is not supported yet$')" 1 \
+    "etrn account: one line naming the account"
+is "$(last_poll etrnacct)" "0|0|protocol etrn is not supported yet" \
+    "etrn account: poll row"
 
 # --- Command line and configuration errors exit 2.
 fetch_run
@@ -262,7 +262,7 @@ like "$(grep '^big ' "$PF_OUT")" '^big +active +pop3 +localhost +[0-9-]+ [0-9:]+
     "status counts the message left on the server (max_size)"
 like "$(grep '^keeper ' "$PF_OUT")" '^keeper +inactive +pop3 .* -$' \
     "an inactive account has no next poll"
-like "$(grep '^imapacct ' "$PF_OUT")" ' failed +0 +0 +1 .*\(protocol imap is not supported yet\)$' \
+like "$(grep '^etrnacct ' "$PF_OUT")" ' failed +0 +0 +1 .*\(protocol etrn is not supported yet\)$' \
     "a failed account shows its error"
 
 done_testing
