@@ -282,6 +282,7 @@ delivery_begin(void *arg, size_t index)
 	    &d->cause)) == NULL)
 		return -1;
 	params.uid = d->params.list[index].uid;
+	params.received = d->params.list[index].received;
 	d->message = message_begin(&params, d->spool);
 	return 0;
 }

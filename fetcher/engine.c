@@ -39,6 +39,7 @@ struct engine {
 	struct uidset		 skipped;
 	unsigned char		*committed;	/* per list entry, this poll */
 	size_t			*pending;	/* delivered, not committed */
+	char		       **pending_ids;	/* their Message-IDs */
 	size_t			 npending;
 	long long		 pending_since;	/* clock_ms() */
 
@@ -148,8 +149,8 @@ engine_commit(struct engine *e)
 		uids[i] = e->list[e->pending[i]].uid;
 		sizes[i] = e->list[e->pending[i]].size;
 	}
-	rc = seen_commit(e->context->db, &e->key, uids, sizes, e->npending,
-	    &cause);
+	rc = seen_commit(e->context->db, &e->key, uids, sizes,
+	    (const char *const *)e->pending_ids, e->npending, &cause);
 	if (rc == 1) {
 		for (i = 0; i < e->npending; i++)
 			e->committed[e->pending[i]] = 1;
@@ -169,6 +170,10 @@ engine_commit(struct engine *e)
 	free(cause);
 	free(uids);
 	free(sizes);
+	for (i = 0; i < e->npending; i++) {
+		free(e->pending_ids[i]);
+		e->pending_ids[i] = NULL;
+	}
 	e->npending = 0;
 }
 
@@ -187,6 +192,7 @@ engine_delivered(void *arg, size_t index, const struct message_result *r)
 	    m->uid, r->message_id, r->sender, m->size, r->count);
 	if (e->npending == 0)
 		e->pending_since = clock_ms();
+	e->pending_ids[e->npending] = xstrdup(r->message_id);
 	e->pending[e->npending++] = index;
 	if (e->npending >= ENGINE_BATCH)
 		engine_commit(e);
@@ -345,6 +351,7 @@ engine_fetch(struct engine *e, const size_t *wanted, size_t n, char **cause)
 	params.message.account = e->account.name;
 	params.message.host = engine_host(e);
 	params.message.protocol = e->driver->name;
+	params.message.folder = e->key.folder;
 	params.message.deliver_to = e->account.deliver_to;
 	params.message.fallback = e->account.fallback != NULL ?
 	    e->account.fallback : conf->postmaster;
@@ -433,6 +440,85 @@ engine_forget(struct engine *e, const char **deleted, size_t ndeleted)
 	}
 }
 
+/*
+ * Record list[i] as seen without delivering it: it was delivered before
+ * under another UIDVALIDITY. Takes message_id.
+ */
+static void
+engine_seen_already(struct engine *e, size_t i, char *message_id)
+{
+	if (e->npending == 0)
+		e->pending_since = clock_ms();
+	uidset_add(&e->seen, e->list[i].uid, e->list[i].size);
+	e->pending_ids[e->npending] = message_id;
+	e->pending[e->npending++] = i;
+	if (e->npending >= ENGINE_BATCH)
+		engine_commit(e);
+}
+
+/*
+ * The folder's UIDVALIDITY changed: its index holds rows under another
+ * one only, and the UIDs of those mean nothing now. Instead of fetching
+ * the whole folder again, a message whose Message-ID and size match one
+ * delivered from it before is recorded as seen and not delivered again.
+ * The old rows go then, so this is logged once.
+ */
+static int
+engine_revalidate(struct engine *e, char **cause)
+{
+	struct seen_previous	 prev;
+	char			**ids, *why = NULL;
+	size_t			*indexes, i, matched = 0;
+	int			 rc = 0;
+
+	if (e->driver->identify == NULL || e->key.uidvalidity == 0 ||
+	    e->seen.count > 0 || e->skipped.count > 0)
+		return 0;
+	if (seen_previous(e->context->db, &e->key, &prev, &why) != 0) {
+		*cause = xprintf("database: %s", why);
+		free(why);
+		return -1;
+	}
+	if (prev.rows == 0) {
+		seen_previous_free(&prev);
+		return 0;
+	}
+	indexes = xreallocarray(NULL, e->count + 1, sizeof(*indexes));
+	ids = xcalloc(e->count + 1, sizeof(*ids));
+	for (i = 0; i < e->count; i++)
+		indexes[i] = i;
+	if (prev.count > 0 && e->count > 0 && (rc = e->driver->identify(
+	    e->session, e->list, indexes, e->count, ids, cause)) == 0) {
+		for (i = 0; i < e->count; i++) {
+			if (ids[i] == NULL || !seen_previous_has(&prev, ids[i],
+			    e->list[i].size))
+				continue;
+			engine_seen_already(e, i, ids[i]);
+			ids[i] = NULL;
+			matched++;
+		}
+		engine_commit(e);
+	}
+	if (rc == 0)
+		log_info("account=%s host=%s folder=%s: UIDVALIDITY changed "
+		    "from %lld to %lld: %zu of %zu messages delivered before "
+		    "(same Message-ID and size), not fetched again",
+		    e->account.name, engine_host(e), e->key.folder,
+		    prev.uidvalidity, e->key.uidvalidity, matched, e->count);
+	if (rc == 0 && !e->stop && seen_drop_previous(e->context->db,
+	    &e->key, &why) != 0) {
+		log_warnx("account=%s host=%s: index of the old UIDVALIDITY "
+		    "not dropped: %s", e->account.name, engine_host(e), why);
+		free(why);
+	}
+	for (i = 0; i < e->count; i++)
+		free(ids[i]);
+	free(ids);
+	free(indexes);
+	seen_previous_free(&prev);
+	return rc;
+}
+
 /* Load what the index knows of the folder. */
 static int
 engine_load(struct engine *e, char **cause)
@@ -457,9 +543,11 @@ engine_folder_free(struct engine *e)
 	uidset_free(&e->skipped);
 	free(e->committed);
 	free(e->pending);
+	free(e->pending_ids);
 	e->list = NULL;
 	e->committed = NULL;
 	e->pending = NULL;
+	e->pending_ids = NULL;
 	e->count = e->npending = 0;
 }
 
@@ -488,6 +576,9 @@ engine_folder(struct engine *e, const char *folder, const char ***deleted,
 	engine_prune(e);
 	e->committed = xcalloc(e->count + 1, 1);
 	e->pending = xreallocarray(NULL, e->count + 1, sizeof(*e->pending));
+	e->pending_ids = xcalloc(e->count + 1, sizeof(*e->pending_ids));
+	if (engine_revalidate(e, cause) != 0)
+		return -1;
 	wanted = xreallocarray(NULL, e->count + 1, sizeof(*wanted));
 	n = engine_select(e, wanted);
 	if (n > 0 && engine_fetch(e, wanted, n, cause) != 0)

@@ -15,6 +15,7 @@
 
 #include "address.h"
 #include "header.h"
+#include "imap_utf7.h"
 #include "log.h"
 #include "message.h"
 #include "spool.h"
@@ -39,6 +40,8 @@ struct message {
 	char			*account;
 	char			*host;
 	char			*protocol;
+	char			*folder;	/* modified UTF-7, or NULL */
+	time_t			 received;	/* 0: now */
 	char			*uid;
 	char			*deliver_to;
 	char			*fallback;
@@ -84,6 +87,10 @@ message_begin(const struct message_params *params, struct spool *spool)
 	m->protocol = xstrdup(params->protocol != NULL ? params->protocol :
 	    "-");
 	m->uid = xstrdup(params->uid != NULL ? params->uid : "-");
+	if (params->folder != NULL && *params->folder != '\0' &&
+	    (m->folder = imap_utf7_encode(params->folder)) == NULL)
+		m->folder = xstrdup("?");
+	m->received = params->received;
 	m->deliver_to = message_strdup(params->deliver_to);
 	m->fallback = message_strdup(params->fallback);
 	m->postmaster = xstrdup(params->postmaster != NULL ?
@@ -101,6 +108,7 @@ message_free(struct message *m)
 	free(m->account);
 	free(m->host);
 	free(m->protocol);
+	free(m->folder);
 	free(m->uid);
 	free(m->deliver_to);
 	free(m->fallback);
@@ -156,15 +164,17 @@ message_clean(const char *s, char *buf, size_t len)
 	buf[i] = '\0';
 }
 
-/* An RFC 5322 date for now, in local time; not locale-dependent. */
+/* An RFC 5322 date for when (0: now), in local time; not
+ * locale-dependent. */
 static void
-message_date(char *buf, size_t len)
+message_date(char *buf, size_t len, time_t when)
 {
 	struct tm	 tm;
-	time_t		 now = time(NULL);
 	long		 off;
 
-	localtime_r(&now, &tm);
+	if (when == 0)
+		when = time(NULL);
+	localtime_r(&when, &tm);
 	off = tm.tm_gmtoff / 60;
 	snprintf(buf, len, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld",
 	    message_days[tm.tm_wday % 7], tm.tm_mday,
@@ -180,6 +190,7 @@ message_trace(struct message *m, char *const *recipients, size_t count,
 {
 	char	 host[256], local[256], account[128], uid[128], date[64];
 	char	 protocol[32], rcpt[ADDRESS_MAX + 16], tag[TAG_VALUE_MAX];
+	char	 folder[256 + 16];
 	char	*text;
 	int	 rc;
 
@@ -191,16 +202,22 @@ message_trace(struct message *m, char *const *recipients, size_t count,
 	message_clean(m->account, account, sizeof(account));
 	message_clean(m->uid, uid, sizeof(uid));
 	message_clean(m->protocol, protocol, sizeof(protocol));
-	message_date(date, sizeof(date));
+	message_date(date, sizeof(date), m->received);
+	folder[0] = '\0';
+	if (m->folder != NULL) {
+		strlcpy(folder, ", folder ", sizeof(folder));
+		message_clean(m->folder, folder + strlen(folder),
+		    sizeof(folder) - strlen(folder));
+	}
 	rcpt[0] = '\0';
 	if (count == 1)
 		snprintf(rcpt, sizeof(rcpt), "\n\tfor <%s>", recipients[0]);
 	if (tag_sign(m->key, m->account, time(NULL), tag, sizeof(tag)) != 0)
 		return message_fail(m, xprintf("cannot sign account name '%s'",
 		    account), cause);
-	text = xprintf("Received: from %s\n\tby %s (postfetch, account %s)"
+	text = xprintf("Received: from %s\n\tby %s (postfetch, account %s%s)"
 	    " with %s id %s%s;\n\t%s\n%s: %s\n", host, local, account,
-	    protocol, uid, rcpt, date, TAG_HEADER, tag);
+	    folder, protocol, uid, rcpt, date, TAG_HEADER, tag);
 	rc = message_out(m, text, strlen(text), cause);
 	free(text);
 	return rc;

@@ -9,6 +9,7 @@
 #define MESSAGE_H
 
 #include <stddef.h>
+#include <time.h>
 #include <sys/types.h>
 
 #include "tag.h"
@@ -23,7 +24,9 @@ struct message_params {
 	const char		*account;	/* account name */
 	const char		*host;		/* remote host */
 	const char		*protocol;	/* "POP3", "IMAP" */
+	const char		*folder;	/* IMAP folder (UTF-8), or NULL */
 	const char		*uid;		/* for log lines */
+	time_t			 received;	/* server's receive time, or 0 */
 	const char		*deliver_to;	/* single-drop, or NULL */
 	const char		*fallback;	/* multidrop with no rcpt */
 	const char		*postmaster;	/* sender without Return-Path */

@@ -30,11 +30,25 @@ const struct db_statement seen_statements[] = {
 	  "  WHERE account_id = $1 AND folder = $2 AND uidvalidity = $3"
 	  "  AND uid = ANY ($5::text[]))"
 	  " INSERT INTO postfetch.seen"
-	  " (account_id, folder, uidvalidity, uid, size)"
-	  " SELECT mailbox.id, $2, $3, m.uid, m.size FROM mailbox,"
-	  "  unnest($5::text[], $6::bigint[]) AS m (uid, size)"
+	  " (account_id, folder, uidvalidity, uid, size, message_id)"
+	  " SELECT mailbox.id, $2, $3, m.uid, m.size, nullif(m.id, '')"
+	  "  FROM mailbox, unnest($5::text[], $6::bigint[], $7::text[])"
+	  "  AS m (uid, size, id)"
 	  " ON CONFLICT (account_id, folder, uidvalidity, uid)"
-	  " DO UPDATE SET size = EXCLUDED.size, fetched_at = now()", 6 },
+	  " DO UPDATE SET size = EXCLUDED.size,"
+	  "  message_id = EXCLUDED.message_id, fetched_at = now()", 7 },
+	/* What the folder's index holds under another UIDVALIDITY. */
+	{ "seen_previous",
+	  "SELECT uidvalidity, message_id, size FROM postfetch.seen"
+	  " WHERE account_id = $1 AND folder = $2 AND uidvalidity <> $3"
+	  " ORDER BY uidvalidity DESC", 3 },
+	{ "seen_drop_previous",
+	  "WITH skipped AS (DELETE FROM postfetch.skipped"
+	  "  WHERE account_id = $1 AND folder = $2 AND uidvalidity <> $3)"
+	  " DELETE FROM postfetch.seen"
+	  " WHERE account_id = $1 AND folder = $2 AND uidvalidity <> $3"
+	  "  AND EXISTS (SELECT 1 FROM postfetch.account"
+	  "  WHERE id = $1 AND mailbox_generation = $4)", 4 },
 	{ "seen_skip",
 	  "INSERT INTO postfetch.skipped"
 	  " (account_id, folder, uidvalidity, uid, size, reason)"
@@ -180,12 +194,13 @@ array_literal(const char *const *strings, size_t count)
 
 int
 seen_commit(struct db *db, const struct seen_key *key,
-    const char *const *uids, const unsigned long long *sizes, size_t count,
-    char **cause)
+    const char *const *uids, const unsigned long long *sizes,
+    const char *const *message_ids, size_t count, char **cause)
 {
 	struct key_params	 p = { .id = "" };
-	const char		*params[6];
+	const char		*params[7];
 	char			 gen[32], **numbers, *uid_array, *size_array;
+	char			*id_array;
 	PGresult		*res;
 	size_t			 i;
 	int			 rows;
@@ -200,7 +215,9 @@ seen_commit(struct db *db, const struct seen_key *key,
 	params[3] = gen;
 	params[4] = uid_array;
 	params[5] = size_array;
-	res = db_exec(db, "seen_commit", 6, params, cause);
+	params[6] = id_array = array_literal(message_ids, count);
+	res = db_exec(db, "seen_commit", 7, params, cause);
+	free(id_array);
 	for (i = 0; i < count; i++)
 		free(numbers[i]);
 	free(numbers);
@@ -246,6 +263,76 @@ seen_forget(struct db *db, const struct seen_key *key,
     const char *const *uids, size_t count, char **cause)
 {
 	return exec_uids(db, "seen_forget", key, uids, count, cause);
+}
+
+int
+seen_previous(struct db *db, const struct seen_key *key,
+    struct seen_previous *prev, char **cause)
+{
+	struct key_params	 p = { .id = "" };
+	const char		*params[3];
+	PGresult		*res;
+	int			 i, rows;
+
+	memset(prev, 0, sizeof(*prev));
+	key_format(key, &p, params);
+	if ((res = db_exec(db, "seen_previous", 3, params, cause)) == NULL)
+		return -1;
+	rows = PQntuples(res);
+	prev->ids = xreallocarray(NULL, rows + 1, sizeof(*prev->ids));
+	prev->sizes = xreallocarray(NULL, rows + 1, sizeof(*prev->sizes));
+	for (i = 0; i < rows; i++) {
+		if (i == 0)
+			prev->uidvalidity = strtoll(PQgetvalue(res, 0, 0),
+			    NULL, 10);
+		if (PQgetisnull(res, i, 1) || PQgetisnull(res, i, 2))
+			continue;
+		prev->ids[prev->count] = xstrdup(PQgetvalue(res, i, 1));
+		prev->sizes[prev->count++] = strtoll(PQgetvalue(res, i, 2),
+		    NULL, 10);
+	}
+	prev->rows = rows;
+	PQclear(res);
+	return 0;
+}
+
+int
+seen_previous_has(const struct seen_previous *prev, const char *message_id,
+    unsigned long long size)
+{
+	size_t	 i;
+
+	for (i = 0; i < prev->count; i++) {
+		if ((unsigned long long)prev->sizes[i] == size &&
+		    strcmp(prev->ids[i], message_id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+void
+seen_previous_free(struct seen_previous *prev)
+{
+	size_t	 i;
+
+	for (i = 0; i < prev->count; i++)
+		free(prev->ids[i]);
+	free(prev->ids);
+	free(prev->sizes);
+	memset(prev, 0, sizeof(*prev));
+}
+
+int
+seen_drop_previous(struct db *db, const struct seen_key *key, char **cause)
+{
+	struct key_params	 p = { .id = "" };
+	const char		*params[4];
+	char			 gen[32];
+
+	key_format(key, &p, params);
+	snprintf(gen, sizeof(gen), "%lld", key->generation);
+	params[3] = gen;
+	return exec_command(db, "seen_drop_previous", 4, params, cause);
 }
 
 const struct uidset_entry *

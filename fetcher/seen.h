@@ -47,7 +47,7 @@ int	seen_load(struct db *, const struct seen_key *, int skipped,
  */
 int	seen_commit(struct db *, const struct seen_key *,
 	    const char *const *uids, const unsigned long long *sizes,
-	    size_t count, char **cause);
+	    const char *const *message_ids, size_t count, char **cause);
 /* Record a message left on the server, with its size and why. */
 int	seen_skip(struct db *, const struct seen_key *, const char *uid,
 	    unsigned long long size, const char *reason, char **cause);
@@ -61,6 +61,26 @@ int	seen_prune(struct db *, const struct seen_key *, int skipped,
  */
 int	seen_forget(struct db *, const struct seen_key *,
 	    const char *const *uids, size_t count, char **cause);
+
+/* What the index of a folder holds under other UIDVALIDITYs. */
+struct seen_previous {
+	long long	 uidvalidity;	/* the latest of them */
+	size_t		 rows;		/* 0: none, the folder is new */
+	char		**ids;		/* Message-IDs of the rows with one */
+	long long	*sizes;
+	size_t		 count;
+};
+
+/* Load it (key->uidvalidity is the folder's current one). */
+int	seen_previous(struct db *, const struct seen_key *,
+	    struct seen_previous *, char **cause);
+/* Whether a message with this Message-ID and size was delivered. */
+int	seen_previous_has(const struct seen_previous *,
+	    const char *message_id, unsigned long long size);
+void	seen_previous_free(struct seen_previous *);
+/* Forget the rows (seen and skipped) under other UIDVALIDITYs. */
+int	seen_drop_previous(struct db *, const struct seen_key *,
+	    char **cause);
 
 /* The entry of uid, or NULL. */
 const struct uidset_entry *uidset_find(const struct uidset *,

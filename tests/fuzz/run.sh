@@ -21,7 +21,7 @@ for file in tests/fuzz/fuzz_*.c; do
 	case $target in
 	fuzz_header) extra="fetcher/header.c" ;;
 	fuzz_message) extra="fetcher/message.c fetcher/header.c
-	    fetcher/spool.c" ;;
+	    fetcher/spool.c fetcher/imap_utf7.c" ;;
 	fuzz_imap_reader) extra="tests/fuzz/server.c fetcher/imap_reader.c
 	    fetcher/transport.c" ;;
 	fuzz_imap_utf7) extra="fetcher/imap_utf7.c" ;;
