@@ -17,6 +17,8 @@
 #   poll_through SCRIPT NAME [LINE...]  poll NAME through that stand-in
 #   mailbox_account NAME RECIPIENT FILE...  an account on Dovecot holding FILEs
 #   peer_start ARGS / peer_restart ARGS / peer_stop   pop3_peer.py
+#   imap_peer_start ARGS         imap_peer.py instead (peer_restart and
+#                                peer_stop act on the peer started last)
 #   peer_account NAME [RECIPIENT]  an account on pop3_peer.py (multidrop
 #                                without RECIPIENT)
 #   small_message FILE ID        a small message with Message-ID <ID@example.org>
@@ -265,12 +267,27 @@ log_on_failure()
 # password "secret"); PF_PEER_PORT is its port, PF_PEER_PID its pid.
 peer_start()
 {
+	_peer_launch pop3_peer.py "$@"
+}
+
+# The same with tests/integration/imap_peer.py.
+imap_peer_start()
+{
+	_peer_launch imap_peer.py "$@"
+}
+
+# Start tests/integration/SCRIPT with ARGS: _peer_launch SCRIPT ARGS...
+_peer_launch()
+{
 	local out=$PF_TMP/peer.$RANDOM
+	PF_PEER_SCRIPT=$1
+	shift
 	: >"$out"
-	python3 "$PF_TOP/tests/integration/pop3_peer.py" --port 0 "$@" \
+	python3 "$PF_TOP/tests/integration/$PF_PEER_SCRIPT" --port 0 "$@" \
 	    >"$out" 2>&1 &
 	PF_PEER_PID=$!
-	wait_until 10 "grep -q '^ready ' '$out'" || bail "pop3_peer.py did not start"
+	wait_until 10 "grep -q '^ready ' '$out'" ||
+	    bail "$PF_PEER_SCRIPT did not start: $(cat "$out")"
 	PF_PEER_PORT=$(sed -n 's/^ready //p' "$out")
 }
 
@@ -299,7 +316,7 @@ peer_restart()
 {
 	local port=$PF_PEER_PORT
 	peer_stop
-	peer_start --port "$port" "$@"
+	_peer_launch "$PF_PEER_SCRIPT" --port "$port" "$@"
 }
 
 # How many messages account NAME has on its server (postfetch check).

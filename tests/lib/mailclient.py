@@ -2,15 +2,23 @@
 """Tiny POP3/IMAP test client for the harness's Dovecot.
 
 mailclient.py [--tls | --starttls] [--ca FILE | --noverify] [--name HOST]
+              [--user USER --password PASS] [--timeout SECONDS]
               pop3|imap PORT COMMAND...
 
 Connects to 127.0.0.1:PORT (implicit TLS with --tls; STLS/STARTTLS first
 with --starttls), verifies the certificate against --ca for --name
 (default localhost), sends each COMMAND and prints every server line as
-"S: line". IMAP commands get tags (a1, a2...) added. Pseudo-commands:
+"S: line". IMAP commands get tags (a1, a2...) added; an IMAP literal
+{n} is read as n octets (its lines printed as "S: " lines too), so a
+message line never passes for a tagged reply. --user/--password log in
+first (USER/PASS, or LOGIN with quoted strings), its lines printed too;
+--timeout is the socket time-out (default 20 s). Pseudo-commands:
   APOP USER PASS   APOP with the digest of the greeting's timestamp
   CRAM USER PASS   AUTH CRAM-MD5 (POP3) / AUTHENTICATE CRAM-MD5 (IMAP)
   SLEEP SECONDS    pause (e.g. while a test kills the server process)
+  RAW [TEXT]       send TEXT (maybe empty) as is, without a tag: the
+                   answer to a "+" continuation, or a hand-tagged command;
+                   then read up to the next "+" or tagged line
 Exits 0 if every reply was positive (+OK / tagged OK), 1 if one was not,
 2 on a connection or TLS failure.
 """
@@ -29,6 +37,7 @@ MULTI = ("CAPA", "UIDL", "LIST", "RETR", "TOP")
 def main():
     args = sys.argv[1:]
     mode, ca, verify, name = None, None, True, "localhost"
+    user, password, timeout = None, None, 20.0
     while args and args[0].startswith("--"):
         opt = args.pop(0)
         if opt in ("--tls", "--starttls"):
@@ -39,6 +48,12 @@ def main():
             verify = False
         elif opt == "--name":
             name = args.pop(0)
+        elif opt == "--user":
+            user = args.pop(0)
+        elif opt == "--password":
+            password = args.pop(0)
+        elif opt == "--timeout":
+            timeout = float(args.pop(0))
     proto, port, commands = args[0], int(args[1]), args[2:]
 
     ctx = ssl.create_default_context(cafile=ca)
@@ -46,7 +61,8 @@ def main():
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
     try:
-        sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+        sock = socket.create_connection(("127.0.0.1", port),
+                                        timeout=timeout)
         if mode == "tls":
             sock = ctx.wrap_socket(sock, server_hostname=name)
         conn = sock.makefile("rwb")
@@ -63,6 +79,12 @@ def main():
         print("E: %s" % e)
         return 2
 
+    if user is not None:
+        if proto == "pop3":
+            commands[:0] = ["USER " + user, "PASS " + (password or "")]
+        else:
+            commands.insert(0, "LOGIN %s %s" % (quote(user),
+                                                quote(password or "")))
     status = 0
     for n, cmd in enumerate(commands, 1):
         try:
@@ -75,14 +97,42 @@ def main():
     return status
 
 
-def readline(conn):
-    """Read and print one server line."""
+def readline(conn, proto="pop3"):
+    """Read and print one server line (IMAP: with its literals); return
+    its text outside the literals."""
     line = conn.readline()
     if not line:
         raise EOFError("connection closed by server")
     text = line.decode("utf-8", "replace").rstrip("\r\n")
-    print("S: " + text)
-    return text
+    print("S: " + text, flush=True)
+    whole = text
+    while proto == "imap" and re.search(r"\{\d+\}$", text):
+        left = int(re.search(r"\{(\d+)\}$", text).group(1))
+        pending = b""
+        while left > 0:
+            chunk = conn.readline(min(left, 65536))
+            if not chunk:
+                if pending:
+                    print("S: " + pending.decode("utf-8", "replace"))
+                raise EOFError("connection closed by server")
+            left -= len(chunk)
+            pending += chunk
+            if pending.endswith(b"\n"):
+                print("S: " + pending.decode("utf-8", "replace")
+                      .rstrip("\r\n"), flush=True)
+                pending = b""
+        rest = conn.readline()
+        if not rest:
+            raise EOFError("connection closed by server")
+        text = (pending + rest).decode("utf-8", "replace").rstrip("\r\n")
+        print("S: " + text, flush=True)
+        whole += " " + text
+    return whole
+
+
+def quote(text):
+    """An IMAP quoted string."""
+    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def send(conn, text):
@@ -96,7 +146,7 @@ def command(conn, proto, cmd, n):
         tag = "a%d" % n
         send(conn, "%s %s" % (tag, cmd))
         while True:
-            line = readline(conn)
+            line = readline(conn, proto)
             if line.startswith(tag + " ") or line.startswith("+"):
                 return line
     send(conn, cmd)
@@ -116,6 +166,13 @@ def run(conn, proto, cmd, n, greeting):
     if words and words[0] == "SLEEP":
         time.sleep(float(words[1]))
         return "+OK" if proto == "pop3" else "a%d OK" % n
+    if words and words[0] == "RAW":
+        send(conn, cmd[4:])
+        while True:
+            line = readline(conn, proto)
+            if proto == "pop3" or re.match(r"^(\+|\S+ (OK|NO|BAD))", line) \
+                    and not line.startswith("* "):
+                return line
     if words and words[0] == "APOP":
         stamp = re.search(r"<[^>]*>", greeting).group(0)
         digest = hashlib.md5((stamp + words[2]).encode()).hexdigest()
@@ -130,7 +187,7 @@ def run(conn, proto, cmd, n, greeting):
         send(conn, base64.b64encode(
             ("%s %s" % (words[1], mac)).encode()).decode())
         while True:
-            line = readline(conn)
+            line = readline(conn, proto)
             if proto == "pop3" or line.startswith("a%d " % n):
                 return line
     return command(conn, proto, cmd, n)
