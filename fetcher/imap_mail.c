@@ -29,6 +29,7 @@
 #define IMAP_FETCH_BYTES	(8 * 1024 * 1024) /* octets in one, roughly */
 #define IMAP_FETCH_WINDOW	2	/* UID FETCH commands in flight */
 #define IMAP_SET_UIDS		256	/* UIDs in one UID STORE / EXPUNGE */
+#define IMAP_SIZE_SLACK		65536	/* a literal over its listed size */
 
 void
 imap_unselect(struct imap *i)
@@ -521,6 +522,7 @@ struct imap_fetch {
 	/* the message being streamed */
 	int				 active;
 	int				 feeding;
+	int				 oversize;	/* kept, not fed */
 	size_t				 position;
 };
 
@@ -561,11 +563,10 @@ imap_fetch_start(void *arg, const struct imap_response *r,
 	const struct imap_item	*top;
 	size_t			 p;
 
-	(void)size;
 	if (imap_fetch_parts(r, &seq, &top) != 0 || list != top ||
 	    !imap_is_atom(imap_child(list, imap_count(list) - 1), "BODY[]"))
 		return 0;
-	f->active = f->feeding = 0;
+	f->active = f->feeding = f->oversize = 0;
 	if (imap_bounded(imap_fetch_item(list, "UID"), 1, 0xffffffffLL,
 	    &uid) != 0)
 		uid = imap_seq_uid(f->i, seq);
@@ -575,7 +576,11 @@ imap_fetch_start(void *arg, const struct imap_response *r,
 		f->position = p;
 		f->feeding = f->sink->begin(f->arg, f->indexes[p]) == 0;
 	}
-	return 1;
+	/* Far more than listed (LF counted for CRLF at worst doubles it):
+	 * kept, so the reader refuses it over IMAP_LITERAL_MAX. */
+	f->oversize = p < f->count && (unsigned long long)size >
+	    2 * f->list[f->indexes[p]].size + IMAP_SIZE_SLACK;
+	return !f->oversize;
 }
 
 static int
@@ -609,6 +614,11 @@ imap_fetch_response(struct imap_fetch *f, const struct imap_response *r)
 	if (!f->active)
 		return;
 	f->active = 0;
+	if (f->oversize) {
+		imap_fetch_end(f, f->position, 0, "the server sent far more "
+		    "octets than it listed");
+		return;
+	}
 	/* a UID after the literal must be the one it was taken for */
 	if (imap_fetch_parts(r, &seq, &list) == 0 && imap_bounded(
 	    imap_fetch_item(list, "UID"), 1, 0xffffffffLL, &uid) == 0 &&
