@@ -73,6 +73,7 @@ check_session(const struct engine_context *context,
 	size_t			 i;
 	int			 rc = -1;
 
+	account->keep = 1;	/* IMAP folders are opened read-only */
 	session = driver_open(driver, account, context->conf, &info, cause);
 	check_print_info(out, &info);
 	if (session == NULL)
