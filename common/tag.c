@@ -1,7 +1,9 @@
 /*
  * The X-Postfetch-Account header tag: "NAME; t=UNIXTIME; mac=HEX" where
  * HEX is the lower-case HMAC-SHA256 of "NAME;t=UNIXTIME" under the local
- * secret. The fetcher signs, the milter verifies; a tag is trusted only
+ * secret; a message from an IMAP folder has "NAME; t=UNIXTIME; f=FOLDER;
+ * mac=HEX", the MAC over "NAME;t=UNIXTIME;f=FOLDER", FOLDER being the
+ * modified UTF-7 name with ';', '%', '"', '\\' and blanks as %XX. The fetcher signs, the milter verifies; a tag is trusted only
  * when it parses strictly, its MAC matches (constant-time compare) and its
  * time is recent.
  */
@@ -80,16 +82,23 @@ tag_hex_decode(const char *hex, unsigned char *out, size_t len, int upper_ok)
 	return 0;
 }
 
-/* The HMAC-SHA256 of "NAME;t=TIME" (name is len bytes) into mac. */
+/* The HMAC-SHA256 of "NAME;t=TIME" (name is len bytes), or with a
+ * folder (flen bytes, encoded) "NAME;t=TIME;f=FOLDER", into mac. */
 static int
 tag_mac(const unsigned char key[TAG_KEY_LEN], const char *name, size_t len,
-    long long when, unsigned char mac[EVP_MAX_MD_SIZE])
+    long long when, const char *folder, size_t flen,
+    unsigned char mac[EVP_MAX_MD_SIZE])
 {
-	char		 data[TAG_NAME_MAX + 32];
+	char		 data[TAG_NAME_MAX + TAG_FOLDER_MAX + 40];
 	unsigned int	 maclen = 0;
 	int		 n;
 
-	n = snprintf(data, sizeof(data), "%.*s;t=%lld", (int)len, name, when);
+	if (flen > 0)
+		n = snprintf(data, sizeof(data), "%.*s;t=%lld;f=%.*s",
+		    (int)len, name, when, (int)flen, folder);
+	else
+		n = snprintf(data, sizeof(data), "%.*s;t=%lld", (int)len,
+		    name, when);
 	if (n < 0 || (size_t)n >= sizeof(data))
 		return -1;
 	if (HMAC(EVP_sha256(), key, TAG_KEY_LEN, (unsigned char *)data, n,
@@ -155,28 +164,62 @@ out:
 	return rc;
 }
 
+/* Whether c stands for itself in an encoded folder name. */
+static int
+tag_folder_char(int c)
+{
+	return c > ' ' && c <= '~' && strchr(";%\"\\", c) == NULL;
+}
+
+/* Encode a folder name into buf (size TAG_FOLDER_MAX + 1); -1 if long. */
+static int
+tag_folder_encode(const char *folder, char *buf)
+{
+	size_t	 len = 0;
+
+	for (; *folder != '\0'; folder++) {
+		if (len + 3 >= TAG_FOLDER_MAX + 1)
+			return -1;
+		if (tag_folder_char((unsigned char)*folder))
+			buf[len++] = *folder;
+		else
+			len += snprintf(buf + len, 4, "%%%02X",
+			    (unsigned char)*folder);
+	}
+	buf[len] = '\0';
+	return 0;
+}
+
 int
 tag_sign(const unsigned char key[TAG_KEY_LEN], const char *account,
-    time_t now, char *value, size_t valuelen)
+    const char *folder, time_t now, char *value, size_t valuelen)
 {
 	static const char	 digits[] = "0123456789abcdef";
 	unsigned char		 mac[EVP_MAX_MD_SIZE];
 	char			 hex[TAG_MAC_HEX + 1];
+	char			 encoded[TAG_FOLDER_MAX + 1], part[TAG_FOLDER_MAX + 8];
 	size_t			 i, len;
 	int			 n;
 
 	len = strlen(account);
 	if (!tag_valid_name(account, len) || now < 0)
 		return -1;
-	if (tag_mac(key, account, len, (long long)now, mac) != 0)
+	encoded[0] = part[0] = '\0';
+	if (folder != NULL && *folder != '\0') {
+		if (tag_folder_encode(folder, encoded) != 0)
+			return -1;
+		snprintf(part, sizeof(part), " f=%s;", encoded);
+	}
+	if (tag_mac(key, account, len, (long long)now, encoded,
+	    strlen(encoded), mac) != 0)
 		return -1;
 	for (i = 0; i < TAG_MAC_HEX / 2; i++) {
 		hex[2 * i] = digits[mac[i] >> 4];
 		hex[2 * i + 1] = digits[mac[i] & 0xf];
 	}
 	hex[TAG_MAC_HEX] = '\0';
-	n = snprintf(value, valuelen, "%s; t=%lld; mac=%s", account,
-	    (long long)now, hex);
+	n = snprintf(value, valuelen, "%s; t=%lld;%s mac=%s", account,
+	    (long long)now, part, hex);
 	explicit_bzero(mac, sizeof(mac));
 	if (n < 0 || (size_t)n >= valuelen)
 		return -1;
@@ -208,13 +251,55 @@ tag_expect(const char **p, const char *word)
 	return 0;
 }
 
+/* Step over an encoded folder name at *p; its length, or 0 if bad. */
+static size_t
+tag_folder_span(const char *p)
+{
+	size_t	 len = 0;
+
+	while (len <= TAG_FOLDER_MAX) {
+		if (tag_folder_char((unsigned char)p[len]))
+			len++;
+		else if (p[len] == '%' && tag_hex_value((unsigned char)
+		    p[len + 1], 1) != -1 && tag_hex_value((unsigned char)
+		    p[len + 2], 1) != -1)
+			len += 3;
+		else
+			break;
+	}
+	return len <= TAG_FOLDER_MAX ? len : 0;
+}
+
+/* Decode len bytes of an encoded folder name into folder (size). */
+static int
+tag_folder_decode(const char *p, size_t len, char *folder, size_t size)
+{
+	size_t	 i, out = 0;
+
+	for (i = 0; i < len; i++) {
+		if (out + 1 >= size)
+			return -1;
+		if (p[i] == '%') {
+			folder[out++] = (char)(tag_hex_value((unsigned char)
+			    p[i + 1], 1) << 4 | tag_hex_value((unsigned char)
+			    p[i + 2], 1));
+			i += 2;
+		} else
+			folder[out++] = p[i];
+	}
+	folder[out] = '\0';
+	return 0;
+}
+
 /*
- * Parse "NAME; t=TIME; mac=HEX" (white space allowed around each part).
- * Returns 0 with the parts, or -1 with why not.
+ * Parse "NAME; t=TIME; [f=FOLDER;] mac=HEX" (white space allowed around
+ * each part). Returns 0 with the parts (folder: its encoded bytes, flen
+ * 0 if none), or -1 with why not.
  */
 static int
 tag_parse(const char *value, const char **name, size_t *namelen,
-    long long *when, unsigned char mac[TAG_MAC_HEX / 2], const char **why)
+    long long *when, const char **folder, size_t *flen,
+    unsigned char mac[TAG_MAC_HEX / 2], const char **why)
 {
 	const char	*p, *digits, *errstr;
 	char		 number[24];
@@ -249,6 +334,16 @@ tag_parse(const char *value, const char **name, size_t *namelen,
 		*why = "malformed: bad time";
 		return -1;
 	}
+	*flen = 0;
+	*folder = p;
+	if (tag_expect(&p, "f=") == 0) {
+		*folder = p;
+		if ((*flen = tag_folder_span(p)) == 0) {
+			*why = "malformed: bad folder";
+			return -1;
+		}
+		p += *flen;
+	}
 	if (tag_expect(&p, "mac=") != 0) {
 		*why = "malformed: no \"; mac=\" after the time";
 		return -1;
@@ -270,19 +365,20 @@ tag_parse(const char *value, const char **name, size_t *namelen,
 int
 tag_verify(const unsigned char key[TAG_KEY_LEN], const char *value,
     time_t now, time_t max_age, char *account, size_t accountlen,
-    char **cause)
+    char *folder, size_t folderlen, char **cause)
 {
 	unsigned char	 got[TAG_MAC_HEX / 2], want[EVP_MAX_MD_SIZE];
-	const char	*name, *why;
-	size_t		 namelen;
+	const char	*name, *why, *encoded;
+	size_t		 namelen, flen;
 	long long	 when;
 	int		 rc = -1;
 
-	if (tag_parse(value, &name, &namelen, &when, got, &why) != 0) {
+	if (tag_parse(value, &name, &namelen, &when, &encoded, &flen, got,
+	    &why) != 0) {
 		*cause = xstrdup(why);
 		goto out;
 	}
-	if (tag_mac(key, name, namelen, when, want) != 0) {
+	if (tag_mac(key, name, namelen, when, encoded, flen, want) != 0) {
 		*cause = xstrdup("cannot compute the mac");
 		goto out;
 	}
@@ -302,6 +398,11 @@ tag_verify(const unsigned char key[TAG_KEY_LEN], const char *value,
 	}
 	if (namelen >= accountlen) {
 		*cause = xstrdup("account name too long for the buffer");
+		goto out;
+	}
+	if (folder != NULL && tag_folder_decode(encoded, flen, folder,
+	    folderlen) != 0) {
+		*cause = xstrdup("folder name too long for the buffer");
 		goto out;
 	}
 	memcpy(account, name, namelen);

@@ -11,7 +11,8 @@
 #define TAG_HEADER	"X-Postfetch-Account"
 #define TAG_KEY_LEN	32		/* bytes; 64 hex characters in the file */
 #define TAG_MAX_AGE	(7 * 24 * 3600)	/* seconds a tag stays valid */
-#define TAG_VALUE_MAX	256		/* bytes of a header value, with NUL */
+#define TAG_FOLDER_MAX	512		/* bytes of an encoded folder name */
+#define TAG_VALUE_MAX	(256 + TAG_FOLDER_MAX) /* a header value, with NUL */
 
 /*
  * Read the key file: 64 hex characters and a newline. Refused when the file
@@ -21,18 +22,21 @@ int	tag_load_key(const char *path, unsigned char key[TAG_KEY_LEN],
 	    char **cause);
 /*
  * Write the header value for account at time now into value
- * ("NAME; t=UNIXTIME; mac=HEX"). Returns 0, or -1 if the name is not a
- * valid account name or the buffer is too small.
+ * ("NAME; t=UNIXTIME; mac=HEX"); with folder (an IMAP folder's modified
+ * UTF-7 name; NULL or "" for none) "NAME; t=UNIXTIME; f=FOLDER; mac=HEX".
+ * Returns 0, or -1 if the name is not a valid account name, the folder
+ * too long or the buffer too small.
  */
 int	tag_sign(const unsigned char key[TAG_KEY_LEN], const char *account,
-	    time_t now, char *value, size_t valuelen);
+	    const char *folder, time_t now, char *value, size_t valuelen);
 /*
  * Check a header value: well formed, MAC right (constant-time compare),
  * not older than max_age nor from the future (5 minutes slack). Returns 0
- * and copies the account name, or -1 with *cause ("bad mac", "stale"...).
+ * and copies the account name and the folder ("" if none; folder may be
+ * NULL), or -1 with *cause ("bad mac", "stale"...).
  */
 int	tag_verify(const unsigned char key[TAG_KEY_LEN], const char *value,
 	    time_t now, time_t max_age, char *account, size_t accountlen,
-	    char **cause);
+	    char *folder, size_t folderlen, char **cause);
 
 #endif

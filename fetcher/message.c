@@ -212,7 +212,8 @@ message_trace(struct message *m, char *const *recipients, size_t count,
 	rcpt[0] = '\0';
 	if (count == 1)
 		snprintf(rcpt, sizeof(rcpt), "\n\tfor <%s>", recipients[0]);
-	if (tag_sign(m->key, m->account, time(NULL), tag, sizeof(tag)) != 0)
+	if (tag_sign(m->key, m->account, m->folder, time(NULL), tag,
+	    sizeof(tag)) != 0)
 		return message_fail(m, xprintf("cannot sign account name '%s'",
 		    account), cause);
 	text = xprintf("Received: from %s\n\tby %s (postfetch, account %s%s)"

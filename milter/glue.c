@@ -34,6 +34,7 @@ static char		*glue_postmaster;
 struct verdict {
 	const char		*queue_id;
 	char			 tagged[TAG_VALUE_MAX];	/* account of the tag */
+	char			 folder[TAG_VALUE_MAX];	/* its IMAP folder, or "" */
 	int			 has_tag;
 };
 
@@ -265,9 +266,10 @@ summary(const struct verdict *verdict, const struct rewrite_result *result,
 	}
 	for (i = 0; i < result->nrecipients; i++)
 		removed += result->remove[i] != 0;
-	log_info("%s: account=%s%s recipients=%zu changed=%zu added=%zu",
+	log_info("%s: account=%s%s%s%s recipients=%zu changed=%zu added=%zu",
 	    verdict->queue_id, account->name, verdict->has_tag ? " tag=valid" :
-	    " by=domain", result->nrecipients, removed, result->nadd);
+	    " by=domain", verdict->folder[0] != '\0' ? " folder=" : "",
+	    verdict->folder, result->nrecipients, removed, result->nadd);
 }
 
 /* The end of the message: decide the account, rewrite, remove the tags. */
@@ -298,7 +300,8 @@ glue_eom(SMFICTX *ctx)
 	else if (message->ntags > 0)
 		verdict.has_tag = message_account(message, glue_key,
 		    time(NULL), verdict.tagged, sizeof verdict.tagged,
-		    report_tag, &verdict) == 0;
+		    verdict.folder, sizeof verdict.folder, report_tag,
+		    &verdict) == 0;
 	if (!verdict.has_tag && !message->smtp) {
 		/* Local mail of no account: only the bad tags go. */
 		status = SMFIS_CONTINUE;

@@ -76,9 +76,10 @@ message_header(struct message *message, const char *name, const char *value)
 int
 message_account(const struct message *message,
     const unsigned char key[TAG_KEY_LEN], time_t now, char *account,
-    size_t accountlen, message_report report, void *arg)
+    size_t accountlen, char *folder, size_t folderlen,
+    message_report report, void *arg)
 {
-	char	*cause, name[TAG_VALUE_MAX];
+	char	*cause, name[TAG_VALUE_MAX], where[TAG_VALUE_MAX];
 	size_t	 i, kept;
 	int	 found = 0;
 
@@ -87,7 +88,7 @@ message_account(const struct message *message,
 	for (i = 0; i < kept; i++) {
 		cause = NULL;
 		if (tag_verify(key, message->tags[i], now, TAG_MAX_AGE, name,
-		    sizeof name, &cause) != 0) {
+		    sizeof name, where, sizeof where, &cause) != 0) {
 			report(arg, message->tags[i], cause);
 			free(cause);
 			continue;
@@ -98,8 +99,10 @@ message_account(const struct message *message,
 				    "a second account; the first one counts");
 			continue;
 		}
-		if (strlcpy(account, name, accountlen) >= accountlen) {
-			report(arg, message->tags[i], "account name too long");
+		if (strlcpy(account, name, accountlen) >= accountlen ||
+		    strlcpy(folder, where, folderlen) >= folderlen) {
+			report(arg, message->tags[i], "account or folder name "
+			    "too long");
 			continue;
 		}
 		found = 1;

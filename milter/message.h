@@ -36,11 +36,12 @@ void		 message_header(struct message *, const char *name,
 		    const char *value);
 /*
  * The account named by the first tag that verifies under key at time now
- * (copied to account); reports every other tag. Returns 0, or -1 if no
- * tag verifies.
+ * (copied to account, with the IMAP folder it names, or "", to folder);
+ * reports every other tag. Returns 0, or -1 if no tag verifies.
  */
 int		 message_account(const struct message *,
 		    const unsigned char key[TAG_KEY_LEN], time_t now,
-		    char *account, size_t accountlen, message_report, void *arg);
+		    char *account, size_t accountlen, char *folder,
+		    size_t folderlen, message_report, void *arg);
 
 #endif

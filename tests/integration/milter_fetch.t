@@ -2,11 +2,13 @@
 # End to end: postfetch fetches multidrop mail from Dovecot and reinjects
 # it through sendmail; Postfix hands it to the milter, which rewrites the
 # remote recipients through the account's aliases and removes the tag.
-# The mail of a single-drop account keeps its deliver_to recipient.
+# The mail of a single-drop account keeps its deliver_to recipient. An
+# IMAP account's mail from a non-ASCII folder is rewritten the same way,
+# and the milter learns the folder from the signed tag.
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
 source "$(dirname "$0")/milter_common.sh"
-fetch_setup shop solo
+fetch_setup shop solo imapshop
 
 MILTER_PORT=$(free_port)
 fetch_conf "milter_socket = inet:$MILTER_PORT@127.0.0.1"
@@ -88,6 +90,33 @@ ok "single-drop: no Original-Recipient header (the recipient was kept)" \
 like "$(milter_log)" "account=solo tag=valid recipients=1 changed=0 added=0" \
     "the milter kept the single-drop recipient"
 unlike "$(milter_log)" "account=solo rcpt=" "and logged no rewrite for it"
+
+# IMAP, multidrop, from a non-ASCII folder.
+{
+	echo "Return-Path: <sender@example.org>"
+	echo "Delivered-To: P.Maly@provider.example"
+	echo "From: Sender <sender@example.org>"
+	echo "Message-ID: <imapshop1@example.org>"
+	echo "Subject: fetched over IMAP"
+	echo
+	echo "Body of imapshop1."
+} >"$PF_TMP/imapshop1"
+folder_fill imapshop 'Wysłane' "$PF_TMP/imapshop1"
+account_add imapshop protocol="'imap'" port="$PF_IMAPS_PORT" tls="'direct'" \
+    "folders='{Wysłane}'" fallback="'fallback@example.com'"
+sql "INSERT INTO postfetch.alias (account_id, remote, local)
+    SELECT id, 'p.maly@provider.example', 'pavel.maly@example.com'
+    FROM postfetch.account WHERE name = 'imapshop'" >/dev/null
+fetch_poll imapshop
+is "$PF_RC" 0 "IMAP: postfetch poll exits 0"
+log_on_failure "$PF_RC"
+ok "IMAP: aliased remote recipient: delivered to pavel.maly" \
+    wait_for_delivery pavel.maly 2
+postfix_wait_idle 20
+ok "IMAP: pavel.maly's copy is the fetched message" \
+    maildir_grep pavel.maly -q '^Body of imapshop1\.$'
+like "$(milter_log)" "account=imapshop tag=valid folder=Wys&AUI-ane recipients=1 changed=1 added=1" \
+    "IMAP: the milter knows the folder from the tag"
 
 ok "no tag left in any delivered message after the single-drop poll" \
     not grep -rqi '^X-Postfetch-Account:' "$PF_TMP/mail"

@@ -244,7 +244,7 @@ check_tag(const char *s)
 	snprintf(value, sizeof(value), "%.*s", (int)(nl - s - prefix),
 	    s + prefix);
 	is_int(tag_verify(key, value, time(NULL), TAG_MAX_AGE, account,
-	    sizeof(account), &cause), 0, "tag verifies");
+	    sizeof(account), NULL, 0, &cause), 0, "tag verifies");
 	if (cause != NULL)
 		diag("%s", cause);
 	free(cause);

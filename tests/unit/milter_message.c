@@ -30,7 +30,7 @@ static void
 sign(const char *account, time_t when, char *value, size_t length)
 {
 	value[0] = ' ';
-	if (tag_sign(key, account, when, value + 1, length - 1) != 0) {
+	if (tag_sign(key, account, NULL, when, value + 1, length - 1) != 0) {
 		ok(0, "tag_sign %s", account);
 		exit(1);
 	}
@@ -41,6 +41,7 @@ static int
 verify(const char *const *values, size_t count, char *account, size_t length)
 {
 	struct message	*message = message_new();
+	char		 folder[TAG_VALUE_MAX];
 	size_t		 i;
 	int		 rc;
 
@@ -51,7 +52,7 @@ verify(const char *const *values, size_t count, char *account, size_t length)
 	last_report[0] = '\0';
 	account[0] = '\0';
 	rc = message_account(message, key, time(NULL), account, length,
-	    report, NULL);
+	    folder, sizeof(folder), report, NULL);
 	message_free(message);
 	return rc;
 }
