@@ -126,9 +126,10 @@ imap_add_quoted(char *buf, size_t size, size_t *len, const char *s)
 	return 0;
 }
 
-/* Wait for the "+" that lets a literal follow (no LITERAL+). */
+/* Wait for the "+" that lets a literal of verb follow (no LITERAL+). */
 static int
-imap_continue(struct imap *i, const char *tag, char **cause)
+imap_continue(struct imap *i, const char *tag, const char *verb,
+    char **cause)
 {
 	struct imap_response	*r;
 	int			 rc;
@@ -144,7 +145,7 @@ imap_continue(struct imap *i, const char *tag, char **cause)
 		}
 		rc = strcmp(r->tag, tag) == 0;
 		if (rc) {
-			xasprintf(cause, "%s", i->reply);
+			xasprintf(cause, "%s: %s", verb, i->reply);
 			i->broken = "literal refused";
 		}
 		imap_response_free(r);
@@ -186,7 +187,7 @@ imap_command_strings(struct imap *i, char tag[IMAP_TAG_MAX + 1],
 		    plus ? "+" : "");
 		if (len >= sizeof(buf) || imap_put(i, buf, trace, cause) != 0)
 			goto toolong;
-		if (!plus && imap_continue(i, tag, cause) != 0)
+		if (!plus && imap_continue(i, tag, verb, cause) != 0)
 			goto out;
 		if (imap_write(i, args[arg], n, cause) != 0)
 			goto out;
