@@ -565,7 +565,9 @@ imap_fetch_start(void *arg, const struct imap_response *r,
 	if (imap_fetch_parts(r, &seq, &top) != 0 || list != top ||
 	    !imap_is_atom(imap_child(list, imap_count(list) - 1), "BODY[]"))
 		return 0;
-	f->active = f->feeding = 0;
+	f->feeding = 0;
+	if (f->active)
+		return 1;	/* a second BODY[] in one response: dropped */
 	if (imap_bounded(imap_fetch_item(list, "UID"), 1, 0xffffffffLL,
 	    &uid) != 0)
 		uid = imap_seq_uid(f->i, seq);
