@@ -481,7 +481,8 @@ imap_driver_list(void *session, struct driver_message **list,
 		xasprintf(cause, "%s: %s", l.error, l.shown);
 		goto fail;
 	}
-	qsort(l.list, l.count, sizeof(*l.list), imap_by_handle);
+	if (l.count > 1)	/* l.list is NULL when nothing was listed */
+		qsort(l.list, l.count, sizeof(*l.list), imap_by_handle);
 	for (n = 1; n < l.count; n++) {
 		if (l.list[n].handle == l.list[n - 1].handle) {
 			xasprintf(cause, "the server listed UID %llu twice",
