@@ -629,7 +629,7 @@ static int
 imap_fetch_send(struct imap_fetch *f, char **cause)
 {
 	struct imap_batch	*b = &f->batches[f->nbatches];
-	unsigned long long	 uids[IMAP_FETCH_BATCH], bytes = 0;
+	unsigned long long	 uids[IMAP_FETCH_BATCH] = { 0 }, bytes = 0;
 	size_t			 n = 0;
 	char			*set;
 	int			 rc;
@@ -832,7 +832,7 @@ imap_store_deleted(struct imap *i, const struct driver_message *list,
     const size_t *indexes, size_t start, size_t end, char **refused,
     char **cause)
 {
-	unsigned long long	 uids[IMAP_SET_UIDS];
+	unsigned long long	 uids[IMAP_SET_UIDS] = { 0 };
 	char			 tag[IMAP_TAG_MAX + 1], *set;
 	size_t			 p;
 	int			 rc;
