@@ -70,14 +70,14 @@ imap_tag(struct imap *i, char tag[IMAP_TAG_MAX + 1])
 }
 
 int
-imap_command(struct imap *i, char tag[IMAP_TAG_MAX + 1], const char *trace,
-    const char *fmt, ...)
+imap_command(struct imap *i, char tag[IMAP_TAG_MAX + 1], char **cause,
+    const char *trace, const char *fmt, ...)
 {
 	char	 buf[IMAP_COMMAND_MAX], shown[128];
 	va_list	 ap;
 	int	 n, m, rc;
 
-	if (imap_usable(i, NULL) != 0)
+	if (imap_usable(i, cause) != 0)
 		return -1;
 	imap_tag(i, tag);
 	n = snprintf(buf, sizeof(buf), "%s ", tag);
@@ -87,11 +87,11 @@ imap_command(struct imap *i, char tag[IMAP_TAG_MAX + 1], const char *trace,
 	if (m < 0 || (size_t)m >= sizeof(buf) - n ||
 	    strpbrk(buf, "\r\n") != NULL) {
 		explicit_bzero(buf, sizeof(buf));
-		return imap_break(i, "command too long or malformed", NULL);
+		return imap_break(i, "command too long or malformed", cause);
 	}
 	if (trace != NULL)
 		snprintf(shown, sizeof(shown), "%s %s", tag, trace);
-	rc = imap_put(i, buf, trace != NULL ? shown : NULL, NULL);
+	rc = imap_put(i, buf, trace != NULL ? shown : NULL, cause);
 	explicit_bzero(buf, sizeof(buf));
 	return rc;
 }
@@ -126,9 +126,10 @@ imap_add_quoted(char *buf, size_t size, size_t *len, const char *s)
 	return 0;
 }
 
-/* Wait for the "+" that lets a literal follow (no LITERAL+). */
+/* Wait for the "+" that lets a literal of verb follow (no LITERAL+). */
 static int
-imap_continue(struct imap *i, const char *tag, char **cause)
+imap_continue(struct imap *i, const char *tag, const char *verb,
+    char **cause)
 {
 	struct imap_response	*r;
 	int			 rc;
@@ -144,7 +145,7 @@ imap_continue(struct imap *i, const char *tag, char **cause)
 		}
 		rc = strcmp(r->tag, tag) == 0;
 		if (rc) {
-			xasprintf(cause, "%s", i->reply);
+			xasprintf(cause, "%s: %s", verb, i->reply);
 			i->broken = "literal refused";
 		}
 		imap_response_free(r);
@@ -186,7 +187,7 @@ imap_command_strings(struct imap *i, char tag[IMAP_TAG_MAX + 1],
 		    plus ? "+" : "");
 		if (len >= sizeof(buf) || imap_put(i, buf, trace, cause) != 0)
 			goto toolong;
-		if (!plus && imap_continue(i, tag, cause) != 0)
+		if (!plus && imap_continue(i, tag, verb, cause) != 0)
 			goto out;
 		if (imap_write(i, args[arg], n, cause) != 0)
 			goto out;
@@ -384,7 +385,7 @@ imap_capability(struct imap *i, char **cause)
 	int	 rc;
 
 	i->caps_known = 0;
-	if (imap_command(i, tag, NULL, "CAPABILITY") != 0 ||
+	if (imap_command(i, tag, cause, NULL, "CAPABILITY") != 0 ||
 	    (rc = imap_wait(i, tag, NULL, NULL, cause)) == -1)
 		return -1;
 	if (rc != IMAP_OK || !i->caps_known) {
@@ -427,7 +428,7 @@ imap_starttls(struct imap *i, const struct account *account,
 	char	 tag[IMAP_TAG_MAX + 1];
 	int	 rc;
 
-	if (imap_command(i, tag, NULL, "STARTTLS") != 0 ||
+	if (imap_command(i, tag, cause, NULL, "STARTTLS") != 0 ||
 	    (rc = imap_wait(i, tag, NULL, NULL, cause)) == -1)
 		return -1;
 	if (rc != IMAP_OK)

@@ -87,9 +87,11 @@ imap_sasl_start(struct imap *i, struct imap_sasl *s, const char *mechanism,
 	    mechanism);
 	if (response != NULL && (i->caps & IMAP_CAP_SASL_IR) &&
 	    strlen(response) + 64 < IMAP_COMMAND_MAX)
-		return imap_command(i, s->tag, trace, "AUTHENTICATE %s %s",
-		    mechanism, *response == '\0' ? "=" : response);
-	if (imap_command(i, s->tag, NULL, "AUTHENTICATE %s", mechanism) != 0)
+		return imap_command(i, s->tag, cause, trace,
+		    "AUTHENTICATE %s %s", mechanism,
+		    *response == '\0' ? "=" : response);
+	if (imap_command(i, s->tag, cause, NULL, "AUTHENTICATE %s",
+	    mechanism) != 0)
 		return -1;
 	if ((rc = imap_sasl_step(i, s, cause)) != 1)
 		return rc == 0 ? imap_break(i, "login ended early", cause) :

@@ -214,7 +214,8 @@ imap_list(struct imap *i, const char *pattern, struct imap_listing *l,
 	char	 tag[IMAP_TAG_MAX + 1];
 	int	 rc;
 
-	if (imap_command(i, tag, NULL, "LIST \"\" \"%s\"", pattern) != 0 ||
+	if (imap_command(i, tag, cause, NULL, "LIST \"\" \"%s\"",
+	    pattern) != 0 ||
 	    (rc = imap_wait(i, tag, imap_list_response, l, cause)) == -1)
 		return -1;
 	if (rc != IMAP_OK) {
@@ -469,7 +470,7 @@ imap_driver_list(void *session, struct driver_message **list,
 	i->nseqs = 0;
 	if (i->exists == 0)
 		return 0;
-	if (imap_command(i, tag, NULL,
+	if (imap_command(i, tag, cause, NULL,
 	    "UID FETCH 1:* (UID RFC822.SIZE INTERNALDATE FLAGS)") != 0 ||
 	    (rc = imap_wait(i, tag, imap_listing_response, &l, cause)) == -1)
 		goto fail;
@@ -481,7 +482,8 @@ imap_driver_list(void *session, struct driver_message **list,
 		xasprintf(cause, "%s: %s", l.error, l.shown);
 		goto fail;
 	}
-	qsort(l.list, l.count, sizeof(*l.list), imap_by_handle);
+	if (l.count > 1)	/* l.list is NULL when nothing was listed */
+		qsort(l.list, l.count, sizeof(*l.list), imap_by_handle);
 	for (n = 1; n < l.count; n++) {
 		if (l.list[n].handle == l.list[n - 1].handle) {
 			xasprintf(cause, "the server listed UID %llu twice",
@@ -566,7 +568,10 @@ imap_fetch_start(void *arg, const struct imap_response *r,
 	if (imap_fetch_parts(r, &seq, &top) != 0 || list != top ||
 	    !imap_is_atom(imap_child(list, imap_count(list) - 1), "BODY[]"))
 		return 0;
-	f->active = f->feeding = f->oversize = 0;
+	f->feeding = 0;
+	if (f->active)
+		return 1;	/* a second BODY[] in one response: dropped */
+	f->oversize = 0;
 	if (imap_bounded(imap_fetch_item(list, "UID"), 1, 0xffffffffLL,
 	    &uid) != 0)
 		uid = imap_seq_uid(f->i, seq);
@@ -649,8 +654,8 @@ imap_fetch_send(struct imap_fetch *f, char **cause)
 	b->end = f->sent;
 	qsort(uids, n, sizeof(uids[0]), imap_by_uid);
 	set = imap_uidset(uids, n);
-	rc = imap_command(f->i, b->tag, NULL, "UID FETCH %s (UID RFC822.SIZE "
-	    "INTERNALDATE BODY.PEEK[])", set);
+	rc = imap_command(f->i, b->tag, cause, NULL, "UID FETCH %s (UID "
+	    "RFC822.SIZE INTERNALDATE BODY.PEEK[])", set);
 	free(set);
 	if (rc != 0)
 		return imap_break(f->i, "write failed", cause);
@@ -811,7 +816,7 @@ imap_driver_identify(void *session, const struct driver_message *list,
 			uids[k] = list[indexes[start + k]].handle;
 		qsort(uids, n, sizeof(uids[0]), imap_by_uid);
 		set = imap_uidset(uids, n);
-		rc = imap_command(i, tag, NULL, "UID FETCH %s (UID "
+		rc = imap_command(i, tag, cause, NULL, "UID FETCH %s (UID "
 		    "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])", set);
 		free(set);
 		id.list = list;
@@ -847,7 +852,7 @@ imap_store_deleted(struct imap *i, const struct driver_message *list,
 		uids[p - start] = list[indexes[p]].handle;
 	qsort(uids, end - start, sizeof(uids[0]), imap_by_uid);
 	set = imap_uidset(uids, end - start);
-	rc = imap_command(i, tag, NULL, "UID STORE %s +FLAGS.SILENT "
+	rc = imap_command(i, tag, cause, NULL, "UID STORE %s +FLAGS.SILENT "
 	    "(\\Deleted)", set);
 	free(set);
 	if (rc != 0 || (rc = imap_wait(i, tag, NULL, NULL, cause)) == -1)
@@ -920,7 +925,7 @@ imap_expunge_plain(struct imap *i, char **cause)
 	int			 rc;
 
 	memset(&others, 0, sizeof(others));
-	if (imap_command(i, tag, NULL, "UID SEARCH DELETED") != 0 ||
+	if (imap_command(i, tag, cause, NULL, "UID SEARCH DELETED") != 0 ||
 	    (rc = imap_wait(i, tag, imap_search_response, &others,
 	    cause)) == -1)
 		return -1;
@@ -936,7 +941,7 @@ imap_expunge_plain(struct imap *i, char **cause)
 		    others.count == 1 ? " is" : "s are", i->nmarked);
 		return 0;
 	}
-	if (imap_command(i, tag, NULL, "EXPUNGE") != 0 ||
+	if (imap_command(i, tag, cause, NULL, "EXPUNGE") != 0 ||
 	    (rc = imap_wait(i, tag, NULL, NULL, cause)) == -1)
 		return -1;
 	if (rc != IMAP_OK) {
@@ -965,7 +970,8 @@ imap_driver_expunge(void *session, char **cause)
 			n = i->nmarked - start > IMAP_SET_UIDS ? IMAP_SET_UIDS :
 			    i->nmarked - start;
 			set = imap_uidset(i->marked + start, n);
-			rc = imap_command(i, tag, NULL, "UID EXPUNGE %s", set);
+			rc = imap_command(i, tag, cause, NULL,
+			    "UID EXPUNGE %s", set);
 			free(set);
 			if (rc != 0 || (rc = imap_wait(i, tag, NULL, NULL,
 			    cause)) == -1)
@@ -988,7 +994,7 @@ imap_driver_quit(void *session, char **cause)
 	char		 tag[IMAP_TAG_MAX + 1];
 	int		 rc;
 
-	if (imap_command(i, tag, NULL, "LOGOUT") != 0 ||
+	if (imap_command(i, tag, cause, NULL, "LOGOUT") != 0 ||
 	    (rc = imap_wait(i, tag, NULL, NULL, cause)) == -1)
 		return -1;
 	i->broken = "session ended with LOGOUT";

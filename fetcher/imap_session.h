@@ -75,11 +75,12 @@ typedef int (*imap_handler)(struct imap *, const struct imap_response *,
 /*
  * Queue a command: "TAG " fmt "\r\n" (fmt has no CRLF and no literal);
  * the tag is written into tag. trace (or NULL) is what the debug log
- * shows instead of the line, for secrets.
+ * shows instead of the line, for secrets. -1 with *cause (the session
+ * unusable, the line malformed, or a write failed).
  */
-int	imap_command(struct imap *, char tag[IMAP_TAG_MAX + 1],
+int	imap_command(struct imap *, char tag[IMAP_TAG_MAX + 1], char **cause,
 	    const char *trace, const char *fmt, ...)
-	    __attribute__((format(printf, 4, 5)));
+	    __attribute__((format(printf, 5, 6)));
 /*
  * Queue a command of a verb and string arguments, each sent as a quoted
  * string, or as a literal when it must be (8-bit octets): then the

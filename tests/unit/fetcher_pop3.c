@@ -22,22 +22,6 @@
 #include "tap.h"
 #include "xmalloc.h"
 
-/* An account for the scripted server. */
-static void
-account_init(struct account *a, const char *tls, const char *auth,
-    const char *user, const char *password)
-{
-	memset(a, 0, sizeof(*a));
-	a->name = (char *)"acct";
-	a->protocol = (char *)"pop3";
-	a->host = (char *)"localhost";
-	a->tls = (char *)tls;
-	a->tls_verify = 1;
-	a->auth = (char *)auth;
-	a->username = (char *)(user != NULL ? user : "u");
-	a->password = (char *)(password != NULL ? password : "p");
-}
-
 /* Login transcripts: what the server says, what the client must say. */
 static const struct {
 	const char	*name;
@@ -202,8 +186,9 @@ test_login(void)
 	size_t			 i;
 
 	for (i = 0; i < sizeof(login_cases) / sizeof(login_cases[0]); i++) {
-		account_init(&account, login_cases[i].tls, login_cases[i].auth,
-		    login_cases[i].user, login_cases[i].password);
+		peer_account(&account, "pop3", login_cases[i].tls,
+		    login_cases[i].auth, login_cases[i].user,
+		    login_cases[i].password);
 		account.tls_seen = login_cases[i].tls_seen;
 		memset(&info, 0, sizeof(info));
 		cause = NULL;
@@ -239,7 +224,7 @@ test_capabilities(void)
 	struct pop3		*p;
 	char			*cause = NULL, *sent;
 
-	account_init(&account, "disable", "xoauth2", "u", "not this");
+	peer_account(&account, "pop3", "disable", "xoauth2", "u", "not this");
 	memset(&info, 0, sizeof(info));
 	peer_start(&peer, "+OK\r\n+OK\r\nUSER\r\nPIPELINING\r\n"
 	    "SASL PLAIN XOAUTH2\r\nIMPLEMENTATION test server\r\n.\r\n"
@@ -275,7 +260,7 @@ session_open(struct peer *peer, int timeout)
 	struct pop3		*p;
 	char			*cause = NULL;
 
-	account_init(&account, "disable", "password", NULL, NULL);
+	peer_account(&account, "pop3", "disable", "password", NULL, NULL);
 	memset(&info, 0, sizeof(info));
 	p = pop3_open_transport(transport_fds(peer->fd, peer->fd, timeout),
 	    &account, timeout, NULL, &info, &cause);
@@ -425,62 +410,6 @@ test_list(void)
 	}
 }
 
-/* Records what the sink is fed: "B<index>|data|E<index>:<complete>\n". */
-struct record {
-	struct buffer	 b;
-	int		 refuse;	/* data() fails for index 0 */
-	int		 stop;		/* end() says stop after index 0 */
-	int		 count_only;	/* only count: huge messages */
-	size_t		 bytes;
-	size_t		 pieces;
-	size_t		 lines;
-};
-
-static int
-record_begin(void *arg, size_t index)
-{
-	struct record	*r = arg;
-	char		 s[32];
-
-	snprintf(s, sizeof(s), "B%zu|", index);
-	buffer_add(&r->b, s, strlen(s));
-	return 0;
-}
-
-static int
-record_data(void *arg, const char *data, size_t len, int eol)
-{
-	struct record	*r = arg;
-
-	if (r->refuse && r->b.len == 3)
-		return -1;
-	r->bytes += len;
-	r->pieces++;
-	r->lines += eol;
-	if (!r->count_only) {
-		buffer_add(&r->b, data, len);
-		if (eol)
-			buffer_add(&r->b, "\n", 1);
-	}
-	return 0;
-}
-
-static int
-record_end(void *arg, size_t index, int complete, const char *refusal)
-{
-	struct record	*r = arg;
-	char		 s[128];
-
-	snprintf(s, sizeof(s), "|E%zu:%d%s%s\n", index, complete,
-	    refusal != NULL ? ":" : "", refusal != NULL ? refusal : "");
-	buffer_add(&r->b, s, strlen(s));
-	return r->stop;
-}
-
-static const struct driver_sink record_sink = {
-	record_begin, record_data, record_end
-};
-
 #define BYTES(s)	s, sizeof(s) - 1
 
 /* RETR transcripts, messages numbered 1..count at indexes 0..count-1. */
@@ -558,7 +487,7 @@ test_retrieve(void)
 	struct peer		 peer;
 	struct pop3		*p;
 	size_t			 indexes[4], i, j;
-	char			*cause, *sent;
+	char			*cause, *sent, name[128];
 	int			 rc;
 
 	for (j = 0; j < 4; j++) {
@@ -587,14 +516,9 @@ test_retrieve(void)
 		    retr_cases[i].name);
 		is_str(cause, retr_cases[i].cause, "retr: %s: cause",
 		    retr_cases[i].name);
-		ok(record.b.len == retr_cases[i].wantlen &&
-		    memcmp(record.b.data, retr_cases[i].want,
-		    record.b.len) == 0, "retr: %s: sink fed right",
-		    retr_cases[i].name);
-		if (record.b.len != retr_cases[i].wantlen ||
-		    memcmp(record.b.data, retr_cases[i].want,
-		    record.b.len) != 0)
-			diag("got \"%s\"", record.b.data);
+		snprintf(name, sizeof(name), "retr: %s", retr_cases[i].name);
+		record_is(&record, retr_cases[i].want, retr_cases[i].wantlen,
+		    name);
 		if (record.stop)
 			ok(pop3_quit(p, &cause) == 0,
 			    "retr: %s: still in step", retr_cases[i].name);
@@ -690,7 +614,7 @@ test_timeouts(void)
 	memcpy(chunk, "+OK ", 4);
 	peer_start_big(&peer, "", 0, chunk, 65536, 40, NULL, 1);
 	free(chunk);
-	account_init(&account, "disable", "password", NULL, NULL);
+	peer_account(&account, "pop3", "disable", "password", NULL, NULL);
 	memset(&info, 0, sizeof(info));
 	cause = NULL;
 	p = pop3_open_transport(transport_fds(peer.fd, peer.fd, 5), &account,

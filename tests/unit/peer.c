@@ -1,6 +1,7 @@
 /*
  * The scripted server of the protocol unit tests: a forked child that
- * plays a transcript into a socketpair and records the client's side.
+ * plays a transcript into a socketpair and records the client's side;
+ * an account for it, and a sink that records what a driver feeds it.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -11,7 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../fetcher/account.h"
+#include "../../fetcher/driver.h"
 #include "peer.h"
+#include "tap.h"
 #include "xmalloc.h"
 
 void
@@ -94,4 +98,83 @@ peer_finish(struct peer *peer)
 	close(peer->transcript);
 	waitpid(peer->pid, NULL, 0);
 	return b.data;
+}
+
+void
+peer_account(struct account *a, const char *protocol, const char *tls,
+    const char *auth, const char *user, const char *password)
+{
+	memset(a, 0, sizeof(*a));
+	a->name = (char *)"acct";
+	a->protocol = (char *)protocol;
+	a->host = (char *)"localhost";
+	a->tls = (char *)tls;
+	a->tls_verify = 1;
+	a->auth = (char *)auth;
+	a->username = (char *)(user != NULL ? user : "u");
+	a->password = (char *)(password != NULL ? password : "p");
+}
+
+static int
+record_begin(void *arg, size_t index)
+{
+	struct record	*r = arg;
+	char		 s[32];
+
+	if (r->open)
+		r->misuse = 1;
+	r->open = 1;
+	snprintf(s, sizeof(s), "B%zu|", index);
+	buffer_add(&r->b, s, strlen(s));
+	return 0;
+}
+
+static int
+record_data(void *arg, const char *data, size_t len, int eol)
+{
+	struct record	*r = arg;
+
+	if (!r->open)
+		r->misuse = 1;
+	if (r->refuse && r->b.len == 3)
+		return -1;
+	r->bytes += len;
+	r->pieces++;
+	r->lines += eol;
+	if (!r->count_only) {
+		buffer_add(&r->b, data, len);
+		if (eol)
+			buffer_add(&r->b, "\n", 1);
+	}
+	return 0;
+}
+
+static int
+record_end(void *arg, size_t index, int complete, const char *refusal)
+{
+	struct record	*r = arg;
+	char		 s[160];
+
+	if (!r->open)
+		r->misuse = 1;
+	r->open = 0;
+	snprintf(s, sizeof(s), "|E%zu:%d%s%s\n", index, complete,
+	    refusal != NULL ? ":" : "", refusal != NULL ? refusal : "");
+	buffer_add(&r->b, s, strlen(s));
+	return r->stop;
+}
+
+const struct driver_sink record_sink = {
+	record_begin, record_data, record_end
+};
+
+int
+record_is(const struct record *r, const char *want, size_t len,
+    const char *name)
+{
+	if (ok(r->b.len == len && memcmp(r->b.data, want, len) == 0,
+	    "%s: sink fed right", name))
+		return 1;
+	diag("got \"%s\"", r->b.data);
+	return 0;
 }
