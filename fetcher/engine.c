@@ -5,6 +5,7 @@
  * deleted on the server only after sendmail exited 0 for it and its UID
  * is committed in postfetch.seen; any failure leaves it there.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,36 @@ struct engine {
 };
 
 volatile sig_atomic_t	 engine_interrupted;
+
+/*
+ * SIGINT, SIGTERM, SIGHUP: the first one ends the poll cleanly (the
+ * message in flight is abandoned, what was delivered is deleted and
+ * recorded); a second one kills at once.
+ */
+static void
+engine_interrupt(int sig)
+{
+	if (engine_interrupted) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	engine_interrupted = 1;
+}
+
+void
+engine_catch_signals(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = engine_interrupt;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1)
+		fatal("sigaction");
+}
 
 size_t
 engine_default_sendmail(void)

@@ -30,6 +30,9 @@ struct engine_context {
  * ends normally, recorded as failed.
  */
 extern volatile sig_atomic_t engine_interrupted;
+/* Set engine_interrupted on SIGINT, SIGTERM and SIGHUP; a second one of
+ * them kills the process. */
+void	engine_catch_signals(void);
 
 #define ENGINE_LEASE	600	/* seconds of the lease shown in the row */
 #define ENGINE_RENEW	60	/* renew the claim this often in a poll */
@@ -57,5 +60,8 @@ int	engine_poll_account(const struct engine_context *, const char *name);
  */
 int	check_account(const struct engine_context *, const char *name,
 	    FILE *out);
+/* The same without output, the outcome written into the account's
+ * last_result and last_error (the daemon's check of a new account). */
+int	check_account_record(const struct engine_context *, const char *name);
 
 #endif

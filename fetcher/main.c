@@ -1,6 +1,6 @@
 /*
  * postfetch: the fetcher's command line. poll, check and status run once
- * and exit; run (the daemon) comes later.
+ * and exit; run is the daemon.
  */
 #include <sys/types.h>
 
@@ -22,6 +22,7 @@
 #include "privs.h"
 #include "store.h"
 #include "tag.h"
+#include "worker.h"
 #include "xmalloc.h"
 
 #define EXIT_OK		0
@@ -81,37 +82,6 @@ drop_privileges(const struct conf *conf)
 }
 
 /*
- * SIGINT, SIGTERM, SIGHUP: the first one ends the poll cleanly (the
- * message in flight is abandoned, what was delivered is deleted and
- * recorded); a second one kills at once.
- */
-static void
-interrupt(int sig)
-{
-	if (engine_interrupted) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-	}
-	engine_interrupted = 1;
-}
-
-/* Catch the signals that stop a poll. */
-static void
-interrupt_setup(void)
-{
-	struct sigaction	 sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = interrupt;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) == -1 ||
-	    sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGHUP, &sa, NULL) == -1)
-		fatal("sigaction");
-}
-
-/*
  * Postfix's message_size_limit, which caps every account's max_size: a
  * larger message would only be refused by sendmail at every poll. When
  * postconf cannot tell, one warning, and nothing is capped.
@@ -145,43 +115,77 @@ owner_name(void)
 	return xprintf("%s:%ld", host, (long)getpid());
 }
 
-/* Poll the accounts named in the NULL-terminated list, one by one. */
+/*
+ * poll [NAME...]: poll each named account, or every active one; one in
+ * this process, several in workers, in parallel within the limits.
+ */
 static int
-poll_names(const struct engine_context *context, char **names)
-{
-	int	 i, status = EXIT_OK;
-
-	for (i = 0; names[i] != NULL; i++) {
-		if (engine_interrupted) {
-			log_warnx("interrupted: %s and the rest not polled",
-			    names[i]);
-			return EXIT_FAILED;
-		}
-		if (engine_poll_account(context, names[i]) != 0)
-			status = EXIT_FAILED;
-	}
-	return status;
-}
-
-/* poll [NAME...]: poll each named account, or every active one. */
-static int
-command_poll(const struct engine_context *context, char **argv)
+command_poll(struct engine_context *context, char **argv)
 {
 	char	**names = NULL, *cause = NULL;
 	int	  status;
 
+	if (argv[0] != NULL && argv[1] == NULL)
+		return engine_poll_account(context, argv[0]) == 0 ? EXIT_OK :
+		    EXIT_FAILED;
 	if (argv[0] != NULL)
-		return poll_names(context, argv);
+		return scheduler_poll(context, argv);
 	if (account_names(context->db, &names, &cause) != 0)
 		die(EXIT_FAILED, "database: %s", cause);
-	status = poll_names(context, names);
+	status = scheduler_poll(context, names);
 	account_names_free(names);
 	return status;
 }
 
+/*
+ * SIGHUP in the daemon: read the configuration again. A bad one is
+ * logged and the old one stays; user and secret_file keep the values
+ * read at start (root is gone by now).
+ */
+static int
+reload(struct engine_context *context, void *arg)
+{
+	struct conf	*conf = arg, fresh;
+	struct db	*db = NULL;
+	char		*cause = NULL;
+
+	if (conf_load(&fresh, conf->path, 0, &cause) != 0) {
+		log_warnx("%s; the configuration stays as it was", cause);
+		free(cause);
+		return -1;
+	}
+	if (strcmp(fresh.database, conf->database) != 0) {
+		db = store_db_new(fresh.database);
+		if (db_connect(db, &cause) != 0) {
+			log_warnx("database: %s; the configuration stays as "
+			    "it was", cause);
+			free(cause);
+			db_free(db);
+			conf_free(&fresh);
+			return -1;
+		}
+		db_free(context->db);
+		context->db = db;
+	}
+	conf_free(conf);
+	*conf = fresh;
+	context->max_sendmail = conf->max_sendmail > 0 ?
+	    (size_t)conf->max_sendmail : engine_default_sendmail();
+	context->size_limit = size_limit(conf);
+	return 0;
+}
+
+/* run: the daemon. */
+static int
+command_run(struct engine_context *context, char **argv)
+{
+	(void)argv;
+	return scheduler_run(context, reload, (void *)context->conf);
+}
+
 /* check NAME */
 static int
-command_check(const struct engine_context *context, char **argv)
+command_check(struct engine_context *context, char **argv)
 {
 	return check_account(context, argv[0], stdout) == 0 ? EXIT_OK :
 	    EXIT_FAILED;
@@ -189,7 +193,7 @@ command_check(const struct engine_context *context, char **argv)
 
 /* status */
 static int
-command_status(const struct engine_context *context, char **argv)
+command_status(struct engine_context *context, char **argv)
 {
 	char	*cause = NULL;
 
@@ -203,12 +207,12 @@ static const struct command {
 	const char	*name;
 	int		 min_args, max_args;	/* -1: no maximum */
 	int		 needs_key;		/* signs messages, caps sizes */
-	int		(*run)(const struct engine_context *, char **argv);
+	int		(*run)(struct engine_context *, char **argv);
 } commands[] = {
 	{ "poll",	0, -1,	1, command_poll },
 	{ "check",	1, 1,	0, command_check },
 	{ "status",	0, 0,	0, command_status },
-	{ "run",	0, 0,	1, NULL },	/* the daemon: a later issue */
+	{ "run",	0, 0,	1, command_run },
 };
 
 /* The command called name with argc arguments, or usage. */
@@ -269,10 +273,8 @@ main(int argc, char **argv)
 	log_stderr = isatty(STDERR_FILENO) || verbose > 0;
 	log_init(conf.syslog_name, conf.syslog_facility, log_stderr, 1);
 	log_setverbose(verbose > 1);
-	if (command->run == NULL)
-		die(EXIT_USAGE, "%s: not yet implemented", command->name);
 	signal(SIGPIPE, SIG_IGN);
-	interrupt_setup();
+	engine_catch_signals();
 
 	memset(&context, 0, sizeof(context));
 	if (command->needs_key) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "due.h"
 #include "seen.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -60,9 +61,19 @@ const struct db_statement store_statements[] = {
 	  " consecutive_failures = CASE WHEN $5::text IS NULL THEN 0"
 	  "  ELSE consecutive_failures + 1 END,"
 	  " messages_total = messages_total + $4,"
-	  " next_poll = now() + poll_interval,"
+	  /* a failing account backs off: the interval doubles with each
+	   * failure in a row, up to an hour (or the interval, if longer) */
+	  " next_poll = now() + CASE WHEN $5::text IS NULL THEN poll_interval"
+	  "  ELSE least(poll_interval * power(2, least(consecutive_failures,"
+	  "  10)), greatest(poll_interval, interval '1 hour')) END,"
 	  " lease_owner = NULL, lease_until = NULL"
 	  " WHERE id = $1 AND lease_owner = $2", 5 },
+	{ "store_check_done",
+	  "UPDATE postfetch.account SET"
+	  " last_result = CASE WHEN $2::text IS NULL THEN 'ok' ELSE 'failed'"
+	  "  END,"
+	  " last_error = $2"
+	  " WHERE id = $1", 2 },
 	{ "store_tls_seen",
 	  "UPDATE postfetch.account SET tls_seen = true WHERE id = $1", 1 },
 	{ NULL, NULL, 0 }
@@ -93,6 +104,7 @@ store_db_new(const char *conninfo)
 		statements_append(&all, &n, store_statements);
 		statements_append(&all, &n, seen_statements);
 		statements_append(&all, &n, status_statements);
+		statements_append(&all, &n, due_statements);
 	}
 	return db_new(conninfo, all);
 }
@@ -274,5 +286,19 @@ store_tls_seen(struct db *db, long long account_id, char **cause)
 
 	snprintf(id, sizeof(id), "%lld", account_id);
 	return store_exec(db, "store_tls_seen", 1, params, NULL, cause) ==
+	    -1 ? -1 : 0;
+}
+
+int
+store_check_done(struct db *db, long long account_id, const char *error,
+    char **cause)
+{
+	char		 id[32];
+	const char	*params[2];
+
+	snprintf(id, sizeof(id), "%lld", account_id);
+	params[0] = id;
+	params[1] = error;
+	return store_exec(db, "store_check_done", 2, params, NULL, cause) ==
 	    -1 ? -1 : 0;
 }

@@ -63,12 +63,18 @@ int	store_poll_end(struct db *, long long poll_id, size_t messages,
 	    unsigned long long bytes, const char *error, char **cause);
 /*
  * Record the result in the account's status columns, schedule the next
- * poll after poll_interval and release the claim of owner: its lease and,
- * whatever the outcome, its lock.
+ * poll after poll_interval (after a failure, poll_interval doubled for
+ * each failure in a row, up to an hour or poll_interval if longer) and
+ * release the claim of owner: its lease and, whatever the outcome, its
+ * lock.
  */
 int	store_account_done(struct db *, long long account_id,
 	    const char *owner, long long poll_id, size_t messages,
 	    const char *error, char **cause);
+/* The outcome of a check (error NULL = success) into last_result and
+ * last_error; nothing else changes. */
+int	store_check_done(struct db *, long long account_id, const char *error,
+	    char **cause);
 /* Remember that the account negotiated TLS (tls = detect). */
 int	store_tls_seen(struct db *, long long account_id, char **cause);
 

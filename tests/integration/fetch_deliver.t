@@ -221,8 +221,8 @@ fetch_run bogus
 is "$PF_RC" 2 "unknown command: exit 2"
 fetch_run check
 is "$PF_RC" 2 "check without a name: exit 2"
-fetch_run run
-is "$PF_RC" 2 "run: exit 2 (not yet implemented)"
+fetch_run run extra
+is "$PF_RC" 2 "run with an argument: exit 2"
 "$PF_POSTFETCH" -c "$PF_TMP/nonexistent.conf" poll >"$PF_OUT" 2>"$PF_LOG"
 is "$?" 2 "missing configuration file: exit 2"
 like "$(cat "$PF_LOG")" '^postfetch: error: .*nonexistent\.conf' \

@@ -1,0 +1,50 @@
+/*
+ * The scheduler's view of the accounts in PostgreSQL: which are due (or
+ * asked for) and free, taking one for a worker, renewing the leases of
+ * the accounts being polled, and when the next one falls due.
+ */
+#ifndef DUE_H
+#define DUE_H
+
+#include <stddef.h>
+
+#include "db.h"
+
+/* An account the scheduler may start a worker on. */
+struct due {
+	long long	 id;
+	char		*name;
+	char		*host;		/* lower case; "" if none */
+	char		*schedule;	/* NULL: the default */
+	int		 poll_requested; /* postfetch.poll_now() */
+	int		 check_requested; /* inserted or changed */
+	int		 poll_due;	/* next_poll is reached */
+};
+
+extern const struct db_statement due_statements[];
+
+/*
+ * The active accounts that are due, asked to be polled or to be checked,
+ * and that no fetcher holds (its lock, or another fetcher's unexpired
+ * lease), requests first, then the longest overdue.
+ */
+int	due_load(struct db *, const char *owner, struct due **list,
+	    size_t *count, char **cause);
+void	due_free(struct due *list, size_t count);
+/*
+ * Take the account for a worker of owner: clear its requests and write a
+ * short lease (the worker's claim then holds it). Returns 1 taken, 0 if
+ * another fetcher took it first, -1 with *cause.
+ */
+int	due_take(struct db *, long long id, const char *owner, int lease,
+	    char **cause);
+/* Extend owner's leases of the accounts ids[0..count) to lease seconds. */
+int	due_renew(struct db *, const char *owner, const long long *ids,
+	    size_t count, int lease, char **cause);
+/* The host of the account called name, lower case ("" if none or no
+ * such account: the worker says so). */
+int	due_host(struct db *, const char *name, char **host, char **cause);
+/* Seconds until the next active account falls due (at most cap). */
+int	due_wake(struct db *, int cap, int *seconds, char **cause);
+
+#endif
