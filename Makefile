@@ -52,7 +52,7 @@ TAP		= $(BUILD)/tests/unit/tap.o
 PEER		= $(BUILD)/tests/unit/peer.o
 UNIT_TESTS	= $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
 
-.PHONY: all tests check deps install clean lint demo bench pkg-check
+.PHONY: all tests check deps install clean lint demo bench pkg-check deb
 all: $(FETCHER) $(MILTER)
 
 $(BUILD)/%.o: %.c | pkg-check
@@ -104,6 +104,16 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	PF_BUILD=$(BUILD) tests/bench/bench.sh
+
+# The Debian package (debian/README.Debian), built in a copy of the tree:
+# dpkg-buildpackage cleans its tree and writes to the parent directory.
+deb: deps
+	rm -rf build/deb && mkdir -p build/deb/postfetch
+	tar -cf - --exclude=./build --exclude=./.git . | \
+	    tar -xf - -C build/deb/postfetch
+	cd build/deb/postfetch && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error --info \
+	    build/deb/*.changes
 
 lint:
 	mandoc -Tlint -W warning doc/*.[0-9]
