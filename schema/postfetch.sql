@@ -11,7 +11,8 @@
 --
 -- To add a migration: write migrations/NNNN_name.sql (plain DDL, no
 -- BEGIN/COMMIT, fully qualified names), add three lines at the end of the
--- list below and raise schema_latest.
+-- list below and raise schema_latest, and DB_SCHEMA_VERSION in
+-- common/db.h with it (postfetch refuses any other version).
 
 \set ON_ERROR_STOP on
 \set QUIET on
@@ -28,7 +29,7 @@ END
 $$;
 
 -- The newest migration this file knows.
-\set schema_latest 3
+\set schema_latest 4
 
 -- Held until psql exits, so a second run waits here and then finds the
 -- work done. 8101821198434137187 is 'postfetc' in ASCII.
@@ -77,6 +78,10 @@ $$;
 
 \set migration_version 3
 \set migration_file migrations/0003_imap.sql
+\ir apply-migration.sql
+
+\set migration_version 4
+\set migration_file migrations/0004_version_grant.sql
 \ir apply-migration.sql
 
 SELECT max(version) AS pf_version FROM postfetch.schema_version \gset

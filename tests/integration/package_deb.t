@@ -4,7 +4,8 @@
 # postfetch user, the secret, the units (systemd-analyze verify, enabled,
 # not started while no database answers); reinstalled over itself once a
 # database answers: the secret and the edited configuration unchanged, no
-# "not started"; purged: nothing left of it. Skipped where postfetch is
+# "not started", but "not started" and why with a schema not yet upgraded;
+# purged: nothing left of it. Skipped where postfetch is
 # already installed or configured (never touches an administrator's setup),
 # and in the passes over another build (the package is built from the tree).
 source "$(dirname "$0")/../lib/harness.sh"
@@ -123,6 +124,18 @@ is "$(sha256sum <"$SECRET")" "$secret_sum" "reinstall: the secret is unchanged"
 is "$(stat -c '%i %a %U' "$SECRET")" "$secret_inode 600 postfetch" \
     "reinstall: the same file, mode and owner"
 is "$(sha256sum <"$CONF")" "$conf_sum" "reinstall: the edited configuration is kept"
+
+# An upgrade whose schema is not yet applied: the units stay stopped, and
+# postinst says why (README.Debian: run postfetch.sql, then start them).
+latest=$(pg_psql -c 'SELECT max(version) FROM postfetch.schema_version')
+pg_psql -c "UPDATE postfetch.schema_version SET version = -version
+    WHERE version = $latest" >/dev/null
+out=$("${APT[@]}" install --reinstall "$deb" 2>&1) ||
+    { diag "$out"; bail "apt-get install --reinstall failed"; }
+like "$out" "postfetch: not started: .*schema is at version $((latest - 1)), this postfetch needs version $latest: upgrade the database with postfetch.sql" \
+    "postinst: an older schema leaves the units stopped, and says what to do"
+pg_psql -c "UPDATE postfetch.schema_version SET version = -version
+    WHERE version < 0" >/dev/null
 
 # Purge -----------------------------------------------------------------------
 out=$("${APT[@]}" purge "$PKG" 2>&1) || { diag "$out"; bail "apt-get purge failed"; }
