@@ -10,10 +10,17 @@ BUILD	?= .
 CC	?= cc
 PKG_CONFIG ?= pkg-config
 
+# pkg-config is asked one package at a time, so that a missing .pc file
+# costs only its own flags, and the packages it cannot find are named
+# before the compiler fails on a header. demo, check and bench install the
+# packages (deps) and only then build, in a sub-make that asks again.
 PKGS		= libbsd-overlay openssl libpq
-PKG_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(PKGS) milter 2>/dev/null)
-PKG_LIBS	:= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+pkg		= $(foreach p,$(2),$(shell $(PKG_CONFIG) $(1) $(p) 2>/dev/null))
+PKG_CFLAGS	:= $(call pkg,--cflags,$(PKGS) milter)
+PKG_LIBS	:= $(call pkg,--libs,$(PKGS))
 MILTER_LIBS	:= $(shell $(PKG_CONFIG) --libs milter 2>/dev/null || echo -lmilter)
+PKG_MISSING	:= $(strip $(foreach p,$(PKGS) milter,$(if $(shell \
+		    $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo y),,$(p))))
 
 CFLAGS	?= -O2 -g
 WARN	= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wformat=2 \
@@ -45,10 +52,10 @@ TAP		= $(BUILD)/tests/unit/tap.o
 PEER		= $(BUILD)/tests/unit/peer.o
 UNIT_TESTS	= $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
 
-.PHONY: all tests check deps install clean lint demo bench
+.PHONY: all tests check deps install clean lint demo bench pkg-check deb
 all: $(FETCHER) $(MILTER)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | pkg-check
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -78,19 +85,35 @@ tests: all $(UNIT_TESTS)
 deps:
 	@sh tests/deps.sh
 
+pkg-check:
+	@$(if $(PKG_MISSING),echo "make: pkg-config finds no $(PKG_MISSING);" \
+	    "run make deps (as root) first" >&2; exit 1,:)
+
 # The whole suite, then again built with ASan+UBSan.
 check: deps
 	$(MAKE) tests
-	tests/run-tests .
+	tests/run-tests $(BUILD)
 	$(MAKE) BUILD=build/asan SANITIZE=1 tests
 	ASAN_OPTIONS=detect_leaks=1 tests/run-tests build/asan
 
-demo: deps all
-	tests/demo.sh
+demo: deps
+	$(MAKE) all
+	PF_BUILD=$(BUILD) tests/demo.sh
 
 # Measured, never asserted (tests/bench/README; PF_BENCH_MESSAGES=200: quick).
-bench: deps all
-	tests/bench/bench.sh
+bench: deps
+	$(MAKE) all
+	PF_BUILD=$(BUILD) tests/bench/bench.sh
+
+# The Debian package (debian/README.Debian), built in a copy of the tree:
+# dpkg-buildpackage cleans its tree and writes to the parent directory.
+deb: deps
+	rm -rf build/deb && mkdir -p build/deb/postfetch
+	tar -cf - --exclude=./build --exclude=./.git . | \
+	    tar -xf - -C build/deb/postfetch
+	cd build/deb/postfetch && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error --info \
+	    build/deb/*.changes
 
 lint:
 	mandoc -Tlint -W warning doc/*.[0-9]

@@ -2,9 +2,11 @@
  * PostgreSQL connection helper: one libpq connection, the caller's
  * statements prepared again on every connect, one reconnect-and-retry when
  * the connection is lost outside a transaction, back-off between failed
- * connection attempts, and causes that name the server but never the
- * password. A struct db is used by one thread at a time.
+ * connection attempts, the schema version checked on connect if asked,
+ * and causes that name the server but never the password. A struct db is
+ * used by one thread at a time.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@ struct db {
 	int			 backoff;	/* seconds; 0 = none */
 	time_t			 failed;	/* monotonic time of last failure */
 	char			*failure;	/* cause of the last failure */
+	int			 schema;	/* version required; 0 = any */
 };
 
 /* Seconds on the monotonic clock. */
@@ -127,6 +130,70 @@ db_free(struct db *db)
 	free(db);
 }
 
+void
+db_require_schema(struct db *db, int version)
+{
+	db->schema = version;
+}
+
+/*
+ * Check the schema version on the fresh connection, before the statements
+ * are prepared (on another version they may fail one by one, obscurely).
+ * The grant that lets the programs read it came with version 4: before,
+ * the table is there but not readable.
+ */
+static int
+db_check_schema(struct db *db, char **cause)
+{
+	static const char	*upgrade = "upgrade the database with "
+				    "postfetch.sql (postfetch-sql(7))";
+	PGresult		*res;
+	const char		*state;
+	char			*line;
+	int			 version;
+
+	res = PQexecParams(db->conn,
+	    "SELECT coalesce(max(version), 0) FROM postfetch.schema_version",
+	    0, NULL, NULL, NULL, NULL, 0);
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    PQntuples(res) == 1) {
+		version = (int)strtonum(PQgetvalue(res, 0, 0), 0, INT_MAX,
+		    NULL);
+		PQclear(res);
+		if (version == db->schema)
+			return 0;
+		if (version < db->schema)
+			xasprintf(cause, "%s: the postfetch schema is at version "
+			    "%d, this postfetch needs version %d: %s",
+			    db->server, version, db->schema, upgrade);
+		else
+			xasprintf(cause, "%s: the postfetch schema is at version "
+			    "%d, newer than this postfetch knows (version %d): "
+			    "install the newer postfetch", db->server, version,
+			    db->schema);
+		return -1;
+	}
+	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (state != NULL && (strcmp(state, "3F000") == 0 ||
+	    strcmp(state, "42P01") == 0))
+		xasprintf(cause, "%s: no postfetch schema in this database: "
+		    "create it with postfetch.sql (postfetch-sql(7))",
+		    db->server);
+	else if (state != NULL && strcmp(state, "42501") == 0)
+		xasprintf(cause, "%s: postfetch.schema_version is not readable: "
+		    "a schema older than version 4, this postfetch needs "
+		    "version %d: %s", db->server, db->schema, upgrade);
+	else {
+		line = db_first_line(res != NULL ?
+		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) :
+		    PQerrorMessage(db->conn));
+		xasprintf(cause, "%s: schema version: %s", db->server, line);
+		free(line);
+	}
+	PQclear(res);
+	return -1;
+}
+
 /* Record a failed attempt: the cause and the next back-off. */
 static void
 db_failed(struct db *db, const char *cause)
@@ -207,7 +274,8 @@ db_connect(struct db *db, char **cause)
 		return -1;
 	}
 	PQsetNoticeProcessor(db->conn, db_notice, db);
-	if (db_prepare(db, cause) != 0) {
+	if ((db->schema != 0 && db_check_schema(db, cause) != 0) ||
+	    db_prepare(db, cause) != 0) {
 		db_failed(db, *cause);
 		return -1;
 	}

@@ -13,6 +13,12 @@
 
 struct db;
 
+/*
+ * The postfetch schema version this build knows: schema_latest in
+ * schema/postfetch.sql, raised with every migration.
+ */
+#define DB_SCHEMA_VERSION	5
+
 /* A statement to prepare on every (re)connect. */
 struct db_statement {
 	const char	*name;
@@ -29,6 +35,13 @@ struct db_statement {
  */
 struct db	*db_new(const char *conninfo, const struct db_statement *);
 void		 db_free(struct db *);
+/*
+ * Have every connect check that postfetch.schema_version is at version
+ * (DB_SCHEMA_VERSION) and fail otherwise, with a cause that says which
+ * version the database has and what to do (a handle without it checks
+ * nothing).
+ */
+void		 db_require_schema(struct db *, int version);
 /*
  * Connect (if not connected) and prepare the statements. When the last
  * attempt failed less than the back-off ago (1 s doubling to 60 s),

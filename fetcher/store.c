@@ -97,6 +97,7 @@ struct db *
 store_db_new(const char *conninfo)
 {
 	static struct db_statement	*all;
+	struct db			*db;
 	size_t				 n = 0;
 
 	if (all == NULL) {
@@ -106,7 +107,9 @@ store_db_new(const char *conninfo)
 		statements_append(&all, &n, status_statements);
 		statements_append(&all, &n, due_statements);
 	}
-	return db_new(conninfo, all);
+	db = db_new(conninfo, all);
+	db_require_schema(db, DB_SCHEMA_VERSION);
+	return db;
 }
 
 /* Run a statement; returns the number of rows it returned or changed. */

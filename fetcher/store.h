@@ -35,7 +35,10 @@ void	account_names_free(char **);
 /* store.c */
 extern const struct db_statement store_statements[];
 
-/* A database handle with every statement of the fetcher. */
+/*
+ * A database handle with every statement of the fetcher, that refuses a
+ * schema other than DB_SCHEMA_VERSION.
+ */
 struct db *store_db_new(const char *conninfo);
 /*
  * Claim the account: hold its advisory lock on this database session

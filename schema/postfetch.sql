@@ -11,7 +11,8 @@
 --
 -- To add a migration: write migrations/NNNN_name.sql (plain DDL, no
 -- BEGIN/COMMIT, fully qualified names), add three lines at the end of the
--- list below and raise schema_latest.
+-- list below and raise schema_latest, and DB_SCHEMA_VERSION in
+-- common/db.h with it (postfetch refuses any other version).
 
 \set ON_ERROR_STOP on
 \set QUIET on
@@ -77,6 +78,10 @@ $$;
 
 \set migration_version 3
 \set migration_file migrations/0003_imap.sql
+\ir apply-migration.sql
+
+\set migration_version 4
+\set migration_file migrations/0004_version_grant.sql
 \ir apply-migration.sql
 
 \set migration_version 5
