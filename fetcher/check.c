@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "driver.h"
 #include "engine.h"
+#include "etrn.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -92,6 +93,25 @@ out:
 	return rc;
 }
 
+/* An ETRN account: the whole session, ETRN included (nothing else
+ * shows that the provider flushes the domain for us). */
+static int
+check_etrn(const struct engine_context *context, struct account *account,
+    FILE *out, char **cause)
+{
+	struct driver_info	 info;
+	char			*reply = NULL;
+	int			 rc;
+
+	rc = etrn_flush(account, context->conf->timeout, &info, &reply,
+	    cause);
+	check_print_info(out, &info);
+	if (rc == 0)
+		fprintf(out, "ETRN %s: %s\n", account->domain, reply);
+	free(reply);
+	return rc;
+}
+
 /* The check; with record, its outcome goes into the account's row. */
 static int
 check_run(const struct engine_context *context, const char *name, FILE *out,
@@ -108,7 +128,9 @@ check_run(const struct engine_context *context, const char *name, FILE *out,
 	    account.name, account.protocol, active ? "active" : "inactive",
 	    account.tls, account.tls_verify ? "" : " without verification",
 	    account.auth);
-	if ((driver = driver_find(account.protocol)) == NULL) {
+	if (strcmp(account.protocol, "etrn") == 0)
+		rc = check_etrn(context, &account, out, &cause);
+	else if ((driver = driver_find(account.protocol)) == NULL) {
 		cause = xprintf("protocol %s is not supported yet",
 		    account.protocol);
 		rc = -1;

@@ -5,8 +5,10 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "account.h"
 #include "conf.h"
 #include "driver.h"
+#include "transport.h"
 #include "xmalloc.h"
 
 static const struct {
@@ -66,5 +68,25 @@ driver_folders(const struct driver *driver, void *session,
 		    driver->name);
 		return -1;
 	}
+	return 0;
+}
+
+int
+driver_starttls(struct transport *transport, const struct account *account,
+    struct driver_info *info, char **cause)
+{
+	struct transport_tls	 tls;
+
+	if (transport_starttls(transport, account->host, account->tls_verify,
+	    account->tls_fingerprint, &tls, cause) != 0)
+		return -1;
+	info->tls = 1;
+	strlcpy(info->tls_version, tls.version, sizeof(info->tls_version));
+	strlcpy(info->tls_cipher, tls.cipher, sizeof(info->tls_cipher));
+	strlcpy(info->tls_subject, tls.subject, sizeof(info->tls_subject));
+	strlcpy(info->tls_fingerprint, tls.fingerprint,
+	    sizeof(info->tls_fingerprint));
+	info->tls_verified = tls.verified;
+	info->tls_pinned = tls.pinned;
 	return 0;
 }

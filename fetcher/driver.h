@@ -113,6 +113,7 @@ struct driver {
 };
 
 struct conf;
+struct transport;
 
 /* The driver of a protocol ("pop3"), or NULL if there is none yet. */
 const struct driver	*driver_find(const char *protocol);
@@ -124,6 +125,15 @@ void			*driver_open(const struct driver *,
  * NULL-terminated; free with xfreev. */
 int			 driver_folders(const struct driver *, void *session,
 			    const struct account *, char ***folders,
+			    char **cause);
+
+/*
+ * Start TLS on a connection to the account's host, verified as the
+ * account says (tls_verify, tls_fingerprint), and note what the
+ * handshake found in *info. For every protocol's STARTTLS and direct TLS.
+ */
+int			 driver_starttls(struct transport *,
+			    const struct account *, struct driver_info *,
 			    char **cause);
 
 /* pop3_driver.c */

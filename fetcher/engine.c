@@ -18,6 +18,7 @@
 #include "delivery.h"
 #include "driver.h"
 #include "engine.h"
+#include "etrn.h"
 #include "log.h"
 #include "seen.h"
 #include "store.h"
@@ -703,6 +704,30 @@ out:
 	e->key.folder = "";
 }
 
+/*
+ * The poll of an ETRN account (etrn.c): no driver and no messages. The
+ * provider's reply is logged, or on failure recorded as the poll's
+ * error; the mail comes later by SMTP, to the milter.
+ */
+static void
+engine_etrn(struct engine *e)
+{
+	char	*reply = NULL, *cause = NULL;
+	int	 rc;
+
+	rc = etrn_flush(&e->account, e->context->conf->timeout, &e->info,
+	    &reply, &cause);
+	if (e->info.address[0] != '\0')
+		engine_connected(e);
+	if (rc != 0) {
+		engine_fail(e, cause);
+		return;
+	}
+	log_info("account=%s host=%s: ETRN %s: %s", e->account.name,
+	    engine_host(e), e->account.domain, reply);
+	free(reply);
+}
+
 /* Seconds since the poll started. */
 static double
 engine_elapsed(const struct engine *e)
@@ -808,16 +833,16 @@ engine_poll_account(const struct engine_context *context, const char *name)
 		account_free(&e.account);
 		return rc;
 	}
-	if ((e.driver = driver_find(e.account.protocol)) == NULL)
+	if (!e.account.tls_verify)
+		log_warnx("account=%s host=%s: TLS certificate verification "
+		    "disabled", e.account.name, engine_host(&e));
+	if (strcmp(e.account.protocol, "etrn") == 0)
+		engine_etrn(&e);
+	else if ((e.driver = driver_find(e.account.protocol)) == NULL)
 		e.error = xprintf("protocol %s is not supported yet",
 		    e.account.protocol);
-	else {
-		if (!e.account.tls_verify)
-			log_warnx("account=%s host=%s: TLS certificate "
-			    "verification disabled", e.account.name,
-			    engine_host(&e));
+	else
 		engine_session(&e);
-	}
 	engine_finish(&e);
 	rc = e.error == NULL ? 0 : -1;
 	engine_free(&e);

@@ -401,22 +401,11 @@ static int
 imap_tls(struct imap *i, const struct account *account,
     struct driver_info *info, char **cause)
 {
-	struct transport_tls	 tls;
-
-	if (transport_starttls(i->transport, account->host,
-	    account->tls_verify, account->tls_fingerprint, &tls,
-	    cause) != 0) {
+	if (driver_starttls(i->transport, account, info, cause) != 0) {
 		i->broken = "TLS failed";
 		return -1;
 	}
-	i->tls = info->tls = 1;
-	strlcpy(info->tls_version, tls.version, sizeof(info->tls_version));
-	strlcpy(info->tls_cipher, tls.cipher, sizeof(info->tls_cipher));
-	strlcpy(info->tls_subject, tls.subject, sizeof(info->tls_subject));
-	strlcpy(info->tls_fingerprint, tls.fingerprint,
-	    sizeof(info->tls_fingerprint));
-	info->tls_verified = tls.verified;
-	info->tls_pinned = tls.pinned;
+	i->tls = 1;
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "inject.h"
 #include "log.h"
+#include "smtp.h"
 #include "submit.h"
 #include "transport.h"
 #include "xmalloc.h"
@@ -32,7 +33,7 @@ struct submit {
 	int			 busy;		/* awaiting a final reply */
 	long long		 sent;		/* clock_ms() of the "." */
 	char			*broken;	/* why it cannot go on */
-	char			 reply[SUBMIT_REPLY_MAX];  /* last, printable */
+	struct smtp_reply	 reply;		/* the last one */
 };
 
 /* The session cannot go on; keep the first cause. Returns -1. */
@@ -51,41 +52,33 @@ submit_break(struct submit *s, const char *why, char **cause)
 	return -1;
 }
 
+/* Note an SMTPUTF8 line of an EHLO reply. */
+static void
+submit_extension(void *arg, const char *text)
+{
+	struct submit	*s = arg;
+
+	if (strncasecmp(text, "SMTPUTF8", 8) == 0 &&
+	    (text[8] == '\0' || text[8] == ' '))
+		s->utf8 = 1;
+}
+
 /*
- * Read one reply (continuation lines "250-" first). Returns its code, or
- * -1 with *cause when the session broke.
+ * Read one reply (smtp.h). Returns its code, or -1 with *cause when the
+ * session broke.
  */
 static int
 submit_reply(struct submit *s, char **cause)
 {
-	const char	*line;
-	size_t		 len, i;
-	int		 partial, code;
-	char		*why = NULL;
+	char	*why = NULL;
+	int	 code;
 
-	for (;;) {
-		if (transport_getline(s->transport, &line, &len, &partial,
-		    &why) != 0) {
-			submit_break(s, why, cause);
-			free(why);
-			return -1;
-		}
-		if (partial || len < 3 || len >= sizeof(s->reply) ||
-		    line[0] < '2' || line[0] > '5' || line[1] < '0' ||
-		    line[1] > '9' || line[2] < '0' || line[2] > '9' ||
-		    (len > 3 && line[3] != ' ' && line[3] != '-'))
-			return submit_break(s, "malformed reply", cause);
-		for (i = 0; i < len; i++)
-			s->reply[i] = line[i] >= ' ' && line[i] <= '~' ?
-			    line[i] : '?';
-		s->reply[len] = '\0';
-		code = (line[0] - '0') * 100 + (line[1] - '0') * 10 +
-		    (line[2] - '0');
-		if (len >= 12 && strncasecmp(s->reply + 4, "SMTPUTF8", 8) == 0)
-			s->utf8 = 1;
-		if (len == 3 || line[3] == ' ')
-			return code;
+	if ((code = smtp_reply_read(s->transport, &s->reply,
+	    submit_extension, s, &why)) == -1) {
+		submit_break(s, why, cause);
+		free(why);
 	}
+	return code;
 }
 
 /* Queue a command line. */
@@ -160,7 +153,7 @@ submit_start(char *const *argv, int timeout, char **cause)
 	    submit_exchange(s, cause) != 250) {
 		if (s->broken == NULL)
 			*cause = xprintf("sendmail -bs refused the session: %s",
-			    s->reply);
+			    s->reply.text);
 		submit_free(s);
 		return NULL;
 	}
@@ -207,7 +200,8 @@ submit_envelope(struct submit *s, const char *sender,
 		return -1;
 	if (code == 354)
 		return 0;
-	*cause = xprintf("sendmail -bs refused the message: %s", s->reply);
+	*cause = xprintf("sendmail -bs refused the message: %s",
+	    s->reply.text);
 	if (submit_command(s, NULL, "RSET") != 0 ||
 	    submit_exchange(s, NULL) != 250)
 		submit_break(s, "RSET failed", NULL);
@@ -323,7 +317,8 @@ submit_poll(struct submit *s, char **cause)
 		return INJECT_FAILED;
 	if (code == 250)
 		return INJECT_DELIVERED;
-	*cause = xprintf("sendmail -bs refused the message: %s", s->reply);
+	*cause = xprintf("sendmail -bs refused the message: %s",
+	    s->reply.text);
 	return INJECT_FAILED;
 }
 
@@ -353,7 +348,7 @@ submit_usable(struct submit *s)
 	pfd.events = POLLIN;
 	/* an idle server speaks only to say goodbye (421) */
 	if (poll(&pfd, 1, 0) > 0 && submit_reply(s, &cause) != -1)
-		submit_break(s, s->reply, NULL);
+		submit_break(s, s->reply.text, NULL);
 	free(cause);
 	return s->broken == NULL;
 }

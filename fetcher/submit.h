@@ -11,7 +11,6 @@
 #include <poll.h>
 #include <stddef.h>
 
-#define SUBMIT_REPLY_MAX	512	/* octets of a reply line we accept */
 #define SUBMIT_GREETING		5	/* seconds to wait for the greeting */
 
 struct submit;

@@ -204,13 +204,14 @@ is "$PF_RC" 1 "naming an unknown account fails"
 is "$(log_count '^postfetch: warning: account=nosuch: no such account$')" 1 \
     "and says so"
 
-# --- A protocol the fetcher does not speak yet: one line, poll recorded.
+# --- An ETRN account whose server does not speak SMTP (Dovecot's IMAPS
+# port): one line naming the account and what failed, poll recorded.
 account_add etrnacct protocol="'etrn'" domain="'etrn.example'" port="$PF_IMAPS_PORT" tls="'direct'"
 fetch_poll etrnacct
-is "$PF_RC" 1 "etrn account: exit 1"
-is "$(log_count '^postfetch: warning: account=etrnacct host=localhost: poll failed: protocol etrn is not supported yet$')" 1 \
+is "$PF_RC" 1 "etrn account on an IMAP server: exit 1"
+is "$(log_count '^postfetch: warning: account=etrnacct host=localhost: poll failed: greeting: malformed reply: \* OK ')" 1 \
     "etrn account: one line naming the account"
-is "$(last_poll etrnacct)" "0|0|protocol etrn is not supported yet" \
+like "$(last_poll etrnacct)" '^0\|0\|greeting: malformed reply: \* OK ' \
     "etrn account: poll row"
 
 # --- Command line and configuration errors exit 2.
@@ -262,7 +263,7 @@ like "$(grep '^big ' "$PF_OUT")" '^big +active +pop3 +localhost +[0-9-]+ [0-9:]+
     "status counts the message left on the server (max_size)"
 like "$(grep '^keeper ' "$PF_OUT")" '^keeper +inactive +pop3 .* -$' \
     "an inactive account has no next poll"
-like "$(grep '^etrnacct ' "$PF_OUT")" ' failed +0 +0 +1 .*\(protocol etrn is not supported yet\)$' \
+like "$(grep '^etrnacct ' "$PF_OUT")" ' failed +0 +0 +1 .*\(greeting: malformed reply: \* OK .*\)$' \
     "a failed account shows its error"
 
 done_testing

@@ -28,6 +28,17 @@
 # names in $PF_MAIL_USERS, and those added with postfix_add_mailbox. Mail to
 # any other local part bounces with "unknown user" (SMTP: 550).
 #   postfix_add_mailbox NAME...    make LOCALPART(s) exist (reloads Postfix)
+#
+# A second instance beside it (e.g. a provider that relays to the first),
+# under $PF_TMP/postfix2 with its own main.cf, queue, log and smtpd port,
+# stopped at exit like the first:
+#   postfix_second_start ["KEY = VALUE"...]  start it; the given main.cf
+#                      settings replace the defaults above (postconf -e)
+#   postfix_second CMD [ARG...]   run any helper of this file on it:
+#                      postfix_second postfix_queue_count, ... smtp_session
+#   postfix_second_stop
+# Exports PF_SECOND_CONF, PF_SECOND_SMTP_PORT, PF_SECOND_MAILLOG,
+# PF_SECOND_SENDMAIL. Its local(8) delivers to $PF_TMP/mail/ as well.
 
 # Local parts that always exist (besides the system users).
 PF_POSTFIX_DEFAULT_USERS="postmaster abuse mailer-daemon fallback pavel.maly
@@ -41,7 +52,7 @@ PF_POSTFIX_DAEMONS=/usr/lib/postfix/sbin
 # Write main.cf, master.cf and the alias table.
 _postfix_prepare()
 {
-	local line top=$PF_TMP/postfix
+	local line top=${PF_POSTFIX_TOP:-$PF_TMP/postfix}
 	PF_POSTFIX_CONF=$top/etc
 	PF_MAILLOG=$top/maillog
 	PF_SENDMAIL="/usr/sbin/sendmail -C $PF_POSTFIX_CONF"
@@ -105,6 +116,7 @@ _postfix_prepare()
 	trace     unix  -       -       n       -       0       bounce
 	verify    unix  -       -       n       -       1       verify
 	flush     unix  n       -       n       1000?   0       flush
+	tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 	proxymap  unix  -       -       n       -       -       proxymap
 	proxywrite unix -       -       n       -       1       proxymap
 	smtp      unix  -       -       n       -       -       smtp
@@ -130,7 +142,7 @@ _postfix_write_aliases()
 		{
 			getent passwd | cut -d: -f1
 			printf '%s\n' $PF_POSTFIX_DEFAULT_USERS ${PF_MAIL_USERS:-}
-			cat "$PF_TMP/postfix/users" 2>/dev/null
+			cat "${PF_POSTFIX_TOP:-$PF_TMP/postfix}/users" 2>/dev/null
 		} | tr 'A-Z' 'a-z' | sort -u | while read -r name; do
 			case "$name" in
 			"" | owner-* | .* | */*) continue ;;
@@ -144,7 +156,7 @@ _postfix_write_aliases()
 # Make local parts exist (mail to them lands in $PF_TMP/mail/NAME/).
 postfix_add_mailbox()
 {
-	printf '%s\n' "$@" >>"$PF_TMP/postfix/users"
+	printf '%s\n' "$@" >>"${PF_POSTFIX_TOP:-$PF_TMP/postfix}/users"
 	[ -f "$PF_POSTFIX_CONF/main.cf" ] || return 0
 	_postfix_write_aliases
 	_postfix_master_pid >/dev/null && postfix_reload
@@ -154,7 +166,7 @@ postfix_add_mailbox()
 # Create the queue directories (what "postfix start" would, but faster).
 _postfix_make_queue()
 {
-	local q=$PF_TMP/postfix/queue d
+	local q=${PF_POSTFIX_TOP:-$PF_TMP/postfix}/queue d
 	for d in active bounce corrupt defer deferred flush hold incoming \
 	    private saved trace; do
 		install -d -o postfix -g root -m 700 "$q/$d"
@@ -167,7 +179,7 @@ _postfix_make_queue()
 # Start the master directly ("postfix start" takes three seconds).
 _postfix_launch()
 {
-	local log=$PF_TMP/postfix/start.log
+	local log=${PF_POSTFIX_TOP:-$PF_TMP/postfix}/start.log
 	[ -x "$PF_POSTFIX_DAEMONS/master" ] ||
 	    PF_POSTFIX_DAEMONS=$(postconf -h daemon_directory)
 	_postfix_make_queue || return 1
@@ -186,7 +198,8 @@ _postfix_launch()
 _postfix_master_pid()
 {
 	local pid
-	pid=$(tr -d ' ' 2>/dev/null <"$PF_TMP/postfix/queue/pid/master.pid")
+	pid=$(tr -d ' ' 2>/dev/null \
+	    <"${PF_POSTFIX_TOP:-$PF_TMP/postfix}/queue/pid/master.pid")
 	[ -n "$pid" ] && pf_alive "$pid" && echo "$pid"
 }
 
@@ -200,9 +213,45 @@ _postfix_ready()
 postfix_start()
 {
 	_postfix_prepare "$@" || bail "postfix_start: cannot prepare"
-	_harness_started postfix
+	_harness_started "${PF_POSTFIX_SERVICE:-postfix}"
 	_postfix_launch || bail "postfix_start failed"
 	_postfix_ready || bail "postfix_start: smtpd does not answer on $PF_SMTP_PORT"
+}
+
+# Run CMD ARGS with every helper of this file pointed at the second
+# instance (the variables are local: the first instance's stay as they are).
+postfix_second()
+{
+	local PF_POSTFIX_TOP=$PF_TMP/postfix2 PF_POSTFIX_SERVICE=postfix_second
+	local PF_POSTFIX_CONF=$PF_TMP/postfix2/etc PF_POSTFIX_EXTRA=
+	local PF_MAILLOG=$PF_TMP/postfix2/maillog
+	local PF_SENDMAIL="/usr/sbin/sendmail -C $PF_TMP/postfix2/etc"
+	local PF_SMTP_PORT=$PF_SECOND_SMTP_PORT
+	"$@"
+}
+
+# Start the second instance; arguments are main.cf settings that replace
+# the defaults ("key = value", as postconf -e takes them).
+postfix_second_start()
+{
+	[ -n "${PF_SECOND_SMTP_PORT:-}" ] || PF_SECOND_SMTP_PORT=$(free_port)
+	PF_SECOND_CONF=$PF_TMP/postfix2/etc
+	PF_SECOND_MAILLOG=$PF_TMP/postfix2/maillog
+	PF_SECOND_SENDMAIL="/usr/sbin/sendmail -C $PF_SECOND_CONF"
+	export PF_SECOND_CONF PF_SECOND_SMTP_PORT PF_SECOND_MAILLOG \
+	    PF_SECOND_SENDMAIL
+	postfix_second _postfix_prepare ||
+	    bail "postfix_second_start: cannot prepare"
+	[ "$#" -eq 0 ] || postconf -c "$PF_SECOND_CONF" -e "$@" ||
+	    bail "postfix_second_start: postconf -e $*"
+	postfix_second postfix_start
+}
+
+# Stop the second instance.
+postfix_second_stop()
+{
+	[ -n "${PF_SECOND_CONF:-}" ] || return 0
+	postfix_second postfix_stop
 }
 
 # Stop the private Postfix (and its master, should it linger).
@@ -215,7 +264,7 @@ postfix_stop()
 		kill -TERM "$pid"
 		wait_until 5 "! pf_alive $pid" || kill -KILL "$pid" 2>/dev/null
 	fi
-	_harness_stopped postfix
+	_harness_stopped "${PF_POSTFIX_SERVICE:-postfix}"
 	return 0
 }
 
