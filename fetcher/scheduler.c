@@ -26,6 +26,7 @@
 #include "engine.h"
 #include "log.h"
 #include "store.h"
+#include "transport.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -375,6 +376,7 @@ scheduler_run(struct engine_context *context, scheduler_reload reload,
 	memset(&s, 0, sizeof(s));
 	s.context = context;
 	scheduler_signals();
+	transport_tls_init();
 	log_info("started: at most %d accounts at once, %d per host",
 	    context->conf->max_parallel, context->conf->max_per_host);
 	while (!scheduler_stop) {
@@ -413,6 +415,7 @@ scheduler_poll(struct engine_context *context, char **names)
 	memset(&s, 0, sizeof(s));
 	s.context = context;
 	scheduler_signals();
+	transport_tls_init();
 	while (names[next] != NULL && !scheduler_stop) {
 		if (due_host(context->db, names[next], &host, &cause) != 0) {
 			log_warnx("database: %s", cause);

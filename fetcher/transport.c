@@ -307,6 +307,36 @@ transport_pin(const char *in, char *out, size_t len)
 	return n == 64 ? 0 : -1;
 }
 
+/* The context of every connection, once transport_tls_init made it. */
+static SSL_CTX	*transport_shared;
+
+/* A client context: TLS 1.2 at least, the system's CA store. NULL if
+ * the store does not load and verify is wanted. */
+static SSL_CTX *
+transport_ctx_new(int verify)
+{
+	SSL_CTX	*ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		return NULL;
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+	    (SSL_CTX_set_default_verify_paths(ctx) != 1 && verify)) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+int
+transport_tls_init(void)
+{
+	ERR_clear_error();
+	if (transport_shared == NULL)
+		transport_shared = transport_ctx_new(1);
+	ERR_clear_error();
+	return transport_shared != NULL ? 0 : -1;
+}
+
 /* Set up the SSL object: SNI and the name the certificate must carry. */
 static int
 transport_ssl_new(struct transport *t, const char *host, int verify,
@@ -317,10 +347,9 @@ transport_ssl_new(struct transport *t, const char *host, int verify,
 	int		 ip;
 
 	ERR_clear_error();
-	if ((t->ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
-	    SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION) != 1)
-		goto fail;
-	if (SSL_CTX_set_default_verify_paths(t->ctx) != 1 && verify)
+	if (transport_shared != NULL && SSL_CTX_up_ref(transport_shared) == 1)
+		t->ctx = transport_shared;
+	else if ((t->ctx = transport_ctx_new(verify)) == NULL)
 		goto fail;
 	if ((t->ssl = SSL_new(t->ctx)) == NULL ||
 	    SSL_set_rfd(t->ssl, t->readfd) != 1 ||

@@ -36,6 +36,13 @@ struct transport *transport_connect(const char *host, int port, int timeout,
  * it owns them and closes them when freed. */
 struct transport *transport_fds(int readfd, int writefd, int timeout);
 /*
+ * Build the TLS client context (and load the CA store) once for every
+ * later connection of this process and of the processes it forks. Without
+ * it each connection builds its own. 0, or -1 if it could not (then each
+ * connection still tries, and says why).
+ */
+int		 transport_tls_init(void);
+/*
  * Start TLS as a client. verify: check the chain against the system CA
  * store and the host name. fingerprint (or NULL): SHA-256 hex of the
  * certificate the peer must present; when it matches, the certificate is
