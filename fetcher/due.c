@@ -11,11 +11,17 @@
 #include "due.h"
 #include "xmalloc.h"
 
-#define DUE_FREE \
-	" NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l"		\
+/* Whether a session holds the claim (advisory lock) of account a. */
+#define DUE_LOCKED \
+	" EXISTS (SELECT 1 FROM pg_catalog.pg_locks l"			\
 	"  WHERE l.locktype = 'advisory' AND l.classid = 1885757795"	\
 	"  AND l.objsubid = 2 AND l.granted"				\
-	"  AND l.objid::bigint = (a.id & 4294967295))"			\
+	"  AND l.objid::bigint = (a.id & 4294967295))"
+#define DUE_EXPIRED	" (a.lease_until IS NOT NULL AND a.lease_until < now())"
+/* Free: not held (or held by a fetcher whose lease ran out: stuck), and
+ * no other fetcher's lease running. */
+#define DUE_FREE \
+	" (NOT" DUE_LOCKED " OR" DUE_EXPIRED ")"			\
 	" AND (a.lease_owner IS NULL OR a.lease_owner = $1"		\
 	"  OR a.lease_until IS NULL OR a.lease_until < now())"
 
@@ -23,7 +29,8 @@ const struct db_statement due_statements[] = {
 	{ "due_load",
 	  "SELECT a.id, a.name, lower(coalesce(a.host, '')), NULL,"
 	  " a.poll_requested, a.check_requested,"
-	  " (a.next_poll IS NULL OR a.next_poll <= now())"
+	  " (a.next_poll IS NULL OR a.next_poll <= now()),"
+	  " (" DUE_LOCKED " AND" DUE_EXPIRED "), coalesce(a.lease_owner, '')"
 	  " FROM postfetch.account a"
 	  " WHERE a.active AND (a.poll_requested OR a.check_requested"
 	  "  OR a.next_poll IS NULL OR a.next_poll <= now()) AND" DUE_FREE
@@ -41,6 +48,16 @@ const struct db_statement due_statements[] = {
 	{ "due_wake",
 	  "SELECT ceil(extract(epoch FROM min(next_poll) - now()))::int"
 	  " FROM postfetch.account WHERE active", 0 },
+	/* End the database sessions that hold the claim of account $1:
+	 * a fetcher stuck past its lease; what it has not committed it
+	 * will not delete. */
+	{ "due_evict",
+	  "SELECT count(pg_catalog.pg_terminate_backend(l.pid, 5000))"
+	  " FROM pg_catalog.pg_locks l"
+	  " WHERE l.locktype = 'advisory' AND l.classid = 1885757795"
+	  " AND l.objsubid = 2 AND l.granted"
+	  " AND l.objid::bigint = ($1::bigint & 4294967295)"
+	  " AND l.pid <> pg_catalog.pg_backend_pid()", 1 },
 	{ "due_host",
 	  "SELECT lower(coalesce(host, '')) FROM postfetch.account"
 	  " WHERE name = $1", 1 },
@@ -72,6 +89,8 @@ due_load(struct db *db, const char *owner, struct due **list,
 		d->poll_requested = strcmp(PQgetvalue(res, i, 4), "t") == 0;
 		d->check_requested = strcmp(PQgetvalue(res, i, 5), "t") == 0;
 		d->poll_due = strcmp(PQgetvalue(res, i, 6), "t") == 0;
+		d->stuck = strcmp(PQgetvalue(res, i, 7), "t") == 0;
+		d->holder = xstrdup(PQgetvalue(res, i, 8));
 	}
 	*count = rows;
 	PQclear(res);
@@ -87,6 +106,7 @@ due_free(struct due *list, size_t count)
 		free(list[i].name);
 		free(list[i].host);
 		free(list[i].schedule);
+		free(list[i].holder);
 	}
 	free(list);
 }
@@ -172,4 +192,21 @@ due_host(struct db *db, const char *name, char **host, char **cause)
 	*host = xstrdup(PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
 	PQclear(res);
 	return 0;
+}
+
+int
+due_evict(struct db *db, long long id, char **cause)
+{
+	const char	*params[1];
+	char		 idbuf[32];
+	PGresult	*res;
+	int		 n;
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	params[0] = idbuf;
+	if ((res = db_exec(db, "due_evict", 1, params, cause)) == NULL)
+		return -1;
+	n = PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	PQclear(res);
+	return n;
 }

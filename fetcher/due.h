@@ -19,6 +19,8 @@ struct due {
 	int		 poll_requested; /* postfetch.poll_now() */
 	int		 check_requested; /* inserted or changed */
 	int		 poll_due;	/* next_poll is reached */
+	int		 stuck;		/* held by a fetcher past its lease */
+	char		*holder;	/* lease_owner, or "" */
 };
 
 extern const struct db_statement due_statements[];
@@ -41,6 +43,12 @@ int	due_take(struct db *, long long id, const char *owner, int lease,
 /* Extend owner's leases of the accounts ids[0..count) to lease seconds. */
 int	due_renew(struct db *, const char *owner, const long long *ids,
 	    size_t count, int lease, char **cause);
+/*
+ * End the database sessions holding the claim of account id (a stuck
+ * fetcher, past its lease): the claim is free then. Returns how many, or
+ * -1 with *cause.
+ */
+int	due_evict(struct db *, long long id, char **cause);
 /* The host of the account called name, lower case ("" if none or no
  * such account: the worker says so). */
 int	due_host(struct db *, const char *name, char **host, char **cause);

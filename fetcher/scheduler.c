@@ -70,7 +70,9 @@ scheduler_signal(int sig)
 		scheduler_stop++;
 	else if (sig == SIGHUP)
 		scheduler_hup = 1;
-	(void)write(scheduler_pipe[1], "", 1);
+	if (write(scheduler_pipe[1], "", 1) == -1) {
+		/* the pipe is full: the loop is awake anyway */
+	}
 	errno = saved;
 }
 
@@ -263,6 +265,25 @@ scheduler_listen(struct scheduler *s)
 		s->next_look = clock_ms() + SCHEDULER_NOTICE_MS;
 }
 
+/* Take over an account from a fetcher stuck past its lease: end its
+ * database session, so that its claim goes. */
+static void
+scheduler_evict(struct scheduler *s, const struct due *d)
+{
+	char	*cause = NULL;
+
+	if (due_evict(s->context->db, d->id, &cause) < 0) {
+		log_warnx("account=%s host=%s: the session of %s, stuck past "
+		    "its lease, not ended: database: %s", d->name, d->host,
+		    d->holder, cause);
+		free(cause);
+		return;
+	}
+	log_warnx("account=%s host=%s: %s let its lease expire while holding "
+	    "the account: its database session was ended, taken over",
+	    d->name, d->host, d->holder);
+}
+
 /* What to do with a due account: 0 poll, 1 check, -1 nothing now. */
 static int
 scheduler_kind(const struct due *d)
@@ -302,6 +323,8 @@ scheduler_look(struct scheduler *s)
 		switch (due_take(context->db, list[i].id, context->owner,
 		    SCHEDULER_TAKE, &cause)) {
 		case 1:
+			if (list[i].stuck)
+				scheduler_evict(s, &list[i]);
 			if (scheduler_start(s, list[i].id, list[i].name,
 			    list[i].host, kind) != 0)
 				store_release(context->db, list[i].id,

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
 
-fetch_setup dgood dnow dchk dh1 dh2 dh3 dh4 dh5 dh6
+fetch_setup dgood dnow dchk dh1 dh2 dh3 dh4 dh5 dh6 dstuck
 
 # The row of account NAME: last_result|last_error.
 result_of()
@@ -99,6 +99,25 @@ ok "check: the right one too" wait_result dchk 5
 is "$(result_of dchk)" "ok|" "check: ok"
 is "$(polls_of dchk)" "$before" "check: no poll"
 is "$(maildir_count dave)" 0 "check: nothing fetched"
+
+# --- a fetcher stuck past its lease is taken over -----------------------
+account_add dstuck port="$PF_POP3S_PORT" tls="'direct'" \
+    deliver_to="'ivan@example.com'" "next_poll=now() + interval '1 day'"
+claim_hold dstuck stuck:42
+small_message "$PF_TMP/s1" stuck-1
+mailbox_fill dstuck "$PF_TMP/s1"
+sql "UPDATE postfetch.account SET next_poll = now() WHERE name = 'dstuck'" \
+    >/dev/null
+sleep 3
+is "$(maildir_count ivan)" 0 "stuck: a live claim with a running lease is respected"
+sql "UPDATE postfetch.account SET lease_until = now() - interval '1 second'
+    WHERE name = 'dstuck'" >/dev/null
+sql "SELECT postfetch.poll_now('dstuck')" >/dev/null
+ok "stuck: past its lease, the account is taken over" \
+    wait_for_delivery ivan 1 15
+ok "stuck: says so" grep -q 'account=dstuck host=localhost: stuck:42 let its lease expire while holding the account: its database session was ended, taken over' "$PF_LOG"
+is "$(claim_holders dstuck)" - "stuck: the stuck session is gone"
+claim_drop
 
 # --- max_per_host and max_parallel ---------------------------------------
 sendmail_script slow 'cat >/dev/null; sleep 1'
