@@ -1,8 +1,9 @@
 #!/bin/bash
 # The Debian package as an administrator meets it: make deb (lintian without
 # errors), installed with apt on this machine: files, conffile, the
-# postfetch user, the secret, the units (systemd-analyze verify, enabled,
-# not started while no database answers); reinstalled over itself once a
+# postfetch user, the secret, the units (systemd-analyze verify; the daemon
+# and the milter enabled, the poll timer not; none started while no
+# database answers); reinstalled over itself once a
 # database answers: the secret and the edited configuration unchanged, no
 # "not started", but "not started" and why with a schema not yet upgraded;
 # purged: nothing left of it. Skipped where postfetch is
@@ -85,23 +86,40 @@ like "$(cat "$SECRET")" '^[0-9a-f]{64}$' "$SECRET: 64 hex characters"
 is "$(wc -c <"$SECRET")" 65 "$SECRET: and a newline"
 
 # The units
-units=(/lib/systemd/system/postfetch-milter.service
-    /lib/systemd/system/postfetch-poll.service /lib/systemd/system/postfetch-poll.timer)
+UNITS=/lib/systemd/system
+units=($UNITS/postfetch.service $UNITS/postfetch-milter.service
+    $UNITS/postfetch-poll.service $UNITS/postfetch-poll.timer)
 out=$(systemd-analyze verify "${units[@]}" 2>&1)
-is "$?:$out" "0:" "systemd-analyze verify: the three units"
-like "$(grep '^ExecStart=' "${units[@]}")" "milter.service:ExecStart=/usr/sbin/postfetch-milter" \
-    "the milter unit runs /usr/sbin/postfetch-milter"
-like "$(grep '^ExecStart=' "${units[@]}")" "poll.service:ExecStart=/usr/sbin/postfetch poll" \
-    "the poll unit runs /usr/sbin/postfetch poll"
-like "$(grep -h '^RuntimeDirectory=' "${units[@]}")" "^RuntimeDirectory=postfetch$" \
+is "$?:$out" "0:" "systemd-analyze verify: the four units"
+while read -r unit cmd; do
+	is "$(grep '^ExecStart=' "$UNITS/$unit")" "ExecStart=$cmd" "$unit runs $cmd"
+done <<-END
+	postfetch.service /usr/sbin/postfetch run
+	postfetch-milter.service /usr/sbin/postfetch-milter
+	postfetch-poll.service /usr/sbin/postfetch poll
+END
+is "$(grep -H '^RuntimeDirectory=' "${units[@]}")" \
+    "$UNITS/postfetch-milter.service:RuntimeDirectory=postfetch" \
     "/run/postfetch comes from the milter unit (and only from it)"
-ok "enabled: postfetch-milter.service" \
-    test -L /etc/systemd/system/multi-user.target.wants/postfetch-milter.service
-ok "enabled: postfetch-poll.timer" \
-    test -L /etc/systemd/system/timers.target.wants/postfetch-poll.timer
+# What a stop of the daemon needs: SIGTERM to the scheduler alone, which
+# gives its workers 120 s, and the time for it before systemd's SIGKILL.
+is "$(grep -E '^(KillSignal|KillMode|TimeoutStopSec|ExecReload)=' \
+    $UNITS/postfetch.service | sort | tr '\n' ' ')" \
+    'ExecReload=/bin/kill -HUP $MAINPID KillMode=mixed KillSignal=SIGTERM TimeoutStopSec=150s ' \
+    "the daemon unit: reload is SIGHUP; SIGTERM to the scheduler only, 150 s to stop"
+wants=/etc/systemd/system/multi-user.target.wants
+ok "enabled: postfetch.service" test -L "$wants/postfetch.service"
+ok "enabled: postfetch-milter.service" test -L "$wants/postfetch-milter.service"
+ok "not enabled: postfetch-poll.timer (the daemon's alternative)" \
+    test ! -e /etc/systemd/system/timers.target.wants/postfetch-poll.timer
+is "$(find /etc/systemd/system -path '*.wants/*postfetch*' -printf '%f\n' |
+    LC_ALL=C sort)" \
+    "$(printf 'postfetch-milter.service\npostfetch.service')" \
+    "enabled: those two, nothing else of postfetch"
 if [ -d /run/systemd/system ]; then
-	is "$(systemctl is-active postfetch-milter.service postfetch-poll.timer)" \
-	    "$(printf 'inactive\ninactive')" "not started"
+	is "$(systemctl is-active postfetch.service postfetch-milter.service \
+	    postfetch-poll.timer)" \
+	    "$(printf 'inactive\ninactive\ninactive')" "not started"
 else
 	skip "systemd is not running here: nothing could have been started"
 fi
