@@ -1,10 +1,11 @@
 #!/bin/bash
 # make bench: postfetch against fetchmail (MDA and SMTP mode), fdm (SMTP
-# and pipe) and the injection bound, POP3 with STLS from the harness
-# Dovecot into the harness Postfix, each in turn on the same refilled
-# mailbox of a deterministic corpus; then postfetch's peak RSS with one big
-# message, and its own CPU with a sink sendmail. Prints a table and writes
-# doc/PERFORMANCE.md. It reports; it never fails on a figure: it exits 1
+# and pipe) and the injection bound, over POP3 with STLS and over IMAP
+# with implicit TLS from the harness Dovecot into the harness Postfix,
+# each in turn on the same refilled mailbox of a deterministic corpus;
+# then postfetch's peak RSS with one big message, and its own CPU with a
+# sink sendmail, over each protocol. Prints a table per protocol and
+# writes doc/PERFORMANCE.md. It reports; it never fails on a figure: it exits 1
 # only if a tool lost mail (by Message-ID and body hash) or exited
 # non-zero. See tests/bench/README.
 #
@@ -14,7 +15,8 @@
 # (sendmails in flight: postfetch's max_sendmail and the injection bound's
 # N; default 2), PF_BENCH_SEED (the corpus, default 1), PF_BENCH_TOOLS
 # (default "postfetch fetchmail-mda fetchmail-smtp fdm-smtp fdm-pipe inject
-# postfetch-sink"), PF_BENCH_BIG (bytes of the big message, default
+# postfetch-sink"; inject and inject-i run once, with the first protocol),
+# PF_BENCH_PROTOCOLS (default "pop3 imap": a table for each), PF_BENCH_BIG (bytes of the big message, default
 # 52428800; 0: no such run), PF_BENCH_REPORT (default doc/PERFORMANCE.md;
 # empty: none), PF_BENCH_NOTE (a paragraph for the report: how busy the
 # machine was, what was being changed), PF_POSTFETCH, PF_KEEP_TMP=1.
@@ -28,13 +30,23 @@ PF_BENCH_SEED=${PF_BENCH_SEED:-1}
 PF_BENCH_BIG=${PF_BENCH_BIG:-52428800}
 PF_BENCH_TOOLS=${PF_BENCH_TOOLS:-postfetch fetchmail-mda fetchmail-smtp fdm-smtp fdm-pipe inject inject-i postfetch-sink}
 PF_BENCH_REPORT=${PF_BENCH_REPORT-$PF_TOP/doc/PERFORMANCE.md}
+PF_BENCH_PROTOCOLS=${PF_BENCH_PROTOCOLS:-pop3 imap}
 
 # The local part each tool delivers to, so the counts never mix.
 # (postfetch-big is the same account: its maildir is emptied before.)
+# Over IMAP (imap:TOOL, tests/bench/lib.sh), the same with an i before.
 declare -A PF_BENCH_RCPT=([postfetch]=pfbench [postfetch-big]=pfbench
     [fetchmail-mda]=fmmda [fetchmail-smtp]=fmsmtp [fdm-smtp]=fdmsmtp
     [fdm-pipe]=fdmpipe [inject]=inject [inject-i]=injecti
-    [postfetch-sink]=sink)
+    [postfetch-sink]=sink
+    [imap:postfetch]=ipfbench [imap:postfetch-big]=ipfbench
+    [imap:fetchmail-mda]=ifmmda [imap:fetchmail-smtp]=ifmsmtp
+    [imap:fdm-smtp]=ifdmsmtp [imap:fdm-pipe]=ifdmpipe
+    [imap:postfetch-sink]=sink)
+# The tools run, in order (bench_key of each), and the rows of each
+# protocol's table.
+PF_BENCH_RUN=()
+declare -A PF_BENCH_ROWS
 # What verify.py found in each tool's maildir.
 declare -A PF_BENCH_DELIVERED PF_BENCH_DUPLICATED PF_BENCH_LOST \
     PF_BENCH_ALTERED PF_BENCH_FOREIGN
@@ -78,7 +90,27 @@ busy()
 	awk "BEGIN { exit !(${PF_BENCH_MACHINE[$1]} > 1.3 * (${PF_BENCH_CPU[$1]} + ${PF_BENCH_SERVICES[$1]}) + 0.001 * $PF_BENCH_N) }"
 }
 
-# The table of every tool's figures (plain text, also in the report).
+# The key of TOOL over PROTO: TOOL itself over POP3 and for the tools
+# that fetch nothing, imap:TOOL over IMAP.
+bench_key()
+{
+	case "$1:$2" in
+	pop3:* | *:inject | *:inject-i) echo "$2" ;;
+	*) echo "$1:$2" ;;
+	esac
+}
+
+# The protocol's title: POP3 or IMAP and how TLS is used.
+proto_title()
+{
+	case "$1" in
+	pop3) echo "POP3 (STLS)" ;;
+	imap) echo "IMAP (IMAPS: implicit TLS)" ;;
+	esac
+}
+
+# The table of every tool's figures over PROTO (plain text, also in the
+# report): bench_table PROTO.
 bench_table()
 {
 	local tool n=$PF_BENCH_N
@@ -87,8 +119,8 @@ bench_table()
 	    machine "RSS" delivered dup lost
 	printf '%-15s %7s %7s %7s %9s %9s %8s %7s %7s %6s\n' "" "" "" "" \
 	    "ms/msg" "ms/msg" "ms/msg" "ms/msg" "ms/msg" "MB"
-	for tool in $PF_BENCH_TOOLS; do
-		awk -v t="$tool" -v n="$n" -v w="${PF_BENCH_WALL[$tool]}" \
+	for tool in ${PF_BENCH_ROWS[$1]}; do
+		awk -v t="$(bench_name "$tool")" -v n="$n" -v w="${PF_BENCH_WALL[$tool]}" \
 		    -v d="${PF_BENCH_DONE[$tool]}" -v c="${PF_BENCH_CPU[$tool]}" \
 		    -v self="${PF_BENCH_SELF[$tool]}" \
 		    -v p="${PF_BENCH_POSTFIX[$tool]}" \
@@ -132,24 +164,28 @@ bench_legend()
 	EOF
 }
 
-# postfetch's messages/s divided by OTHER's, or "n/a".
+# postfetch's messages/s (postfetch over the protocol of BENCH_PF, the
+# key of that postfetch row) divided by OTHER's, or "n/a".
 ratio()
 {
-	if [ -z "${PF_BENCH_DONE[postfetch]:-}" ] || [ -z "${PF_BENCH_DONE[$1]:-}" ]; then
+	local pf=$BENCH_PF
+	if [ -z "${PF_BENCH_DONE[$pf]:-}" ] || [ -z "${PF_BENCH_DONE[$1]:-}" ]; then
 		echo n/a
 		return
 	fi
-	awk "BEGIN { printf \"%.2f\", ${PF_BENCH_DONE[$1]} / ${PF_BENCH_DONE[postfetch]} }"
+	awk "BEGIN { printf \"%.2f\", ${PF_BENCH_DONE[$1]} / ${PF_BENCH_DONE[$pf]} }"
 }
 
-# postfetch's CPU per message with Postfix divided by OTHER's, or "n/a".
+# That postfetch's CPU per message with Postfix divided by OTHER's, or
+# "n/a".
 cpu_ratio()
 {
-	if [ -z "${PF_BENCH_CPU[postfetch]:-}" ] || [ -z "${PF_BENCH_CPU[$1]:-}" ]; then
+	local pf=$BENCH_PF
+	if [ -z "${PF_BENCH_CPU[$pf]:-}" ] || [ -z "${PF_BENCH_CPU[$1]:-}" ]; then
 		echo n/a
 		return
 	fi
-	awk "BEGIN { printf \"%.2f\", (${PF_BENCH_CPU[postfetch]} + ${PF_BENCH_POSTFIX[postfetch]}) / (${PF_BENCH_CPU[$1]} + ${PF_BENCH_POSTFIX[$1]}) }"
+	awk "BEGIN { printf \"%.2f\", (${PF_BENCH_CPU[$pf]} + ${PF_BENCH_POSTFIX[$pf]}) / (${PF_BENCH_CPU[$1]} + ${PF_BENCH_POSTFIX[$1]}) }"
 }
 
 # "met" or "not met": bench_target VALUE OP LIMIT (awk comparison).
@@ -170,47 +206,59 @@ ratio_line()
 		return 0
 	fi
 	printf '  %-34s %6sx %9sx%1s' "$2" "$r" "$(cpu_ratio "$1")" \
-	    "$({ busy postfetch || busy "$1"; } && echo "*")"
+	    "$({ busy "$BENCH_PF" || busy "$1"; } && echo "*")"
 	[ $# -gt 2 ] &&
 	    printf '   msg/s %s %sx%s: %s' "$4" "$5" "$3" "$(bench_target "$r" "$4" "$5")"
 	echo
 }
 
-# The ratios and the issue's targets (plain text, also in the report).
+# The ratios over PROTO and the issue's targets (plain text, also in the
+# report): bench_ratios PROTO. Each ratio is to the other tools over the
+# same protocol, and to the injection bound (no protocol).
 bench_ratios()
 {
-	local fm=fetchmail-mda other r
-	if [ -n "${PF_BENCH_DONE[fetchmail-smtp]:-}" ] &&
+	local proto=$1 fm other r k target=7 key
+	BENCH_PF=$(bench_key "$proto" postfetch)
+	fm=$(bench_key "$proto" fetchmail-mda)
+	k=$(bench_key "$proto" fetchmail-smtp)
+	if [ -n "${PF_BENCH_DONE[$k]:-}" ] &&
 	    { [ -z "${PF_BENCH_DONE[$fm]:-}" ] ||
-	    awk "BEGIN { exit !(${PF_BENCH_DONE[fetchmail-smtp]} < ${PF_BENCH_DONE[$fm]}) }"; }; then
-		fm=fetchmail-smtp
+	    awk "BEGIN { exit !(${PF_BENCH_DONE[$k]} < ${PF_BENCH_DONE[$fm]}) }"; }; then
+		fm=$k
 	fi
+	[ "$proto" = pop3 ] || target="7, as POP3"
 	printf '%-36s %7s %10s    %s\n' "postfetch / other" msg/s \
-	    "CPU+Postfix" "target (issue 7)"
-	ratio_line "$fm" "$fm (faster fetchmail)" "" ">=" 2
+	    "CPU+Postfix" "target (issue $target)"
+	ratio_line "$fm" "$(bench_name "$fm") (faster fetchmail)" "" ">=" 2
 	ratio_line inject "inject (injection bound)" " (within 1.25x)" ">=" 0.8
-	ratio_line fdm-smtp fdm-smtp
+	ratio_line "$(bench_key "$proto" fdm-smtp)" fdm-smtp
 	ratio_line inject-i "inject-i (sendmail -i, no retrieval)"
 	for other in fetchmail-mda fetchmail-smtp fdm-pipe; do
-		[ "$other" = "$fm" ] || ratio_line "$other" "$other"
+		k=$(bench_key "$proto" "$other")
+		[ "$k" = "$fm" ] || ratio_line "$k" "$other"
 	done
+	if [ "$proto" != pop3 ] && [ -n "${PF_BENCH_DONE[postfetch]:-}" ]; then
+		ratio_line postfetch "postfetch over POP3"
+	fi
 	echo "(msg/s: >1 = postfetch faster; CPU per message with Postfix:"
 	echo "<1 = postfetch cheaper; *: one of the two rows ran on a busy machine)"
-	if [ -n "${PF_BENCH_SELF[postfetch-sink]:-}" ]; then
-		r=$(bench_calc "1000 * ${PF_BENCH_SELF[postfetch-sink]} / $PF_BENCH_N")
+	key=$(bench_key "$proto" postfetch-sink)
+	if [ -n "${PF_BENCH_SELF[$key]:-}" ]; then
+		r=$(bench_calc "1000 * ${PF_BENCH_SELF[$key]} / $PF_BENCH_N")
 		printf "postfetch's own CPU, sink sendmail: %.2f ms/msg      target < 0.5 ms: %s\n" \
 		    "$r" "$(bench_target "$r" "<" 0.5)"
 	fi
-	if [ -n "${PF_BENCH_RSS[postfetch-big]:-}" ]; then
-		r=$(bench_calc "${PF_BENCH_RSS[postfetch-big]} / 1024")
+	key=$(bench_key "$proto" postfetch-big)
+	if [ -n "${PF_BENCH_RSS[$key]:-}" ]; then
+		r=$(bench_calc "${PF_BENCH_RSS[$key]} / 1024")
 		printf 'postfetch, one %.0f MB message: peak RSS %.1f MB     target < 16 MB: %s\n' \
 		    "$(bench_calc "$PF_BENCH_BIG / 1048576")" "$r" \
 		    "$(bench_target "$r" "<" 16)"
 		printf '  (%.2f s to deliver it, %.0f ms CPU of its own, delivered %s/1, exit %s)\n' \
-		    "${PF_BENCH_DONE[postfetch-big]}" \
-		    "$(bench_calc "1000 * ${PF_BENCH_SELF[postfetch-big]}")" \
-		    "${PF_BENCH_DELIVERED[postfetch-big]}" \
-		    "${PF_BENCH_RC[postfetch-big]}"
+		    "${PF_BENCH_DONE[$key]}" \
+		    "$(bench_calc "1000 * ${PF_BENCH_SELF[$key]}")" \
+		    "${PF_BENCH_DELIVERED[$key]}" \
+		    "${PF_BENCH_RC[$key]}"
 	fi
 }
 
@@ -250,6 +298,24 @@ bench_environment()
 	EOF
 }
 
+# The protocols, in words: "POP3 and IMAP".
+bench_protocols_text()
+{
+	local words
+	read -ra words <<<"${PF_BENCH_PROTOCOLS^^}"
+	words=("${words[*]}")
+	echo "${words[0]// / and }"
+}
+
+# The order of the runs, when there are several protocols.
+bench_order_text()
+{
+	local words
+	read -ra words <<<"${PF_BENCH_PROTOCOLS^^}"
+	[ "${#words[@]}" -gt 1 ] || return 0
+	echo " (every tool over ${words[0]} first, then over ${words[*]:1})"
+}
+
 # How long the whole run has taken so far.
 elapsed()
 {
@@ -275,33 +341,47 @@ bench_report()
 		echo
 		echo "## What was measured"
 		echo
-		cat <<-EOF | fold -s -w 76 | sed 's/ *$//'
-		One POP3 mailbox on the harness Dovecot (STLS, TLS 1.2+, the
-		certificate checked against the test CA), refilled before each tool
-		with the same corpus, delivered into the harness Postfix on loopback
-		(local(8) into a maildir per tool), one tool after the other, each
-		once. Every fetcher logs in with USER/PASS and deletes what it
-		delivered. Corpus (seed $PF_BENCH_SEED): $(corpus_summary).
+		cat <<-EOF | fmt -w 72
+		One mailbox on the harness Dovecot, over $(bench_protocols_text),
+		refilled before each tool with the same corpus, delivered into the
+		harness Postfix on loopback (local(8) into a maildir per tool), one
+		tool after the other, each once$(bench_order_text). POP3: STLS,
+		USER/PASS. IMAP: implicit TLS on the IMAPS port, INBOX, LOGIN (fdm:
+		AUTHENTICATE CRAM-MD5, its preference). TLS 1.2+, the certificate
+		checked against the test CA. Every fetcher deletes what it
+		delivered (IMAP: fetchmail expunges after each message, its
+		default; fdm at CLOSE; postfetch with UID STORE and UID EXPUNGE once
+		the folder is fetched).
+		Corpus (seed $PF_BENCH_SEED): $(corpus_summary).
 		EOF
+		for proto in $PF_BENCH_PROTOCOLS; do
+			echo
+			echo "## $(proto_title "$proto")"
+			echo
+			echo '```'
+			bench_table "$proto"
+			echo
+			bench_ratios "$proto"
+			echo '```'
+		done
 		echo
-		echo '```'
-		bench_table
-		echo '```'
+		echo "## The columns"
 		echo
 		bench_legend | fold -s -w 76 | sed 's/ *$//'
-		echo
-		echo "## Ratios and targets (issue 7)"
-		echo
-		echo '```'
-		bench_ratios
-		echo '```'
 	} >"$PF_BENCH_REPORT.new"
 	mv "$PF_BENCH_REPORT.new" "$PF_BENCH_REPORT"
 }
 
-case "$PF_BENCH_N$PF_BENCH_SENDMAIL$PF_BENCH_SEED$PF_BENCH_BIG" in
+case "$PF_BENCH_N${PF_BENCH_SENDMAIL:-}$PF_BENCH_SEED$PF_BENCH_BIG" in
 *[!0-9]* | "") bench_usage ;;
 esac
+for proto in $PF_BENCH_PROTOCOLS; do
+	case "$proto" in
+	pop3 | imap) ;;
+	*) echo "PF_BENCH_PROTOCOLS: pop3, imap or both, not $proto" >&2; exit 2 ;;
+	esac
+done
+[ -n "${PF_BENCH_PROTOCOLS// /}" ] || bench_usage
 [ "$PF_BENCH_N" -gt 0 ] || bench_usage
 [ "$(bench_inflight)" -gt 0 ] || bench_usage
 case " $PF_BENCH_TOOLS " in
@@ -325,30 +405,46 @@ fetch_setup bench
 bench_setup
 python3 "$PF_BENCH_LIB/corpus.py" "$PF_TMP/corpus" "$PF_BENCH_N" \
     "$PF_BENCH_SEED" || bail "corpus.py failed"
-PF_BENCH_FILES=("$PF_TMP"/corpus/*.eml)
 echo "# corpus: $(corpus_summary)" >&2
-
-for tool in $PF_BENCH_TOOLS; do
-	bench_run "$tool"
-	bench_verify "$tool" "$PF_TMP/corpus/manifest"
-done
 if [ "$PF_BENCH_BIG" -gt 0 ]; then
 	python3 "$PF_BENCH_LIB/corpus.py" --big "$PF_TMP/big" "$PF_BENCH_BIG" \
 	    "$PF_BENCH_SEED" || bail "corpus.py --big failed"
-	PF_BENCH_FILES=("$PF_TMP/big/000001.eml")
-	bench_run postfetch-big
-	bench_verify postfetch-big "$PF_TMP/big/manifest"
 fi
 
+# Every tool over each protocol in turn (inject and inject-i, which fetch
+# nothing, once), then the big message over that protocol.
+for proto in $PF_BENCH_PROTOCOLS; do
+	PF_BENCH_FILES=("$PF_TMP"/corpus/*.eml)
+	for tool in $PF_BENCH_TOOLS; do
+		key=$(bench_key "$proto" "$tool")
+		[ -z "${PF_BENCH_RC[$key]:-}" ] || continue
+		bench_run "$key"
+		bench_verify "$key" "$PF_TMP/corpus/manifest"
+		PF_BENCH_RUN+=("$key")
+		PF_BENCH_ROWS[$proto]="${PF_BENCH_ROWS[$proto]:-} $key"
+	done
+	if [ "$PF_BENCH_BIG" -gt 0 ]; then
+		key=$(bench_key "$proto" postfetch-big)
+		PF_BENCH_FILES=("$PF_TMP/big/000001.eml")
+		bench_run "$key"
+		bench_verify "$key" "$PF_TMP/big/manifest"
+		PF_BENCH_RUN+=("$key")
+	fi
+done
+
 echo
-echo "$PF_BENCH_N messages, POP3+STLS, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(bench_inflight) sendmails in flight"
+echo "$PF_BENCH_N messages, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(bench_inflight) sendmails in flight"
 echo "corpus: $(corpus_summary)"
-echo
-bench_table
+for proto in $PF_BENCH_PROTOCOLS; do
+	echo
+	proto_title "$proto"
+	echo
+	bench_table "$proto"
+	echo
+	bench_ratios "$proto"
+done
 echo
 bench_legend
-echo
-bench_ratios
 echo
 echo "The whole run took $(elapsed)."
 if [ -n "$PF_BENCH_REPORT" ]; then
@@ -357,7 +453,7 @@ if [ -n "$PF_BENCH_REPORT" ]; then
 fi
 
 failed=0
-for tool in $PF_BENCH_TOOLS ${PF_BENCH_RC[postfetch-big]+postfetch-big}; do
+for tool in "${PF_BENCH_RUN[@]}"; do
 	[ "${PF_BENCH_LOST[$tool]}" -eq 0 ] && [ "${PF_BENCH_RC[$tool]}" -eq 0 ] &&
 	    continue
 	echo "FAILED: $tool lost ${PF_BENCH_LOST[$tool]} messages" \

@@ -5,16 +5,23 @@
 # accounting of the services and of the machine. See tests/bench/README.
 #
 #   bench_setup                the postfetch account "bench" (POP3 user
-#                              "bench", STLS, keep = false), the sink
+#                              "bench", STLS, keep = false), and
+#                              "bench-imap" (the same user over IMAPS) if
+#                              PF_BENCH_RCPT names imap:postfetch; the sink
 #                              sendmail and its postfetch config
 #   bench_run TOOL             refill the mailbox with PF_BENCH_FILES, run
 #                              TOOL once, wait for Postfix, record figures
 #   bench_inflight             PF_BENCH_SENDMAIL: sendmails in flight
+#   bench_proto TOOL           pop3 or imap: what TOOL fetches over
+#   bench_name TOOL            TOOL without its imap: prefix
 #
-# The script sets, before bench_setup: PF_BENCH_RCPT (associative: tool ->
-# the local part it delivers to; "sink" for the sink), PF_BENCH_FILES (the
-# message files, in mailbox order). bench_run records, per tool, in the
-# associative arrays PF_BENCH_<FIGURE>[TOOL]:
+# A TOOL is a name below (over POP3 with STLS), or imap:NAME: the same
+# tool over IMAP with implicit TLS (the harness Dovecot's IMAPS port),
+# from the same Dovecot user "bench". The script sets, before
+# bench_setup: PF_BENCH_RCPT (associative: tool -> the local part it
+# delivers to; "sink" for the sink), PF_BENCH_FILES (the message files, in
+# mailbox order). bench_run records, per tool, in the associative arrays
+# PF_BENCH_<FIGURE>[TOOL]:
 #   RC        exit status          COUNT     messages that arrived
 #   WALL      s until it exited    DONE      s until the last arrival
 #   CPU       CPU s of the tool and of all it waited for (sh, sendmail,
@@ -26,7 +33,8 @@
 #   SERVICES  POSTFIX + OTHERS
 #   MACHINE   busy CPU s of the whole machine over that time
 #
-# Tools: postfetch (postfetch poll bench; postfetch-big is the same, for a
+# Tools: postfetch (postfetch poll bench, or bench-imap; postfetch-big is
+# the same, for a
 # mailbox of one big message), postfetch-sink (its sendmail only reads
 # the message), fetchmail-mda, fetchmail-smtp, fdm-smtp,
 # fdm-pipe, inject (no retrieval: the files straight to sendmail, N in
@@ -53,6 +61,22 @@ bench_mode()
 	echo "${PF_BENCH_MODE:-session}"
 }
 
+# pop3 or imap: the protocol TOOL fetches over (inject and sendmail-only
+# fetch nothing: pop3, the default).
+bench_proto()
+{
+	case "$1" in
+	imap:*) echo imap ;;
+	*) echo pop3 ;;
+	esac
+}
+
+# TOOL without its protocol prefix.
+bench_name()
+{
+	echo "${1#imap:}"
+}
+
 # True if this tree's postfetch knows the max_sendmail key.
 bench_has_max_sendmail()
 {
@@ -67,6 +91,13 @@ bench_setup()
 	account_add bench port="$PF_POP3_PORT" tls="'starttls'" \
 	    auth="'password'" keep=false \
 	    deliver_to="'${PF_BENCH_RCPT[postfetch]}@example.com'"
+	# The same Dovecot user over IMAP with implicit TLS (INBOX).
+	if [ -n "${PF_BENCH_RCPT[imap:postfetch]:-}" ]; then
+		account_add bench-imap username="'bench'" protocol="'imap'" \
+		    port="$PF_IMAPS_PORT" tls="'direct'" auth="'password'" \
+		    keep=false \
+		    deliver_to="'${PF_BENCH_RCPT[imap:postfetch]}@example.com'"
+	fi
 	if bench_has_max_sendmail; then
 		fetch_conf "max_sendmail = $(bench_inflight)" \
 		    "sendmail_mode = $(bench_mode)"
@@ -78,48 +109,66 @@ bench_setup()
 	    "$PF_CONF" >"$PF_TMP/postfetch-sink.conf"
 }
 
-# Write the fetchmail run control file for MODE (mda or smtp) to FILE.
+# Write the fetchmail run control file for TOOL (fetchmail-mda or
+# fetchmail-smtp, imap: prefixed or not) to FILE. POP3: STLS (fetchmail
+# uses it when offered; sslcertck makes it required). IMAP: implicit TLS
+# (ssl), and fetchmail's default expunge (after every deletion).
 _bench_fetchmail_rc()
 {
-	local mode=$1 file=$2 deliver
+	local tool=$1 file=$2 mode server tls='' deliver
+	mode=${tool##*-}
+	if [ "$(bench_proto "$tool")" = imap ]; then
+		server="protocol imap port $PF_IMAPS_PORT auth password"
+		tls="ssl "
+	else
+		server="protocol pop3 port $PF_POP3_PORT auth password"
+	fi
 	if [ "$mode" = mda ]; then
 		deliver="mda \"$PF_SENDMAIL -i -f %F -- %T\""
 	else
 		deliver="smtphost 127.0.0.1/$PF_SMTP_PORT
-	    smtpname ${PF_BENCH_RCPT[fetchmail-smtp]}@example.com"
+	    smtpname ${PF_BENCH_RCPT[$tool]}@example.com"
 	fi
 	cat >"$file" <<-EOF
-	# fetchmail side of the benchmarks ($mode mode)
-	poll localhost protocol pop3 port $PF_POP3_PORT auth password
+	# fetchmail side of the benchmarks ($tool)
+	poll localhost $server
 	    user "bench" there with password "secret"
-	    is ${PF_BENCH_RCPT[fetchmail-$mode]} here
-	    fetchall nokeep sslproto 'TLS1.2+' sslcertck
+	    is ${PF_BENCH_RCPT[$tool]} here
+	    fetchall nokeep ${tls}sslproto 'TLS1.2+' sslcertck
 	    sslcertfile "$PF_TEST_CA"
 	    $deliver
 	EOF
 	chmod 600 "$file"
 }
 
-# Write the fdm configuration for MODE (smtp or pipe) to FILE: the same
-# POP3 account (STARTTLS, certificate checked), every message to one
-# action, delivered messages deleted; a private lock file.
+# Write the fdm configuration for TOOL (fdm-smtp or fdm-pipe, imap:
+# prefixed or not) to FILE: the same Dovecot user (POP3 with STARTTLS, or
+# IMAPS: INBOX, implicit TLS; the certificate checked), every message to
+# one action, delivered messages deleted; a private lock file.
 _bench_fdm_conf()
 {
-	local mode=$1 file=$2 action
+	local tool=$1 file=$2 mode account action
+	mode=${tool##*-}
+	if [ "$(bench_proto "$tool")" = imap ]; then
+		account="imaps server \"localhost\" port $PF_IMAPS_PORT
+	    user \"bench\" pass \"secret\""
+	else
+		account="pop3 server \"localhost\" port $PF_POP3_PORT
+	    user \"bench\" pass \"secret\" starttls"
+	fi
 	if [ "$mode" = smtp ]; then
 		action="smtp server \"127.0.0.1\" port $PF_SMTP_PORT
-	    from \"$PF_BENCH_SENDER\" to \"${PF_BENCH_RCPT[fdm-smtp]}@example.com\""
+	    from \"$PF_BENCH_SENDER\" to \"${PF_BENCH_RCPT[$tool]}@example.com\""
 	else
 		# Run by fdm through /bin/sh -c, as root (default-user).
-		action="pipe \"$PF_SENDMAIL -i -f $PF_BENCH_SENDER -- ${PF_BENCH_RCPT[fdm-pipe]}@example.com\""
+		action="pipe \"$PF_SENDMAIL -i -f $PF_BENCH_SENDER -- ${PF_BENCH_RCPT[$tool]}@example.com\""
 	fi
 	cat >"$file" <<-EOF
-	# fdm side of the benchmarks ($mode mode)
+	# fdm side of the benchmarks ($tool)
 	set lock-file "${file%/*}/fdm-$mode.lock"
 	set default-user "root"
 	set verify-certificates
-	account "bench" pop3 server "localhost" port $PF_POP3_PORT
-	    user "bench" pass "secret" starttls
+	account "bench" $account
 	action "deliver" $action
 	match all action "deliver"
 	EOF
@@ -133,16 +182,18 @@ bench_command()
 	local tool=$1 home=$PF_TMP/$1.home
 	mkdir -p "$home"
 	chmod 711 "$home"
-	case "$tool" in
+	case "$(bench_name "$tool")" in
 	postfetch | postfetch-big | postfetch-sink)
-		local conf=$PF_CONF
-		[ "$tool" = postfetch-sink ] && conf=$PF_TMP/postfetch-sink.conf
+		local conf=$PF_CONF account=bench
+		[ "$(bench_name "$tool")" = postfetch-sink ] &&
+		    conf=$PF_TMP/postfetch-sink.conf
+		[ "$(bench_proto "$tool")" = imap ] && account=bench-imap
 		BENCH_CMD=(env SSL_CERT_FILE="$PF_TEST_CA" "$PF_POSTFETCH" -v
-		    -c "$conf" poll bench)
+		    -c "$conf" poll "$account")
 		BENCH_COLLECTOR=postfetch
 		;;
 	fetchmail-mda | fetchmail-smtp)
-		_bench_fetchmail_rc "${tool#fetchmail-}" "$home/fetchmailrc"
+		_bench_fetchmail_rc "$tool" "$home/fetchmailrc"
 		rm -f "$home/ids"
 		# FETCHMAILUSER=root: as root, fetchmail runs the MDA as this
 		# user, and sendmail -C works only for root.
@@ -152,7 +203,7 @@ bench_command()
 		BENCH_COLLECTOR=fetchmail
 		;;
 	fdm-smtp | fdm-pipe)
-		_bench_fdm_conf "${tool#fdm-}" "$home/fdm.conf"
+		_bench_fdm_conf "$tool" "$home/fdm.conf"
 		# As root, fdm fetches in a child running as an unprivileged
 		# user, which keeps each message in a file under TMPDIR.
 		mkdir -p "$home/tmp"
@@ -276,7 +327,7 @@ bench_run()
 	local ticks0 ticks1 machine0 machine1 start hz
 	hz=$(getconf CLK_TCK)
 	case "$tool" in
-	inject | sendmail-only) ;;
+	inject | inject-i | sendmail-only) ;;
 	*)
 		mailbox_fill bench "${PF_BENCH_FILES[@]}" ||
 		    bail "$tool: cannot fill the mailbox"
@@ -285,6 +336,8 @@ bench_run()
 		;;
 	esac
 	postfix_wait_idle 60 || bail "$tool: Postfix is busy before the run"
+	# The sink counts what it read in one file: from 0 for each run.
+	[ "$rcpt" != sink ] || : >"$PF_TMP/sink.count"
 	bench_command "$tool"
 	echo "# $tool: ${BENCH_CMD[*]:0:12}" | tr -s '\n\t' '  ' >&2
 	echo >&2
