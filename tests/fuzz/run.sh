@@ -26,7 +26,7 @@ for file in tests/fuzz/fuzz_*.c; do
 	    fetcher/transport.c" ;;
 	fuzz_imap_utf7) extra="fetcher/imap_utf7.c" ;;
 	fuzz_pop3) extra="tests/fuzz/server.c fetcher/pop3.c fetcher/pop3_auth.c
-	    fetcher/transport.c fetcher/sasl.c fetcher/token.c
+	    fetcher/transport.c fetcher/sasl.c fetcher/token.c fetcher/auth.c
 	    fetcher/program.c" ;;
 	fuzz_rewrite) extra="milter/rewrite.c" ;;
 	*) extra="" ;;
