@@ -28,7 +28,7 @@ END
 $$;
 
 -- The newest migration this file knows.
-\set schema_latest 3
+\set schema_latest 4
 
 -- Held until psql exits, so a second run waits here and then finds the
 -- work done. 8101821198434137187 is 'postfetc' in ASCII.
@@ -77,6 +77,10 @@ $$;
 
 \set migration_version 3
 \set migration_file migrations/0003_imap.sql
+\ir apply-migration.sql
+
+\set migration_version 4
+\set migration_file migrations/0004_schedule.sql
 \ir apply-migration.sql
 
 SELECT max(version) AS pf_version FROM postfetch.schema_version \gset
