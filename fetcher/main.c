@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -163,7 +164,10 @@ poll_names(const struct engine_context *context, char **names)
 	return status;
 }
 
-/* poll [NAME...]: poll each named account, or every active one. */
+/*
+ * poll [NAME...]: poll each named account, or every active one that its
+ * schedule allows now (a name is polled whatever its schedule says).
+ */
 static int
 command_poll(const struct engine_context *context, char **argv)
 {
@@ -172,7 +176,8 @@ command_poll(const struct engine_context *context, char **argv)
 
 	if (argv[0] != NULL)
 		return poll_names(context, argv);
-	if (account_names(context->db, &names, &cause) != 0)
+	if (account_names_allowed(context->db,
+	    context->conf->default_schedule, time(NULL), &names, &cause) != 0)
 		die(EXIT_FAILED, "database: %s", cause);
 	status = poll_names(context, names);
 	account_names_free(names);
@@ -194,7 +199,8 @@ command_status(const struct engine_context *context, char **argv)
 	char	*cause = NULL;
 
 	(void)argv;
-	if (status_print(context->db, stdout, &cause) != 0)
+	if (status_print(context->db, context->conf->default_schedule, stdout,
+	    &cause) != 0)
 		die(EXIT_FAILED, "database: %s", cause);
 	return EXIT_OK;
 }
