@@ -21,6 +21,7 @@
 #include "address.h"
 #include "conf.h"
 #include "log.h"
+#include "schedule.h"
 #include "xmalloc.h"
 
 enum conf_type {
@@ -52,6 +53,7 @@ static const char	*conf_check_address(const char *);
 static const char	*conf_check_ident(const char *);
 static const char	*conf_check_sendmail_mode(const char *);
 static const char	*conf_check_size_mismatch(const char *);
+static const char	*conf_check_schedule(const char *);
 
 static const struct conf_key conf_keys[] = {
 	{ "database", CONF_STRING, "dbname=postfetch", 0, 0, NULL,
@@ -71,6 +73,8 @@ static const struct conf_key conf_keys[] = {
 	  offsetof(struct conf, max_parallel), 0 },
 	{ "max_per_host", CONF_NUMBER, "2", 1, 100, NULL,
 	  offsetof(struct conf, max_per_host), 0 },
+	{ "default_schedule", CONF_STRING, "", 0, 0, conf_check_schedule,
+	  offsetof(struct conf, default_schedule), 0 },
 	{ "timeout", CONF_TIME, "60s", 1, 3600, NULL,
 	  offsetof(struct conf, timeout), 0 },
 	{ "max_sendmail", CONF_NUMBER, "0", 0, 64, NULL,
@@ -206,6 +210,25 @@ conf_check_size_mismatch(const char *value)
 	if (strcmp(value, "refuse") != 0 && strcmp(value, "deliver") != 0)
 		return "must be refuse or deliver";
 	return NULL;
+}
+
+/*
+ * A schedule (schedule.h). The cause goes through a static buffer, as
+ * checks return a constant string: a configuration is read by one thread
+ * at a time (at start-up, and on SIGHUP by the daemon).
+ */
+static const char *
+conf_check_schedule(const char *value)
+{
+	static char	 why[256];
+	struct schedule	 schedule;
+	char		*cause = NULL;
+
+	if (schedule_parse(value, &schedule, &cause) == 0)
+		return NULL;
+	strlcpy(why, cause, sizeof(why));
+	free(cause);
+	return why;
 }
 
 /* A decimal port 1..65535. */

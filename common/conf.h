@@ -17,6 +17,7 @@ struct conf {
 	char	*milter_socket;		/* libmilter syntax */
 	int	 max_parallel;		/* accounts polled at once */
 	int	 max_per_host;		/* connections to one remote host */
+	char	*default_schedule;	/* of accounts without one; "" = always */
 	int	 timeout;		/* seconds, every network read/write */
 	int	 max_sendmail;		/* sendmails in flight per poll;
 					 * 0 = one per CPU core */

@@ -1,26 +1,29 @@
 /*
  * Accounts: reading postfetch.account rows into struct account, and
- * freeing them (the password is wiped).
+ * freeing them (the password is wiped); which accounts their schedules
+ * let a poll of all take now.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "account.h"
 #include "log.h"
+#include "schedule.h"
 #include "store.h"
 #include "xmalloc.h"
 
 #define ACCOUNT_COLUMNS \
 	"id, name, active, protocol, host, port, tls, tls_verify, tls_seen," \
 	" username, password, auth, keep, folders, deliver_to, fallback," \
-	" domain, max_size, tls_fingerprint, mailbox_generation"
+	" domain, max_size, tls_fingerprint, mailbox_generation, schedule"
 
 /* Column numbers in ACCOUNT_COLUMNS order. */
 enum {
 	COL_ID, COL_NAME, COL_ACTIVE, COL_PROTOCOL, COL_HOST, COL_PORT,
 	COL_TLS, COL_TLS_VERIFY, COL_TLS_SEEN, COL_USERNAME, COL_PASSWORD,
 	COL_AUTH, COL_KEEP, COL_FOLDERS, COL_DELIVER_TO, COL_FALLBACK,
-	COL_DOMAIN, COL_MAX_SIZE, COL_TLS_FINGERPRINT, COL_MAILBOX_GENERATION
+	COL_DOMAIN, COL_MAX_SIZE, COL_TLS_FINGERPRINT, COL_MAILBOX_GENERATION,
+	COL_SCHEDULE
 };
 
 const struct db_statement account_statements[] = {
@@ -29,6 +32,9 @@ const struct db_statement account_statements[] = {
 	  1 },
 	{ "account_names",
 	  "SELECT name FROM postfetch.account WHERE active ORDER BY name", 0 },
+	{ "account_schedules",
+	  "SELECT name, schedule FROM postfetch.account WHERE active"
+	  " ORDER BY name", 0 },
 	{ NULL, NULL, 0 }
 };
 
@@ -135,6 +141,7 @@ account_get(struct db *db, const char *name, struct account *account,
 	account->tls_fingerprint = column_string(res, COL_TLS_FINGERPRINT);
 	account->mailbox_generation = column_number(res,
 	    COL_MAILBOX_GENERATION);
+	account->schedule = column_string(res, COL_SCHEDULE);
 	/* libpq keeps its own copy of the row: wipe the password there. */
 	if (!PQgetisnull(res, 0, COL_PASSWORD))
 		explicit_bzero(PQgetvalue(res, 0, COL_PASSWORD),
@@ -178,6 +185,71 @@ account_names(struct db *db, char ***names, char **cause)
 	return 0;
 }
 
+int
+account_schedule(const char *own, const char *default_schedule,
+    struct schedule *schedule, char **cause)
+{
+	const char	*text = own != NULL ? own : default_schedule;
+	char		*why = NULL;
+
+	if (schedule_parse(text, schedule, &why) == 0)
+		return 0;
+	xasprintf(cause, "%s \"%s\": %s", own != NULL ? "schedule" :
+	    "default_schedule", text, why);
+	free(why);
+	/* Unusable: allow every minute, as if there were none. */
+	schedule_parse(NULL, schedule, NULL);
+	return -1;
+}
+
+int
+account_names_allowed(struct db *db, const char *default_schedule,
+    time_t now, char ***names, char **cause)
+{
+	struct schedule	 schedule;
+	PGresult	*res;
+	const char	*name, *own;
+	char		*why, shown[32];
+	int		 i, rows, n = 0;
+
+	if (default_schedule == NULL)
+		default_schedule = "";
+
+	if ((res = db_exec(db, "account_schedules", 0, NULL, cause)) == NULL)
+		return -1;
+	rows = PQntuples(res);
+	*names = xreallocarray(NULL, rows + 1, sizeof(**names));
+	for (i = 0; i < rows; i++) {
+		name = PQgetvalue(res, i, 0);
+		own = PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1);
+		why = NULL;
+		if (account_schedule(own, default_schedule, &schedule,
+		    &why) != 0) {
+			/* The schema checks it: polled rather than lost. */
+			log_warnx("account=%s: polled at any time: %s", name,
+			    why);
+			free(why);
+		}
+		if (!schedule_allows(&schedule, now)) {
+			status_time(schedule_next(&schedule, now), shown,
+			    sizeof(shown));
+			if (own != NULL)
+				log_debug("account=%s: not polled: outside its "
+				    "schedule \"%s\"; next at %s", name, own,
+				    shown);
+			else
+				log_debug("account=%s: not polled: outside its "
+				    "default_schedule \"%s\"; next at %s", name,
+				    default_schedule, shown);
+			continue;
+		}
+		(*names)[n++] = xstrdup(name);
+	}
+	(*names)[n] = NULL;
+	PQclear(res);
+	return 0;
+}
+
 void
 account_names_free(char **names)
 {
@@ -204,5 +276,6 @@ account_free(struct account *account)
 	free(account->deliver_to);
 	free(account->fallback);
 	free(account->domain);
+	free(account->schedule);
 	memset(account, 0, sizeof(*account));
 }

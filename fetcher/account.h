@@ -22,6 +22,7 @@ struct account {
 	char		*domain;
 	long long	 max_size;	/* 0 = no limit */
 	long long	 mailbox_generation; /* raised when it is another mailbox */
+	char		*schedule;	/* NULL = the configuration's default */
 };
 
 void	account_free(struct account *);

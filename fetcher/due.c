@@ -27,7 +27,7 @@
 
 const struct db_statement due_statements[] = {
 	{ "due_load",
-	  "SELECT a.id, a.name, lower(coalesce(a.host, '')), NULL,"
+	  "SELECT a.id, a.name, lower(coalesce(a.host, '')), a.schedule,"
 	  " a.poll_requested, a.check_requested,"
 	  " (a.next_poll IS NULL OR a.next_poll <= now()),"
 	  " (" DUE_LOCKED " AND" DUE_EXPIRED "), coalesce(a.lease_owner, '')"
@@ -58,6 +58,10 @@ const struct db_statement due_statements[] = {
 	  " AND l.objsubid = 2 AND l.granted"
 	  " AND l.objid::bigint = ($1::bigint & 4294967295)"
 	  " AND l.pid <> pg_catalog.pg_backend_pid()", 1 },
+	/* Outside its schedule: due again when the schedule allows. */
+	{ "due_defer",
+	  "UPDATE postfetch.account SET next_poll = to_timestamp($2)"
+	  " WHERE id = $1", 2 },
 	{ "due_host",
 	  "SELECT lower(coalesce(host, '')) FROM postfetch.account"
 	  " WHERE name = $1", 1 },
@@ -209,4 +213,21 @@ due_evict(struct db *db, long long id, char **cause)
 	n = PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : 0;
 	PQclear(res);
 	return n;
+}
+
+int
+due_defer(struct db *db, long long id, time_t when, char **cause)
+{
+	const char	*params[2];
+	char		 idbuf[32], whenbuf[32];
+	PGresult	*res;
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	snprintf(whenbuf, sizeof(whenbuf), "%lld", (long long)when);
+	params[0] = idbuf;
+	params[1] = whenbuf;
+	if ((res = db_exec(db, "due_defer", 2, params, cause)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
 }

@@ -7,6 +7,7 @@
 #define DUE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "db.h"
 
@@ -43,6 +44,8 @@ int	due_take(struct db *, long long id, const char *owner, int lease,
 /* Extend owner's leases of the accounts ids[0..count) to lease seconds. */
 int	due_renew(struct db *, const char *owner, const long long *ids,
 	    size_t count, int lease, char **cause);
+/* Set the account's next_poll to when (its schedule's next window). */
+int	due_defer(struct db *, long long id, time_t when, char **cause);
 /*
  * End the database sessions holding the claim of account id (a stuck
  * fetcher, past its lease): the claim is free then. Returns how many, or

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -130,7 +131,8 @@ command_poll(struct engine_context *context, char **argv)
 		    EXIT_FAILED;
 	if (argv[0] != NULL)
 		return scheduler_poll(context, argv);
-	if (account_names(context->db, &names, &cause) != 0)
+	if (account_names_allowed(context->db,
+	    context->conf->default_schedule, time(NULL), &names, &cause) != 0)
 		die(EXIT_FAILED, "database: %s", cause);
 	status = scheduler_poll(context, names);
 	account_names_free(names);
@@ -198,7 +200,8 @@ command_status(struct engine_context *context, char **argv)
 	char	*cause = NULL;
 
 	(void)argv;
-	if (status_print(context->db, stdout, &cause) != 0)
+	if (status_print(context->db, context->conf->default_schedule, stdout,
+	    &cause) != 0)
 		die(EXIT_FAILED, "database: %s", cause);
 	return EXIT_OK;
 }

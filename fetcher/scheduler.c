@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "due.h"
+#include "schedule.h"
 #include "engine.h"
 #include "log.h"
 #include "store.h"
@@ -284,11 +285,42 @@ scheduler_evict(struct scheduler *s, const struct due *d)
 	    d->name, d->host, d->holder);
 }
 
+/*
+ * Whether the account's schedule (or the default) allows a poll now. If
+ * not, its next_poll moves to the schedule's next window, so that it is
+ * not due before and status shows when it is.
+ */
+static int
+scheduler_allowed(struct scheduler *s, const struct due *d)
+{
+	struct schedule	 schedule;
+	time_t		 now = time(NULL), next;
+	char		*cause = NULL;
+
+	if (account_schedule(d->schedule, s->context->conf->default_schedule,
+	    &schedule, &cause) != 0) {
+		log_warnx("account=%s host=%s: %s", d->name, d->host, cause);
+		free(cause);
+		return 0;
+	}
+	if (schedule_allows(&schedule, now))
+		return 1;
+	if ((next = schedule_next(&schedule, now)) == -1)
+		next = now + 7 * 24 * 3600;	/* never: look once a week */
+	log_debug("account=%s host=%s: outside its schedule until %lld",
+	    d->name, d->host, (long long)next);
+	if (due_defer(s->context->db, d->id, next, &cause) != 0) {
+		log_warnx("database: %s", cause);
+		free(cause);
+	}
+	return 0;
+}
+
 /* What to do with a due account: 0 poll, 1 check, -1 nothing now. */
 static int
-scheduler_kind(const struct due *d)
+scheduler_kind(struct scheduler *s, const struct due *d)
 {
-	if (d->poll_requested || d->poll_due)
+	if (d->poll_requested || (d->poll_due && scheduler_allowed(s, d)))
 		return 0;
 	if (d->check_requested)
 		return 1;
@@ -314,7 +346,7 @@ scheduler_look(struct scheduler *s)
 	}
 	for (i = 0; i < count; i++) {
 		if (scheduler_is_running(s, list[i].id) ||
-		    (kind = scheduler_kind(&list[i])) == -1)
+		    (kind = scheduler_kind(s, &list[i])) == -1)
 			continue;
 		if (!scheduler_room(s, list[i].host)) {
 			waiting = 1;

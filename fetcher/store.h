@@ -8,10 +8,12 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "db.h"
 
 struct account;
+struct schedule;
 
 /* account.c */
 extern const struct db_statement account_statements[];
@@ -30,6 +32,20 @@ int	account_find(struct db *, const char *name, const char *verb,
 	    struct account *, int *active);
 /* The names of all active accounts, sorted, NULL-terminated. */
 int	account_names(struct db *, char ***names, char **cause);
+/*
+ * The names of the active accounts whose schedule (or default_schedule,
+ * for those with none) allows time now, sorted, NULL-terminated; each
+ * one left out is logged at debug level.
+ */
+int	account_names_allowed(struct db *, const char *default_schedule,
+	    time_t now, char ***names, char **cause);
+/*
+ * The schedule of an account: its own text (the schedule column), or if
+ * that is NULL default_schedule. Returns 0, or -1 with *cause naming the
+ * text, and then a schedule that allows any time.
+ */
+int	account_schedule(const char *own, const char *default_schedule,
+	    struct schedule *, char **cause);
 void	account_names_free(char **);
 
 /* store.c */
@@ -85,8 +101,13 @@ int	store_tls_seen(struct db *, long long account_id, char **cause);
 extern const struct db_statement status_statements[];
 /*
  * Print one line per account: state, last poll, result, counts (messages
- * fetched, messages skipped, failed polls in a row), next poll.
+ * fetched, messages skipped, failed polls in a row), next poll (the first
+ * time from next_poll on, and not before now, that its schedule, or
+ * default_schedule, allows). Times are local.
  */
-int	status_print(struct db *, FILE *, char **cause);
+int	status_print(struct db *, const char *default_schedule, FILE *,
+	    char **cause);
+/* t as local "YYYY-MM-DD HH:MM:SS" in buf; -1 is "never". */
+const char *status_time(time_t t, char *buf, size_t size);
 
 #endif

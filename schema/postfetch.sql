@@ -29,7 +29,7 @@ END
 $$;
 
 -- The newest migration this file knows.
-\set schema_latest 5
+\set schema_latest 6
 
 -- Held until psql exits, so a second run waits here and then finds the
 -- work done. 8101821198434137187 is 'postfetc' in ASCII.
@@ -86,6 +86,10 @@ $$;
 
 \set migration_version 5
 \set migration_file migrations/0005_daemon.sql
+\ir apply-migration.sql
+
+\set migration_version 6
+\set migration_file migrations/0006_schedule.sql
 \ir apply-migration.sql
 
 SELECT max(version) AS pf_version FROM postfetch.schema_version \gset

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
 
-fetch_setup dgood dnow dchk dh1 dh2 dh3 dh4 dh5 dh6 dstuck
+fetch_setup dgood dnow dchk dh1 dh2 dh3 dh4 dh5 dh6 dstuck dout din
 
 # The row of account NAME: last_result|last_error.
 result_of()
@@ -99,6 +99,26 @@ ok "check: the right one too" wait_result dchk 5
 is "$(result_of dchk)" "ok|" "check: ok"
 is "$(polls_of dchk)" "$before" "check: no poll"
 is "$(maildir_count dave)" 0 "check: nothing fetched"
+
+# --- schedules: outside its windows not polled, poll_now still ----------
+today=$(LC_ALL=C date +%a | tr 'A-Z' 'a-z')
+other=$(LC_ALL=C date -d tomorrow +%a | tr 'A-Z' 'a-z')
+small_message "$PF_TMP/o1" out-1
+mailbox_fill dout "$PF_TMP/o1"
+small_message "$PF_TMP/i1" in-1
+mailbox_fill din "$PF_TMP/i1"
+account_add dout port="$PF_POP3S_PORT" tls="'direct'" \
+    deliver_to="'judy@example.com'" "schedule='$other 00:00-24:00'"
+account_add din port="$PF_POP3S_PORT" tls="'direct'" \
+    deliver_to="'mike@example.com'" "schedule='$today 00:00-24:00'"
+ok "schedule: one that includes now is polled" wait_for_delivery mike 1 10
+is "$(sql "SELECT next_poll::date = (current_date + 1) FROM postfetch.account WHERE name = 'dout'")" t \
+    "schedule: one that excludes now is due at its next window"
+is "$(maildir_count judy)|$(polls_of dout)" "0|0" "schedule: and not polled"
+is "$(sql "SELECT last_result FROM postfetch.account WHERE name = 'dout'")" ok \
+    "schedule: a new account outside its window is still checked"
+sql "SELECT postfetch.poll_now('dout')" >/dev/null
+ok "schedule: poll_now polls it anyway" wait_for_delivery judy 1 10
 
 # --- a fetcher stuck past its lease is taken over -----------------------
 account_add dstuck port="$PF_POP3S_PORT" tls="'direct'" \

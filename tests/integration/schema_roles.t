@@ -78,7 +78,7 @@ allowed milter1 "milter can LISTEN for configuration changes" "LISTEN postfetch_
 allowed fetcher1 "fetcher reads whole accounts, password included" \
     "SELECT id, name, active, protocol, host, port, tls, tls_verify, tls_seen,
     tls_fingerprint, username, password, auth, keep, folders, deliver_to,
-    fallback, domain, poll_interval, max_size, mailbox_generation
+    fallback, domain, poll_interval, max_size, mailbox_generation, schedule
     FROM postfetch.account"
 # The claim as fetcher/store.c takes it: the advisory lock unless this
 # session holds it (pg_locks), then the lease; and lets it go.

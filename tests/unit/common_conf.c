@@ -19,6 +19,7 @@ static const char defaults[] =
 	"milter_socket = unix:/run/postfetch/milter.sock\n"
 	"max_parallel = 10\n"
 	"max_per_host = 2\n"
+	"default_schedule =\n"
 	"timeout = 60s\n"
 	"max_sendmail = 0\n"
 	"sendmail_mode = session\n"
@@ -44,6 +45,7 @@ static const struct {
 	  "milter_socket = inet:10025@127.0.0.1\n"
 	  "max_parallel = 1000\n"
 	  "max_per_host = 100\n"
+	  "default_schedule = Mon-Fri 07:00-19:00,sat 08:00-12:00\n"
 	  "timeout = 1h\n"
 	  "max_sendmail = 64\n"
 	  "sendmail_mode = message\n"
@@ -61,6 +63,7 @@ static const struct {
 	  "milter_socket = inet:10025@127.0.0.1\n"
 	  "max_parallel = 1000\n"
 	  "max_per_host = 100\n"
+	  "default_schedule = Mon-Fri 07:00-19:00,sat 08:00-12:00\n"
 	  "timeout = 3600s\n"
 	  "max_sendmail = 64\n"
 	  "sendmail_mode = message\n"
@@ -98,6 +101,10 @@ static const struct {
 	  NULL },
 	{ "largest message size limit",
 	  "message_size_limit = 9223372036854775807\n", NULL },
+	{ "always", "default_schedule = always\n", NULL },
+	{ "schedule continued on the next line",
+	  "default_schedule = mon-fri 07:00-19:00,\n    sat 08:00-12:00\n",
+	  NULL },
 	{ "empty file", "", NULL },
 	{ "only comments", "# nothing\n#\n\n", NULL },
 };
@@ -130,6 +137,9 @@ static const struct {
 	{ "message size limit left to Postfix", "message_size_limit =\n" },
 	{ "largest message size limit",
 	  "message_size_limit = 9223372036854775807\n" },
+	{ "always", "default_schedule = always\n" },
+	{ "schedule continued on the next line",
+	  "default_schedule = mon-fri 07:00-19:00, sat 08:00-12:00\n" },
 	{ "empty file", "max_parallel = 10\n" },
 };
 
@@ -238,6 +248,11 @@ static const struct {
 	{ "syslog_name too long", "syslog_name = "
 	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
 	  "1: syslog_name: longer than 63 characters" },
+	{ "bad schedule", "default_schedule = mon-fri 7-19\n",
+	  "1: default_schedule: \"7-19\": not a time window (HH:MM-HH:MM)" },
+	{ "schedule with a day list", "default_schedule = mon,wed 08:00-09:00\n",
+	  "1: default_schedule: \"mon\": no time window after the days "
+	  "(e.g. mon-fri 07:00-19:00)" },
 	{ "error in a continued line names its first line",
 	  "user = a\nmax_parallel = 1\n  0\n",
 	  "2: max_parallel: \"1 0\" is not a number" },
