@@ -1,6 +1,7 @@
 /*
  * The status command: one line per account from its status columns, the
- * next poll moved to the first time its schedule allows. Times are shown
+ * fetcher holding it now (its running lease), the next poll moved to the
+ * first time its schedule allows. Times are shown
  * in the local time zone, the one schedules are written in.
  */
 #include <stdio.h>
@@ -19,8 +20,8 @@
 /* Column numbers of the status query. */
 enum {
 	COL_NAME, COL_STATE, COL_PROTOCOL, COL_HOST, COL_LAST, COL_RESULT,
-	COL_ERROR, COL_MESSAGES, COL_SKIPPED, COL_FAILURES, COL_NEXT,
-	COL_COUNT,
+	COL_ERROR, COL_MESSAGES, COL_SKIPPED, COL_FAILURES, COL_HOLDER,
+	COL_NEXT, COL_COUNT,
 	COL_SCHEDULE = COL_COUNT	/* read, not shown */
 };
 
@@ -33,6 +34,7 @@ const struct db_statement status_statements[] = {
 	  " (SELECT count(*) FROM postfetch.skipped s"
 	  "  WHERE s.account_id = account.id),"
 	  " coalesce(consecutive_failures, 0),"
+	  " CASE WHEN lease_until > now() THEN lease_owner ELSE '-' END,"
 	  " CASE WHEN active THEN " STATUS_EPOCH("next_poll") " END,"
 	  " schedule"
 	  " FROM postfetch.account ORDER BY name", 0 },
@@ -41,7 +43,7 @@ const struct db_statement status_statements[] = {
 
 static const char *const status_titles[COL_COUNT] = {
 	"ACCOUNT", "STATE", "PROTOCOL", "HOST", "LAST POLL", "RESULT", NULL,
-	"MESSAGES", "SKIPPED", "FAILURES", "NEXT POLL"
+	"MESSAGES", "SKIPPED", "FAILURES", "HOLDER", "NEXT POLL"
 };
 
 /* The text of the two time columns of one row. */

@@ -115,6 +115,9 @@ ok "schedule: one that includes now is polled" wait_for_delivery mike 1 10
 is "$(sql "SELECT next_poll::date = (current_date + 1) FROM postfetch.account WHERE name = 'dout'")" t \
     "schedule: one that excludes now is due at its next window"
 is "$(maildir_count judy)|$(polls_of dout)" "0|0" "schedule: and not polled"
+"$PF_POSTFETCH" -c "$PF_CONF" status >"$PF_TMP/status.out" 2>&1
+like "$(grep '^dout ' "$PF_TMP/status.out")" "$(LC_ALL=C date -d tomorrow +%Y-%m-%d) 00:00:00\$" \
+    "schedule: status shows the next window"
 is "$(sql "SELECT last_result FROM postfetch.account WHERE name = 'dout'")" ok \
     "schedule: a new account outside its window is still checked"
 sql "SELECT postfetch.poll_now('dout')" >/dev/null

@@ -255,11 +255,11 @@ fetch_conf
 fetch_run status
 is "$PF_RC" 0 "status exits 0"
 is "$(grep -c '^' "$PF_OUT")" 8 "a title and seven accounts"
-like "$(head -n 1 "$PF_OUT")" '^ACCOUNT +STATE +PROTOCOL +HOST +LAST POLL +RESULT +MESSAGES +SKIPPED +FAILURES +NEXT POLL$' \
+like "$(head -n 1 "$PF_OUT")" '^ACCOUNT +STATE +PROTOCOL +HOST +LAST POLL +RESULT +MESSAGES +SKIPPED +FAILURES +HOLDER +NEXT POLL$' \
     "status title line"
-like "$(grep '^plain ' "$PF_OUT")" '^plain +active +pop3 +localhost +[0-9-]+ [0-9:]+ +ok +3 +0 +0 +[0-9-]+ [0-9:]+$' \
+like "$(grep '^plain ' "$PF_OUT")" '^plain +active +pop3 +localhost +[0-9-]+ [0-9:]+ +ok +3 +0 +0 +- +[0-9-]+ [0-9:]+$' \
     "status line of plain"
-like "$(grep '^big ' "$PF_OUT")" '^big +active +pop3 +localhost +[0-9-]+ [0-9:]+ +ok +1 +1 +0 +[0-9-]+ [0-9:]+$' \
+like "$(grep '^big ' "$PF_OUT")" '^big +active +pop3 +localhost +[0-9-]+ [0-9:]+ +ok +1 +1 +0 +- +[0-9-]+ [0-9:]+$' \
     "status counts the message left on the server (max_size)"
 like "$(grep '^keeper ' "$PF_OUT")" '^keeper +inactive +pop3 .* -$' \
     "an inactive account has no next poll"
