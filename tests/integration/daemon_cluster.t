@@ -1,12 +1,13 @@
 #!/bin/bash
-# Two daemons on one database: every message delivered exactly once and
+# Two daemons on one database, 200 accounts: every message delivered
+# exactly once and
 # no account polled by both at once; one daemon killed with SIGKILL in
 # the middle of its polls and its accounts taken over by the other with
 # nothing lost; SIGTERM while a 20 MB message is being fetched.
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
 
-ACCOUNTS=40
+ACCOUNTS=200
 users=
 for n in $(seq 1 $ACCOUNTS); do users="$users c$n"; done
 fetch_setup $users big
@@ -36,20 +37,20 @@ overlapping_polls()
 }
 
 for n in $(seq 1 $ACCOUNTS); do
-	for m in 1 2 3; do small_message "$PF_TMP/c$n.$m" "c$n-$m"; done
-	mailbox_fill "c$n" "$PF_TMP/c$n.1" "$PF_TMP/c$n.2" "$PF_TMP/c$n.3"
+	for m in 1 2; do small_message "$PF_TMP/c$n.$m" "c$n-$m"; done
+	mailbox_fill "c$n" "$PF_TMP/c$n.1" "$PF_TMP/c$n.2"
 	values="$values${values:+,}('c$n', 'pop3', 'localhost', $PF_POP3S_PORT,
 	    'direct', 'c$n', 'secret', 'user$((n % 9 + 1))@example.com',
-	    '1 second')"
+	    '2 seconds')"
 done
-fetch_conf "max_parallel = 6" "max_per_host = 6"
+fetch_conf "max_parallel = 8" "max_per_host = 8"
 sql "INSERT INTO postfetch.account (name, protocol, host, port, tls, username,
     password, deliver_to, poll_interval) VALUES $values" >/dev/null
 
 # --- two daemons, every message once ------------------------------------
 daemon_start a
 daemon_start b
-total=$((ACCOUNTS * 3))
+total=$((ACCOUNTS * 2))
 count_all()
 {
 	local n sum=0
@@ -59,7 +60,7 @@ count_all()
 	echo "$sum"
 }
 ok "two daemons: all $total messages arrive" \
-    wait_until 60 "[ \$(count_all) -ge $total ]"
+    wait_until 120 "[ \$(count_all) -ge $total ]"
 sleep 3	# polls go on every second: a duplicate would show now
 postfix_wait_idle 20
 is "$(count_all)" "$total" "two daemons: each exactly once"
@@ -71,7 +72,7 @@ is "$(sql "SELECT count(DISTINCT poller) FROM postfetch.poll")" 2 \
 
 # --- SIGKILL one daemon in the middle of its polls -----------------------
 sendmail_script slow 'sleep 0.3; exec '"$PF_SENDMAIL"' "$@"'
-fetch_conf "max_parallel = 6" "max_per_host = 6" \
+fetch_conf "max_parallel = 8" "max_per_host = 8" \
     "sendmail_path = $PF_TMP/slow" "sendmail_mode = message"
 kill -HUP "$DAEMON_a" "$DAEMON_b"
 sleep 1
@@ -85,7 +86,7 @@ kill -KILL "$DAEMON_a"
 wait "$DAEMON_a" 2>/dev/null
 total=$((total + ACCOUNTS))
 ok "SIGKILL: the other daemon delivers everything" \
-    wait_until 90 "[ \$(count_all) -ge $total ]"
+    wait_until 180 "[ \$(count_all) -ge $total ]"
 sleep 3
 postfix_wait_idle 20
 all_ids=$(for n in 1 2 3 4 5 6 7 8 9; do delivered_ids "user$n"; done | sort)

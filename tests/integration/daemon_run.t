@@ -48,6 +48,17 @@ account_add dbad username="'dgood'" password="'wrong'" port="$PF_POP3S_PORT" \
 ok "wrong password: a result within 5 s" wait_result dbad 5
 like "$(result_of dbad)" '^failed\|login failed: ' "wrong password: the error says so"
 
+account_add dnohost host="'nosuch.invalid'" username="'dgood'" \
+    port="$PF_POP3S_PORT" tls="'direct'" deliver_to="'bob@example.com'"
+ok "unknown host: a result within 5 s" wait_result dnohost 5
+like "$(result_of dnohost)" '^failed\|.*nosuch\.invalid' "unknown host: the error names it"
+account_add dbadcert host="'127.0.0.1'" username="'dgood'" \
+    port="$PF_POP3S_PORT" tls="'direct'" deliver_to="'bob@example.com'"
+ok "refused certificate: a result within 5 s" wait_result dbadcert 5
+like "$(result_of dbadcert)" '^failed\|.*certificate' "refused certificate: the error says so"
+sql "UPDATE postfetch.account SET active = false
+    WHERE name IN ('dnohost', 'dbadcert')" >/dev/null
+
 # --- back-off: the delay doubles with each failure ----------------------
 sql "UPDATE postfetch.account SET poll_interval = '1 second', next_poll = now()
     WHERE name = 'dbad'" >/dev/null
