@@ -629,12 +629,76 @@ conf_parse(struct conf *conf, const char *name, const char *buf, size_t len,
 }
 
 /*
- * Read the whole file (at most CONF_FILE_MAX bytes) into *buf; *missing
- * tells whether it failed because the file does not exist.
+ * Whether a libpq conninfo holds a password: a password keyword with a
+ * value ("password=x", "password = 'x y'"), or a URI whose user part has
+ * one ("postgresql://u:x@host/db") or whose query names it
+ * ("...?password=x").
  */
 static int
-conf_read(const char *path, char **buf, size_t *len, int *missing,
-    char **cause)
+conf_has_password(const char *conninfo)
+{
+	const char	*p = conninfo, *end, *key;
+	size_t		 keylen;
+
+	if (strncmp(p, "postgresql://", 13) == 0 ||
+	    strncmp(p, "postgres://", 11) == 0) {
+		p = strchr(p, '/') + 2;
+		end = p + strcspn(p, "/?");
+		key = memchr(p, '@', end - p);
+		if (key != NULL && memchr(p, ':', key - p) != NULL)
+			return 1;
+		if ((p = strchr(end, '?')) == NULL)
+			return 0;
+		for (p++; *p != '\0'; p += strcspn(p, "&"), p += *p == '&') {
+			if (strncmp(p, "password=", 9) == 0 && p[9] != '\0' &&
+			    p[9] != '&')
+				return 1;
+		}
+		return 0;
+	}
+	for (;;) {
+		while (conf_isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			return 0;
+		key = p;
+		while (*p != '\0' && *p != '=' &&
+		    !conf_isspace((unsigned char)*p))
+			p++;
+		keylen = p - key;
+		while (conf_isspace((unsigned char)*p))
+			p++;
+		if (*p != '=')
+			return 0;	/* libpq refuses it anyway */
+		p++;
+		while (conf_isspace((unsigned char)*p))
+			p++;
+		end = p;
+		if (*p == '\'') {
+			for (p++; *p != '\0' && *p != '\''; p++) {
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+			}
+			if (*p == '\'')
+				p++;
+		} else {
+			while (*p != '\0' && !conf_isspace((unsigned char)*p))
+				p++;
+		}
+		if (keylen == 8 && strncmp(key, "password", 8) == 0 &&
+		    p > end && strncmp(end, "''", p - end) != 0)
+			return 1;
+	}
+}
+
+/*
+ * Read the whole file (at most CONF_FILE_MAX bytes) into *buf and its mode
+ * into *mode; *missing tells whether it failed because the file does not
+ * exist.
+ */
+static int
+conf_read(const char *path, char **buf, size_t *len, mode_t *mode,
+    int *missing, char **cause)
 {
 	struct stat	 st;
 	ssize_t		 n;
@@ -656,6 +720,7 @@ conf_read(const char *path, char **buf, size_t *len, int *missing,
 		xasprintf(cause, "%s: not a regular file", path);
 		goto fail;
 	}
+	*mode = st.st_mode;
 	*buf = xmalloc(CONF_FILE_MAX + 1);
 	for (;;) {
 		n = read(fd, *buf + *len, CONF_FILE_MAX + 1 - *len);
@@ -689,10 +754,11 @@ conf_load(struct conf *conf, const char *path, int missing_ok, char **cause)
 {
 	char	*buf;
 	size_t	 len;
+	mode_t	 mode = 0;
 	int	 rc, missing;
 
 	memset(conf, 0, sizeof(*conf));
-	if (conf_read(path, &buf, &len, &missing, cause) != 0) {
+	if (conf_read(path, &buf, &len, &mode, &missing, cause) != 0) {
 		if (missing_ok && missing) {
 			free(*cause);
 			*cause = NULL;
@@ -701,7 +767,17 @@ conf_load(struct conf *conf, const char *path, int missing_ok, char **cause)
 		return -1;
 	}
 	rc = conf_parse(conf, path, buf, len, cause);
+	explicit_bzero(buf, len);
 	free(buf);
+	if (rc == 0 && (mode & (S_IRGRP | S_IROTH)) != 0 &&
+	    conf_has_password(conf->database)) {
+		xasprintf(cause, "%s: database holds a password, and group or "
+		    "others can read the file (mode %04o): make it mode 0600, "
+		    "or put the password into ~/.pgpass of the user", path,
+		    (unsigned int)(mode & 07777));
+		conf_free(conf);
+		return -1;
+	}
 	return rc;
 }
 

@@ -9,6 +9,18 @@
 #include "privs.h"
 #include "xmalloc.h"
 
+uid_t
+privs_user_uid(const char *user)
+{
+	struct passwd	*pw;
+
+	if (geteuid() != 0)
+		return geteuid();
+	if (user == NULL || *user == '\0' || (pw = getpwnam(user)) == NULL)
+		return 0;
+	return pw->pw_uid;
+}
+
 int
 privs_drop(const struct passwd *pw, char **cause)
 {

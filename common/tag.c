@@ -108,7 +108,8 @@ tag_mac(const unsigned char key[TAG_KEY_LEN], const char *name, size_t len,
 }
 
 int
-tag_load_key(const char *path, unsigned char key[TAG_KEY_LEN], char **cause)
+tag_load_key(const char *path, uid_t user, unsigned char key[TAG_KEY_LEN],
+    char **cause)
 {
 	struct stat	 st;
 	char		 buf[TAG_KEY_LEN * 2 + 2];
@@ -128,10 +129,22 @@ tag_load_key(const char *path, unsigned char key[TAG_KEY_LEN], char **cause)
 		xasprintf(cause, "%s: not a regular file", path);
 		goto out;
 	}
+	/* whoever else owns it may read it, or write a key of theirs */
+	if (st.st_uid != 0 && st.st_uid != user) {
+		xasprintf(cause, "%s: owned by uid %u; it must belong to root "
+		    "or to the postfetch user (uid %u)", path,
+		    (unsigned int)st.st_uid, (unsigned int)user);
+		goto out;
+	}
 	if ((st.st_mode & 077) != 0) {
 		xasprintf(cause, "%s: group or others may access it (mode "
 		    "%04o); it must be mode 0600 or 0400", path,
 		    (unsigned int)(st.st_mode & 07777));
+		goto out;
+	}
+	if ((st.st_mode & 07777) != 0600 && (st.st_mode & 07777) != 0400) {
+		xasprintf(cause, "%s: mode %04o; it must be mode 0600 or 0400",
+		    path, (unsigned int)(st.st_mode & 07777));
 		goto out;
 	}
 	/* One byte more than a valid file holds, to notice extra bytes. */

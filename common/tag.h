@@ -5,6 +5,8 @@
 #ifndef TAG_H
 #define TAG_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <time.h>
 
@@ -15,11 +17,12 @@
 #define TAG_VALUE_MAX	(256 + TAG_FOLDER_MAX) /* a header value, with NUL */
 
 /*
- * Read the key file: 64 hex characters and a newline. Refused when the file
- * is readable or writable by group or others, or malformed.
+ * Read the key file: 64 hex characters and a newline. Refused unless it
+ * belongs to root or to user (the one the programs run as) and is mode
+ * 0600 or 0400, or when malformed.
  */
-int	tag_load_key(const char *path, unsigned char key[TAG_KEY_LEN],
-	    char **cause);
+int	tag_load_key(const char *path, uid_t user,
+	    unsigned char key[TAG_KEY_LEN], char **cause);
 /*
  * Write the header value for account at time now into value
  * ("NAME; t=UNIXTIME; mac=HEX"); with folder (an IMAP folder's modified

@@ -10,7 +10,7 @@ struct account {
 	int		 port;		/* 0 = the default for protocol+tls */
 	char		*tls;		/* detect, direct, starttls, disable */
 	int		 tls_verify;
-	int		 tls_seen;	/* detect: TLS seen once, now required */
+	int		 tls_seen;	/* detect: TLS negotiated once */
 	char		*tls_fingerprint; /* SHA-256 hex pin, or NULL */
 	char		*username;
 	char		*password;	/* wiped with explicit_bzero on free */

@@ -1,8 +1,10 @@
 /*
- * Choosing how to log in (auth.h). auth = any never picks a method that
- * puts the password on an unencrypted link; a clear-text method named
- * explicitly (password, plain, login, xoauth2) is sent unencrypted only
- * when the account says tls = disable: that is the admin's allowance.
+ * Choosing how to log in (auth.h). Nothing is sent on an unencrypted link
+ * unless the account says tls = disable: that is the admin's allowance
+ * (the protocols stop before this; the check here is the last line).
+ * There, auth = any still never picks a method that puts the password
+ * itself on the wire, but a clear-text method named explicitly
+ * (password, plain, login, xoauth2) is sent.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,14 +18,13 @@
 static const struct {
 	const char	*name;		/* account.auth */
 	const char	*shown;		/* NULL: the password command */
-	int		 cleartext;	/* the password can be read off the wire */
 } auth_methods[] = {
-	{ "password", NULL, 1 },
-	{ "apop", "APOP", 0 },
-	{ "cram-md5", "CRAM-MD5", 0 },
-	{ "plain", "PLAIN", 1 },
-	{ "login", "LOGIN", 1 },
-	{ "xoauth2", "XOAUTH2", 1 },
+	{ "password", NULL },
+	{ "apop", "APOP" },
+	{ "cram-md5", "CRAM-MD5" },
+	{ "plain", "PLAIN" },
+	{ "login", "LOGIN" },
+	{ "xoauth2", "XOAUTH2" },
 };
 
 int
@@ -79,8 +80,7 @@ auth_any(const struct auth_offer *offer, char **cause)
 
 /* Check the method the account names against the offer. */
 static int
-auth_named(const struct account *account, const struct auth_offer *offer,
-    const char *auth, char **cause)
+auth_named(const struct auth_offer *offer, const char *auth, char **cause)
 {
 	size_t	 i;
 
@@ -90,13 +90,6 @@ auth_named(const struct account *account, const struct auth_offer *offer,
 	}
 	if (i == sizeof(auth_methods) / sizeof(auth_methods[0])) {
 		xasprintf(cause, "unknown auth method: %s", auth);
-		return -1;
-	}
-	if (auth_methods[i].cleartext && !offer->tls &&
-	    (account->tls == NULL || strcmp(account->tls, "disable") != 0)) {
-		xasprintf(cause, "refusing to send a clear-text password "
-		    "(auth = %s) over an unencrypted connection; set tls = "
-		    "disable to allow it", auth);
 		return -1;
 	}
 	if (i == AUTH_APOP && !offer->apop) {
@@ -122,10 +115,18 @@ auth_choose(const struct account *account, const struct auth_offer *offer,
     char **cause)
 {
 	const char	*auth = account->auth != NULL ? account->auth : "any";
+	const char	*tls = account->tls != NULL ? account->tls : "detect";
 
+	/* not a password, a hash (CRAM-MD5, APOP) nor a token */
+	if (!offer->tls && strcmp(tls, "disable") != 0) {
+		xasprintf(cause, "refusing to authenticate over an unencrypted "
+		    "connection (tls = %s); set tls = 'disable' to allow it",
+		    tls);
+		return -1;
+	}
 	if (strcmp(auth, "any") == 0)
 		return auth_any(offer, cause);
-	return auth_named(account, offer, auth, cause);
+	return auth_named(offer, auth, cause);
 }
 
 int

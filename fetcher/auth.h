@@ -35,7 +35,8 @@ struct auth_offer {
 /*
  * The method to use: the account's, or for auth = any the strongest
  * offered (CRAM-MD5 > on TLS only: PLAIN > LOGIN > password_command >
- * APOP). One method is tried, never a cascade. -1 with *cause.
+ * APOP). One method is tried, never a cascade. Without TLS nothing is
+ * chosen unless the account says tls = disable. -1 with *cause.
  */
 int		 auth_choose(const struct account *, const struct auth_offer *,
 		    char **cause);

@@ -119,6 +119,7 @@ check_run(const struct engine_context *context, const char *name, FILE *out,
 {
 	const struct driver	*driver;
 	struct account		 account;
+	const char		*plain;
 	char			*cause = NULL, *why = NULL;
 	int			 active, rc;
 
@@ -128,6 +129,11 @@ check_run(const struct engine_context *context, const char *name, FILE *out,
 	    account.name, account.protocol, active ? "active" : "inactive",
 	    account.tls, account.tls_verify ? "" : " without verification",
 	    account.auth);
+	if ((plain = driver_plain_warning(&account)) != NULL) {
+		fprintf(out, "warning:       %s\n", plain);
+		log_warnx("account=%s host=%s: %s", account.name,
+		    account.host, plain);
+	}
 	if (strcmp(account.protocol, "etrn") == 0)
 		rc = check_etrn(context, &account, out, &cause);
 	else if ((driver = driver_find(account.protocol)) == NULL) {

@@ -136,6 +136,32 @@ int			 driver_starttls(struct transport *,
 			    const struct account *, struct driver_info *,
 			    char **cause);
 
+/*
+ * How a session gets its TLS, from the account's tls and port. Only tls =
+ * disable allows plain text: detect is implicit TLS on the protocol's
+ * implicit-TLS port (995, 993, 465), else STARTTLS (STLS), and either
+ * way the session fails rather than go on unencrypted. tls_seen plays no
+ * part.
+ */
+enum driver_tls {
+	DRIVER_TLS_DIRECT,	/* TLS from the first byte */
+	DRIVER_TLS_STARTTLS,	/* STARTTLS (STLS) or the session fails */
+	DRIVER_TLS_DISABLE	/* plain text: the admin allowed it */
+};
+
+/* The way of the account for a protocol whose implicit-TLS port is
+ * implicit_port; -1 with *cause for an unknown tls mode. */
+int			 driver_tls_mode(const struct account *,
+			    int implicit_port, enum driver_tls *, char **cause);
+/* The cause of a session that would have gone on in plain text: why
+ * (printf-style), that plain text was refused and how to allow it. */
+char			*driver_plain_refused(const struct account *,
+			    const char *fmt, ...)
+			    __attribute__((format(printf, 2, 3)));
+/* The warning every poll and check of a tls = disable account logs, or
+ * NULL for another account. */
+const char		*driver_plain_warning(const struct account *);
+
 /* pop3_driver.c */
 extern const struct driver pop3_driver;
 /* imap_mail.c */

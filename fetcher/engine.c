@@ -633,7 +633,10 @@ out:
 	return rc;
 }
 
-/* Log the session and remember a first TLS of a detect account. */
+/*
+ * Log the session and record a first TLS of a detect account in tls_seen,
+ * for the record only: detect requires TLS whatever it says.
+ */
 static void
 engine_connected(struct engine *e)
 {
@@ -654,8 +657,8 @@ engine_connected(struct engine *e)
 		    account->name, engine_host(e), cause);
 		free(cause);
 	} else
-		log_info("account=%s host=%s: TLS negotiated, now required "
-		    "for this account", account->name, engine_host(e));
+		log_info("account=%s host=%s: TLS negotiated, recorded in "
+		    "tls_seen", account->name, engine_host(e));
 }
 
 /* The session: connect, each folder, quit. Errors in e->error. */
@@ -812,6 +815,7 @@ int
 engine_poll_account(const struct engine_context *context, const char *name)
 {
 	struct engine	 e;
+	const char	*plain;
 	int		 active, rc;
 
 	memset(&e, 0, sizeof(e));
@@ -836,6 +840,9 @@ engine_poll_account(const struct engine_context *context, const char *name)
 	if (!e.account.tls_verify)
 		log_warnx("account=%s host=%s: TLS certificate verification "
 		    "disabled", e.account.name, engine_host(&e));
+	if ((plain = driver_plain_warning(&e.account)) != NULL)
+		log_warnx("account=%s host=%s: %s", e.account.name,
+		    engine_host(&e), plain);
 	if (strcmp(e.account.protocol, "etrn") == 0)
 		engine_etrn(&e);
 	else if ((e.driver = driver_find(e.account.protocol)) == NULL)

@@ -166,39 +166,29 @@ etrn_starttls(struct etrn *e, char **cause)
 	return etrn_hello(e, cause);
 }
 
-/* Why STARTTLS cannot be used: not offered, or EHLO refused. */
-static char *
-etrn_no_starttls(const struct etrn *e, const char *prefix)
-{
-	return xprintf("%s%s", prefix, e->helo ? "EHLO refused, so no "
-	    "STARTTLS" : "server does not offer STARTTLS");
-}
-
-/* Negotiate TLS as the account's tls mode says, after the first EHLO. */
+/*
+ * STARTTLS where the account needs it, after the first EHLO. ETRN sends
+ * no secret, but the rule is the one of POP3 and IMAP, so that tls means
+ * the same everywhere: without STARTTLS the session ends (only tls =
+ * disable goes on in plain text).
+ */
 static int
-etrn_negotiate(struct etrn *e, const char *mode, char **cause)
+etrn_negotiate(struct etrn *e, enum driver_tls mode, char **cause)
 {
-	const char	*seen = "TLS was seen before and is now missing: ";
-	int		 rc;
+	int	 rc;
 
-	if (e->info->tls || strcmp(mode, "disable") == 0)
+	if (e->info->tls || mode == DRIVER_TLS_DISABLE)
 		return 0;
-	if (strcmp(mode, "starttls") == 0 || e->account->tls_seen) {
-		if (!e->starttls) {
-			*cause = etrn_no_starttls(e, strcmp(mode,
-			    "starttls") == 0 ? "" : seen);
-			return -1;
-		}
-		if ((rc = etrn_starttls(e, cause)) == 1)
-			xasprintf(cause, "%sSTARTTLS refused: %s",
-			    strcmp(mode, "starttls") == 0 ? "" : seen,
-			    e->reply.text);
-		return rc == 0 ? 0 : -1;
+	if (!e->starttls) {
+		*cause = driver_plain_refused(e->account, "%s", e->helo ?
+		    "EHLO refused, so no STARTTLS" :
+		    "server does not offer STARTTLS");
+		return -1;
 	}
-	/* detect, never seen: TLS when offered and accepted */
-	if (!e->starttls || (rc = etrn_starttls(e, cause)) == 1)
-		return 0;
-	return rc;
+	if ((rc = etrn_starttls(e, cause)) == 1)
+		*cause = driver_plain_refused(e->account, "STARTTLS refused: "
+		    "%s", e->reply.text);
+	return rc == 0 ? 0 : -1;
 }
 
 /* Whether domain can follow "ETRN ": a host name, nothing else. */
@@ -224,23 +214,20 @@ static int
 etrn_session(struct etrn *e, char **reply, char **cause)
 {
 	const struct account	*account = e->account;
-	const char		*mode, *domain = account->domain;
+	const char		*domain = account->domain;
+	enum driver_tls		 mode;
 	char			*what;
 	int			 code;
 
-	mode = account->tls != NULL ? account->tls : "detect";
-	if (strcmp(mode, "direct") != 0 && strcmp(mode, "starttls") != 0 &&
-	    strcmp(mode, "detect") != 0 && strcmp(mode, "disable") != 0) {
-		xasprintf(cause, "unknown tls mode: %s", mode);
+	if (driver_tls_mode(account, ETRN_PORT_TLS, &mode, cause) != 0)
 		return -1;
-	}
 	if (!etrn_domain_valid(domain)) {
 		xasprintf(cause, "domain %s cannot be sent with ETRN (a host "
 		    "name in ASCII is needed)", domain != NULL ? domain :
 		    "(none)");
 		return -1;
 	}
-	if (strcmp(mode, "direct") == 0 &&
+	if (mode == DRIVER_TLS_DIRECT &&
 	    driver_starttls(e->transport, account, e->info, cause) != 0)
 		return -1;
 	if ((code = etrn_read(e, "greeting", NULL, cause)) == -1)

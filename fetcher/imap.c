@@ -19,6 +19,9 @@
 #include "transport.h"
 #include "xmalloc.h"
 
+#define IMAP_PORT	143
+#define IMAP_PORT_TLS	993	/* imaps, implicit TLS (RFC 8314) */
+
 int
 imap_break(struct imap *i, const char *why, char **cause)
 {
@@ -429,47 +432,33 @@ imap_starttls(struct imap *i, const struct account *account,
 }
 
 /*
- * Negotiate TLS as the account's tls mode says. A PREAUTH greeting on a
- * plain link is refused wherever TLS is required or was seen: it leaves
- * no way to start TLS (CVE-2021-39272).
+ * STARTTLS where the account needs it. A server that offers none or
+ * refuses it ends the session before anything secret is said, and so
+ * does a PREAUTH greeting on a plain link, which leaves no way to start
+ * TLS (CVE-2021-39272): only tls = disable goes on in plain text.
  */
 static int
 imap_negotiate(struct imap *i, const struct account *account,
-    struct driver_info *info, char **cause)
+    enum driver_tls mode, struct driver_info *info, char **cause)
 {
-	const char	*mode = account->tls != NULL ? account->tls : "detect";
-	int		 required, rc;
+	int	 rc;
 
-	if (i->tls || strcmp(mode, "disable") == 0)
+	if (i->tls || mode == DRIVER_TLS_DISABLE)
 		return 0;
-	required = strcmp(mode, "starttls") == 0 || account->tls_seen;
 	if (i->preauth) {
-		if (required) {
-			*cause = xstrdup("server greeted PREAUTH on an "
-			    "unencrypted connection, so TLS cannot be started: "
-			    "refused (the account requires TLS)");
-			return -1;
-		}
-		return 0;
+		*cause = driver_plain_refused(account, "server greeted PREAUTH "
+		    "on an unencrypted connection, so TLS cannot be started");
+		return -1;
 	}
 	if (!(i->caps & IMAP_CAP_STARTTLS)) {
-		if (strcmp(mode, "starttls") == 0)
-			*cause = xstrdup("server does not offer STARTTLS");
-		else if (account->tls_seen)
-			*cause = xstrdup("TLS was seen before and is now "
-			    "missing: server does not offer STARTTLS");
-		else
-			return 0;
+		*cause = driver_plain_refused(account, "server does not offer "
+		    "STARTTLS");
 		return -1;
 	}
-	if ((rc = imap_starttls(i, account, info, cause)) != 1)
-		return rc;
-	if (required) {
-		xasprintf(cause, "%sSTARTTLS refused: %s", account->tls_seen ?
-		    "TLS was seen before and is now missing: " : "", i->reply);
-		return -1;
-	}
-	return 0;
+	if ((rc = imap_starttls(i, account, info, cause)) == 1)
+		*cause = driver_plain_refused(account, "STARTTLS refused: %s",
+		    i->reply);
+	return rc == 0 ? 0 : -1;
 }
 
 /* The greeting: OK, PREAUTH or BYE, maybe with capabilities. */
@@ -497,19 +486,16 @@ imap_start(struct imap *i, const struct account *account,
     const struct driver_options *options, struct driver_info *info,
     char **cause)
 {
-	const char	*mode = account->tls != NULL ? account->tls : "detect";
+	enum driver_tls	 mode;
 
-	if (strcmp(mode, "direct") != 0 && strcmp(mode, "starttls") != 0 &&
-	    strcmp(mode, "detect") != 0 && strcmp(mode, "disable") != 0) {
-		xasprintf(cause, "unknown tls mode: %s", mode);
+	if (driver_tls_mode(account, IMAP_PORT_TLS, &mode, cause) != 0)
 		return -1;
-	}
-	if (strcmp(mode, "direct") == 0 &&
+	if (mode == DRIVER_TLS_DIRECT &&
 	    imap_tls(i, account, info, cause) != 0)
 		return -1;
 	if (imap_greeting(i, cause) != 0 ||
 	    (!i->caps_known && imap_capability(i, cause) != 0) ||
-	    imap_negotiate(i, account, info, cause) != 0)
+	    imap_negotiate(i, account, mode, info, cause) != 0)
 		return -1;
 	if (!(i->caps & IMAP_CAP_IMAP4)) {
 		xasprintf(cause, "server is not IMAP4rev1 (capabilities: %s)",
@@ -563,7 +549,8 @@ imap_open(const struct account *account,
 	}
 	if (port == 0)
 		port = account->tls != NULL &&
-		    strcmp(account->tls, "direct") == 0 ? 993 : 143;
+		    strcmp(account->tls, "direct") == 0 ? IMAP_PORT_TLS :
+		    IMAP_PORT;
 	transport = transport_connect(account->host, port, options->timeout,
 	    info->address, sizeof(info->address), cause);
 	if (transport == NULL)

@@ -281,7 +281,8 @@ main(int argc, char **argv)
 
 	memset(&context, 0, sizeof(context));
 	if (command->needs_key) {
-		if (tag_load_key(conf.secret_file, key, &cause) != 0)
+		if (tag_load_key(conf.secret_file, privs_user_uid(conf.user),
+		    key, &cause) != 0)
 			die(EXIT_USAGE, "%s", cause);
 		context.key = key;
 	}

@@ -15,12 +15,16 @@
 #include <string.h>
 
 #include "account.h"
+#include "driver.h"
 #include "log.h"
 #include "pop3.h"
 #include "pop3_session.h"
 #include "printable.h"
 #include "transport.h"
 #include "xmalloc.h"
+
+#define POP3_PORT	110
+#define POP3_PORT_TLS	995	/* pop3s, implicit TLS (RFC 8314) */
 
 /* Refuse to go on after an error that left the session out of step. */
 static int
@@ -319,42 +323,28 @@ pop3_stls(struct pop3 *p, const struct account *account,
 	return pop3_capa(p, info, cause);
 }
 
-/* Negotiate TLS as the account's tls mode says, after the first CAPA. */
+/*
+ * STLS where the account needs it, after the first CAPA: a server that
+ * offers none or refuses it ends the session before anything secret is
+ * said (only tls = disable goes on in plain text).
+ */
 static int
 pop3_negotiate(struct pop3 *p, const struct account *account,
-    struct driver_info *info, char **cause)
+    enum driver_tls mode, struct driver_info *info, char **cause)
 {
-	const char	*mode = account->tls != NULL ? account->tls : "detect";
-	int		 rc;
+	int	 rc;
 
-	if (p->tls || strcmp(mode, "disable") == 0)
+	if (p->tls || mode == DRIVER_TLS_DISABLE)
 		return 0;
-	if (strcmp(mode, "starttls") == 0) {
-		if (!p->stls) {
-			*cause = xstrdup("server does not offer STLS");
-			return -1;
-		}
-		if ((rc = pop3_stls(p, account, info, cause)) == 1)
-			xasprintf(cause, "STLS refused: %s", p->reply);
-		return rc == 0 ? 0 : -1;
-	}
-	/* detect */
-	if (p->stls) {
-		if ((rc = pop3_stls(p, account, info, cause)) != 1)
-			return rc;
-		if (account->tls_seen) {
-			xasprintf(cause, "TLS was seen before and is now "
-			    "missing: STLS refused: %s", p->reply);
-			return -1;
-		}
-		return 0;
-	}
-	if (account->tls_seen) {
-		*cause = xstrdup("TLS was seen before and is now missing: "
-		    "server does not offer STLS");
+	if (!p->stls) {
+		*cause = driver_plain_refused(account, "server does not offer "
+		    "STLS%s", p->capa ? "" : " (no CAPA)");
 		return -1;
 	}
-	return 0;
+	if ((rc = pop3_stls(p, account, info, cause)) == 1)
+		*cause = driver_plain_refused(account, "STLS refused: %s",
+		    p->reply);
+	return rc == 0 ? 0 : -1;
 }
 
 /* The session up to a logged-in state. */
@@ -363,15 +353,12 @@ pop3_start(struct pop3 *p, const struct account *account,
     const char *token_argv[], int timeout, struct driver_info *info,
     char **cause)
 {
-	const char	*mode = account->tls != NULL ? account->tls : "detect";
+	enum driver_tls	 mode;
 	int		 rc;
 
-	if (strcmp(mode, "direct") != 0 && strcmp(mode, "starttls") != 0 &&
-	    strcmp(mode, "detect") != 0 && strcmp(mode, "disable") != 0) {
-		xasprintf(cause, "unknown tls mode: %s", mode);
+	if (driver_tls_mode(account, POP3_PORT_TLS, &mode, cause) != 0)
 		return -1;
-	}
-	if (strcmp(mode, "direct") == 0 &&
+	if (mode == DRIVER_TLS_DIRECT &&
 	    pop3_tls(p, account, info, cause) != 0)
 		return -1;
 	if ((rc = pop3_status(p, 0, cause)) == -1)
@@ -382,7 +369,7 @@ pop3_start(struct pop3 *p, const struct account *account,
 	}
 	pop3_timestamp(p);
 	if (pop3_capa(p, info, cause) != 0 ||
-	    pop3_negotiate(p, account, info, cause) != 0)
+	    pop3_negotiate(p, account, mode, info, cause) != 0)
 		return -1;
 	return pop3_auth(p, account, token_argv, timeout, info, cause);
 }
@@ -418,7 +405,8 @@ pop3_open(const struct account *account, int timeout,
 	}
 	if (port == 0)
 		port = account->tls != NULL &&
-		    strcmp(account->tls, "direct") == 0 ? 995 : 110;
+		    strcmp(account->tls, "direct") == 0 ? POP3_PORT_TLS :
+		    POP3_PORT;
 	transport = transport_connect(account->host, port, timeout,
 	    info->address, sizeof(info->address), cause);
 	if (transport == NULL)

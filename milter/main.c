@@ -125,10 +125,11 @@ main(int argc, char *argv[])
 	log_init("postfetch-milter", LOG_MAIL, 1, 0);
 	if (conf_load(&conf, path, 0, &cause) != 0)
 		config_error("%s", cause);
-	if (tag_load_key(conf.secret_file, key, &cause) != 0)
-		config_error("%s", cause);
 	if (geteuid() == 0 && (pw = getpwnam(conf.user)) == NULL)
 		config_error("%s: user %s: no such user", conf.path, conf.user);
+	if (tag_load_key(conf.secret_file, pw != NULL ? pw->pw_uid :
+	    geteuid(), key, &cause) != 0)
+		config_error("%s", cause);
 
 	xasprintf(&name, "%s-milter", conf.syslog_name);
 	log_init(name, conf.syslog_facility, foreground, !foreground);

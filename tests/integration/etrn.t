@@ -70,7 +70,7 @@ is "$(log_count '^postfetch: account=etrnacct host=localhost: 0 messages, 0 byte
 is "$(last_poll etrnacct)" "0|0|" "poll row: no messages, no error"
 is "$(sql "SELECT tls_seen FROM postfetch.account WHERE name = 'etrnacct'")" t \
     "tls = detect used STARTTLS and remembers it"
-like "$(log_grep 'TLS negotiated')" "account=etrnacct host=localhost: TLS negotiated, now required" \
+like "$(log_grep 'TLS negotiated')" "account=etrnacct host=localhost: TLS negotiated, recorded in tls_seen" \
     "and says so"
 ok "the alias recipient's copy arrives: frank" wait_for_delivery frank 1 30
 ok "the unknown recipient's copy goes to the account's fallback" \
@@ -98,6 +98,8 @@ fetch_poll etrndenied
 is "$PF_RC" 1 "ETRN rejected by smtpd_etrn_restrictions: exit 1"
 like "$(last_poll etrndenied)" '^0\|0\|ETRN denied\.example: 554 5\.7\.1 <denied\.example>: .*not yours$' \
     "poll row: the reply as error"
+is "$(log_count "^postfetch: warning: account=etrndenied host=localhost: tls = disable: the session is not encrypted\$")" 1 \
+    "tls = disable: one warning in the poll"
 is "$(sql "SELECT last_error FROM postfetch.account WHERE name = 'etrndenied'")" \
     "$(last_poll etrndenied | cut -d'|' -f3)" "the account's status has it too"
 
@@ -112,16 +114,21 @@ fetch_run check etrndenied
 is "$PF_RC" 1 "check of a refused ETRN exits 1"
 like "$(cat "$PF_OUT")" "result: +failed: ETRN denied\.example: 554 " "and prints the reply"
 
-# --- The provider without STARTTLS: starttls fails, detect (seen) too.
+# --- The provider without STARTTLS: starttls and detect fail alike (detect
+# is TLS or nothing, whatever tls_seen says); disable goes on, warned.
 postfix_second postfix_set "smtpd_tls_security_level = none"
 fetch_poll etrnother
 is "$PF_RC" 1 "tls = starttls without STARTTLS: exit 1"
-is "$(last_poll etrnother)" "0|0|server does not offer STARTTLS" \
+is "$(last_poll etrnother)" "0|0|server does not offer STARTTLS: plain text refused (tls = starttls); set tls = 'disable' to allow it" \
     "poll row says so"
+sql "UPDATE postfetch.account SET tls_seen = false WHERE name = 'etrnacct'" \
+    >/dev/null
 fetch_poll etrnacct
-is "$PF_RC" 1 "tls = detect after TLS was seen, without STARTTLS: exit 1"
-is "$(last_poll etrnacct)" "0|0|TLS was seen before and is now missing: server does not offer STARTTLS" \
+is "$PF_RC" 1 "tls = detect without STARTTLS: exit 1"
+is "$(last_poll etrnacct)" "0|0|server does not offer STARTTLS: plain text refused (tls = detect); set tls = 'disable' to allow it" \
     "poll row says so"
+ok "neither sent ETRN in plain text (the provider saw EHLO and QUIT)" \
+    wait_until 10 "[ \"\$(grep -c 'disconnect from localhost.* ehlo=1 quit=1 commands=2\$' '$PF_SECOND_MAILLOG')\" = 2 ]"
 
 # --- Nothing listens: the cause names the address.
 sql "UPDATE postfetch.account SET port = 9 WHERE name = 'etrndenied'" >/dev/null

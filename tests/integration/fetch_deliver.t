@@ -236,6 +236,12 @@ fetch_conf
 fetch_poll plain
 is "$PF_RC" 2 "a secret file readable by others: exit 2"
 chmod 600 "$PF_TMP/secret"
+chown 4242 "$PF_TMP/secret"
+fetch_poll plain
+is "$PF_RC" 2 "a secret file of another user than root or user: exit 2"
+like "$(cat "$PF_LOG")" "secret: owned by uid 4242; it must belong to root or to the postfetch user \\(uid 0\\)" \
+    "the diagnostic says whose it must be"
+chown root "$PF_TMP/secret"
 fetch_conf "database = host=127.0.0.1 port=$(free_port) dbname=postfetch user=postgres"
 fetch_poll plain
 is "$PF_RC" 1 "database unreachable: exit 1"

@@ -43,10 +43,12 @@ poll_works starttls "tls starttls (STLS)" port="$PF_POP3_PORT" tls="'starttls'"
 poll_works detect "tls detect on a server offering STLS" port="$PF_POP3_PORT" tls="'detect'"
 is "$(sql "SELECT tls_seen FROM postfetch.account WHERE name = 'detect'")" t \
     "detect: tls_seen recorded"
-is "$(log_count 'account=detect host=localhost: TLS negotiated, now required')" 1 \
+is "$(log_count 'account=detect host=localhost: TLS negotiated, recorded in tls_seen$')" 1 \
     "detect: logged once"
 poll_works disable "tls disable, auth password" port="$PF_POP3_PORT" \
     tls="'disable'" auth="'password'"
+is "$(log_count '^postfetch: warning: account=disable host=localhost: tls = disable: the credentials cross the network unencrypted$')" 1 \
+    "tls disable: one warning in the poll"
 
 # --- Authentication methods Dovecot offers, over TLS.
 for pair in password:PLAIN apop:APOP cram-md5:CRAM-MD5 plain:PLAIN \
@@ -128,22 +130,74 @@ like "$(grep '^result:' "$PF_OUT")" '^result: +failed: ' "check says what failed
 fetch_run check nosuchaccount
 is "$PF_RC" 1 "check of an unknown account exits 1"
 
-# --- A server that offers no STLS (tests/integration/pop3_peer.py):
-# detect after TLS was seen refuses it, and auth any never sends a
-# password in clear text.
-peer_start --log "$PF_TMP/peer.log"
-account_add seen-before port="$PF_PEER_PORT" tls="'detect'" tls_seen=true \
+# --- Plain text only with tls = 'disable' (tests/integration/pop3_peer.py,
+# which offers CRAM-MD5 and APOP): detect on a server without STLS (a man
+# in the middle stripped it) or one that refuses it fails, and nothing
+# credential-like reaches the server, whatever auth says or tls_seen.
+credentials='^(USER|PASS|APOP|AUTH)'
+small_message "$PF_TMP/plain.eml" plain
+peer_said()
+{
+	cat "$PF_TMP/peer.log"
+}
+plain_refused()
+{
+	local name=$1 why=$2
+	shift 2
+	: >"$PF_TMP/peer.log"
+	account_add "$name" port="$PF_PEER_PORT" username="'user'" \
+	    deliver_to="'nina@example.com'" "$@"
+	fetch_poll "$name"
+	is "$PF_RC" 1 "$name: refused"
+	is "$(log_count "^postfetch: warning: account=$name host=localhost: poll failed: $why: plain text refused \(tls = (detect|starttls)\); set tls = 'disable' to allow it\$")" 1 \
+	    "$name: the line says plain text was refused and how to allow it"
+	is "$(peer_said | grep -Ec "$credentials")" 0 \
+	    "$name: nothing credential-like was sent"
+	is "$(log_count ': delivered$')" 0 "$name: nothing fetched"
+}
+peer_start --apop --sasl CRAM-MD5 --log "$PF_TMP/peer.log" \
+    --message "$PF_TMP/plain.eml"
+plain_refused detect-stripped "server does not offer STLS" tls="'detect'"
+plain_refused detect-seen "server does not offer STLS" tls="'detect'" \
+    tls_seen=true
+plain_refused detect-apop "server does not offer STLS" tls="'detect'" \
+    auth="'apop'"
+plain_refused detect-cram "server does not offer STLS" tls="'detect'" \
+    auth="'cram-md5'"
+plain_refused starttls-stripped "server does not offer STLS" \
+    tls="'starttls'"
+fetch_run check detect-stripped
+is "$PF_RC" 1 "check of detect without STLS: exit 1"
+like "$(grep '^result:' "$PF_OUT")" "^result: +failed: server does not offer STLS: plain text refused" \
+    "check: says plain text was refused"
+is "$(peer_said | grep -Ec "$credentials")" 0 \
+    "check: nothing credential-like was sent"
+peer_restart --apop --sasl CRAM-MD5 --stls-refused \
+    --log "$PF_TMP/peer.log" --message "$PF_TMP/plain.eml"
+plain_refused detect-refused "STLS refused: -ERR TLS not available" \
+    tls="'detect'"
+like "$(peer_said)" 'STLS' "detect-refused: STLS was asked for"
+
+# tls = 'disable': the admin allows plain text; auth any then picks APOP
+# (never the password itself), and every poll and check warns once.
+peer_restart --apop --log "$PF_TMP/peer.log" --message "$PF_TMP/plain.eml"
+: >"$PF_TMP/peer.log"
+account_add plain-allowed port="$PF_PEER_PORT" tls="'disable'" \
     username="'user'" deliver_to="'nina@example.com'"
-fetch_poll seen-before
-is "$PF_RC" 1 "detect after TLS was seen: a server without STLS is refused"
-like "$(log_grep 'poll failed')" 'account=seen-before host=localhost: poll failed: .*(TLS|STLS)' \
-    "the line says TLS is required"
-account_add cleartext port="$PF_PEER_PORT" tls="'detect'" auth="'any'" \
-    username="'user'" deliver_to="'nina@example.com'"
-fetch_poll cleartext
-is "$PF_RC" 1 "auth any without TLS and without a safe method: refused"
-ok "no password was ever sent in clear text" \
-    not grep -Eq '^(PASS|AUTH|APOP)' "$PF_TMP/peer.log"
+fetch_poll plain-allowed
+is "$PF_RC" 0 "tls disable on a plain server: polled"
+is "$(log_count ': delivered$')" 1 "tls disable: delivered"
+ok "tls disable, auth any: APOP" grep -q '^APOP user ' "$PF_TMP/peer.log"
+is "$(peer_said | grep -Ec '^(PASS|AUTH)')" 0 "tls disable, auth any: no password itself"
+is "$(log_count '^postfetch: warning: account=plain-allowed host=localhost: tls = disable: the credentials cross the network unencrypted$')" 1 \
+    "tls disable: one warning in the poll"
+fetch_poll plain-allowed
+is "$(log_count 'tls = disable: the credentials cross')" 1 \
+    "tls disable: one warning in the next poll too"
+fetch_run check plain-allowed
+is "$PF_RC" 0 "check of the tls disable account: exit 0"
+is "$(grep -c '^warning: *tls = disable: the credentials cross the network unencrypted$' "$PF_OUT")" 1 \
+    "check: says plain text is allowed"
 peer_stop
 
 # --- The warning for tls_verify false is logged at every poll (Dovecot

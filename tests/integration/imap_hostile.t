@@ -41,16 +41,38 @@ is "$(log_count 'account=preauth host=localhost: poll failed: server greeted PRE
     "PREAUTH + starttls: says why"
 unlike "$(peer_said)" 'SELECT|EXAMINE|FETCH|LOGIN' \
     "PREAUTH + starttls: no folder opened, nothing fetched"
-sql "UPDATE postfetch.account SET tls = 'detect', tls_seen = true
-    WHERE name = 'preauth'" >/dev/null
+sql "UPDATE postfetch.account SET tls = 'detect' WHERE name = 'preauth'" \
+    >/dev/null
 fetch_poll preauth
-is "$PF_RC" 1 "PREAUTH + detect after TLS was seen: refused too"
+is "$PF_RC" 1 "PREAUTH + detect (TLS never seen): refused too"
+is "$(log_count "account=preauth host=localhost: poll failed: server greeted PREAUTH on an unencrypted connection, so TLS cannot be started: plain text refused \\(tls = detect\\); set tls = 'disable' to allow it\$")" 1 \
+    "PREAUTH + detect: says plain text was refused and how to allow it"
+unlike "$(peer_said)" 'SELECT|EXAMINE|FETCH|LOGIN' \
+    "PREAUTH + detect: no folder opened, nothing fetched"
 sql "UPDATE postfetch.account SET tls = 'disable' WHERE name = 'preauth'" \
     >/dev/null
 fetch_poll preauth
 is "$PF_RC" 0 "PREAUTH + tls = disable (the admin's choice): polled"
 ok "PREAUTH + tls = disable: delivered" wait_for_delivery alice 1
 peer_stop
+
+# --- detect and STARTTLS refused or missing: nothing credential-like -----
+# (the peer offers AUTH=CRAM-MD5 in plain text: no hash is sent either)
+for refusal in --starttls-fails ""; do
+	: >"$PF_TMP/peer.log"
+	# shellcheck disable=SC2086
+	imap_peer_start $refusal --log "$PF_TMP/peer.log" --message "$PF_TMP/m1"
+	name=detect${refusal:-nostarttls}
+	peer_imap_account "$name" alice tls="'detect'"
+	fetch_poll "$name"
+	is "$PF_RC" 1 "$name: refused"
+	like "$(log_grep "account=$name host=localhost: poll failed: ")" \
+	    "(STARTTLS refused: NO .*|server does not offer STARTTLS): plain text refused \(tls = detect\); set tls = 'disable' to allow it\$" \
+	    "$name: says plain text was refused and how to allow it"
+	unlike "$(peer_said)" 'LOGIN|AUTHENTICATE|SELECT|EXAMINE' \
+	    "$name: nothing credential-like sent, no folder opened"
+	peer_stop
+done
 
 # --- STARTTLS: what was said before TLS is forgotten --------------------
 : >"$PF_TMP/peer.log"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Start-up of the milter: configuration errors exit 2 naming file:line, a
-# key file others can read is refused, a unix socket is handed to the user
+# key file others can read or that belongs to neither root nor the user is
+# refused, a unix socket is handed to the user
 # (mode 0660) and the process runs as that user, not root.
 source "$(dirname "$0")/../lib/harness.sh"
 harness_init
@@ -34,6 +35,13 @@ out=$("$MILTER_BIN" -d -c "$PF_TMP/postfetch.conf" 2>&1)
 is "$?" 2 "key file readable by others: exit 2"
 like "$out" "$PF_TMP/secret" "key file named"
 chmod 600 "$PF_TMP/secret"
+chown 4242 "$PF_TMP/secret"
+out=$("$MILTER_BIN" -d -c "$PF_TMP/postfetch.conf" 2>&1)
+is "$?" 2 "key file of neither root nor the user: exit 2"
+like "$out" "owned by uid 4242; it must belong to root or to the postfetch user \\(uid $(id -u "$PF_USER")\\)" \
+    "key file of another user: says whose it must be"
+# the user's own key file is fine (the start below)
+chown "$PF_USER" "$PF_TMP/secret"
 
 out=$("$MILTER_BIN" -x 2>&1)
 is "$?" 2 "bad option: exit 2"

@@ -11,6 +11,12 @@ size. Faults on demand:
   --err-retr N       answer every RETR N with -ERR
   --no-capa          answer CAPA with -ERR (an old server)
   --no-pipelining    leave PIPELINING out of CAPA
+  --stls-refused     list STLS in CAPA but answer STLS with -ERR (a server
+                     whose TLS is broken, or a man in the middle who
+                     cannot strip the capability); without it no STLS
+                     is offered at all (one who strips it)
+  --apop             greet with an APOP timestamp and take APOP
+  --sasl MECHS       list "SASL MECHS" in CAPA; AUTH is answered -ERR
   --stall-in-retr N  stop sending halfway through the first RETR N until
                      the client closes (its timeout must fire)
   --err-dele N       answer every DELE N with -ERR; the message stays
@@ -29,6 +35,7 @@ Prints "ready PORT" on stdout when listening (--port 0 picks a port) and
 runs until killed.
 """
 import argparse
+import hashlib
 import os
 import socket
 import sys
@@ -72,7 +79,9 @@ class Session:
         self.send(text.encode() + b"\r\n")
 
     def run(self):
-        self.reply("+OK pop3_peer ready")
+        stamp = "<%d.1@pop3_peer>" % os.getpid()
+        self.reply("+OK pop3_peer ready" +
+                   (" " + stamp if self.opts.apop else ""))
         authed = False
         user = None
         while True:
@@ -92,8 +101,24 @@ class Session:
                 caps = ["USER", "UIDL", "TOP"]
                 if not self.opts.no_pipelining:
                     caps.append("PIPELINING")
+                if self.opts.stls_refused:
+                    caps.append("STLS")
+                if self.opts.sasl:
+                    caps.append("SASL " + self.opts.sasl)
                 self.send(b"+OK\r\n" + "".join(c + "\r\n" for c in caps)
                           .encode() + b".\r\n")
+            elif cmd == "STLS" and not authed:
+                self.reply("-ERR TLS not available")
+            elif cmd == "AUTH" and not authed:
+                self.reply("-ERR [AUTH] not here")
+            elif cmd == "APOP" and not authed and self.opts.apop:
+                digest = hashlib.md5((stamp + self.opts.password)
+                                     .encode()).hexdigest()
+                if args == [self.opts.user, digest]:
+                    authed = True
+                    self.reply("+OK logged in")
+                else:
+                    self.reply("-ERR [AUTH] Authentication failed.")
             elif cmd == "USER" and not authed:
                 user = args[0] if args else ""
                 self.reply("+OK")
@@ -196,6 +221,9 @@ def main():
     p.add_argument("--store")
     p.add_argument("--no-capa", action="store_true")
     p.add_argument("--no-pipelining", action="store_true")
+    p.add_argument("--stls-refused", action="store_true")
+    p.add_argument("--apop", action="store_true")
+    p.add_argument("--sasl")
     p.add_argument("--log")
     opts = p.parse_args()
 

@@ -1,4 +1,6 @@
 /* Unit tests for common/conf.c: defaults, syntax, every key, every error. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -559,10 +561,78 @@ test_sample(void)
 	free(path);
 }
 
+/*
+ * A database password in a file that group or others can read is refused;
+ * the same file mode 0600 (or without a password) is fine.
+ */
+static void
+test_password(void)
+{
+	static const struct {
+		const char	*database;
+		int		 password;
+	} cases[] = {
+		{ "dbname=postfetch user=postfetch", 0 },
+		{ "dbname=postfetch password=secret", 1 },
+		{ "password = 'a secret' dbname=postfetch", 1 },
+		{ "dbname=postfetch password='it\\'s'", 1 },
+		{ "dbname=postfetch password=''", 0 },
+		/* as libpq reads it: the password is "user=x" */
+		{ "dbname=postfetch password= user=x", 1 },
+		{ "dbname=postfetch passfile=/etc/postfetch/pgpass", 0 },
+		{ "dbname='password=x'", 0 },
+		{ "postgresql://postfetch@db.example.com/postfetch", 0 },
+		{ "postgresql://postfetch:secret@db.example.com/postfetch", 1 },
+		{ "postgres://u:s@[::1]:5432/postfetch", 1 },
+		{ "postgresql://[::1]:5432/postfetch", 0 },
+		{ "postgresql://db/postfetch?user=u&password=s", 1 },
+		{ "postgresql://db/postfetch?password=&user=u", 0 },
+		{ "postgresql://db/postfetch?passfile=/x", 0 },
+	};
+	static const mode_t	 modes[] = { 0600, 0640, 0604, 0400, 0644 };
+	struct conf		 conf;
+	char			*path, *cause, *text, *want;
+	size_t			 i, m;
+	int			 refused, rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+			xasprintf(&text, "database = %s\n", cases[i].database);
+			path = temp_file(text, strlen(text));
+			if (chmod(path, modes[m]) == -1) {
+				perror("chmod");
+				exit(1);
+			}
+			cause = NULL;
+			rc = conf_load(&conf, path, 0, &cause);
+			refused = cases[i].password && (modes[m] & 044) != 0;
+			is_int(rc, refused ? -1 : 0, "%s, mode %04o: %s",
+			    cases[i].database, (unsigned int)modes[m],
+			    refused ? "refused" : "loaded");
+			if (refused) {
+				xasprintf(&want, "%s: database holds a "
+				    "password, and group or others can read "
+				    "the file (mode %04o): make it mode 0600, "
+				    "or put the password into ~/.pgpass of "
+				    "the user", path, (unsigned int)modes[m]);
+				is_str(cause, want, "%s, mode %04o: cause",
+				    cases[i].database, (unsigned int)modes[m]);
+				free(want);
+			} else if (rc == 0)
+				conf_free(&conf);
+			free(cause);
+			unlink(path);
+			free(path);
+			free(text);
+		}
+	}
+}
+
 int
 main(void)
 {
 	test_fields();
+	test_password();
 	test_good();
 	test_bad();
 	test_special();

@@ -280,6 +280,10 @@ test_key_file(void)
 		  "(mode 0620); it must be mode 0600 or 0400" },
 		{ "mode 0602", KEY1 "\n", 0602, "group or others may access it "
 		  "(mode 0602); it must be mode 0600 or 0400" },
+		{ "mode 0700", KEY1 "\n", 0700, "mode 0700; it must be mode "
+		  "0600 or 0400" },
+		{ "mode 4600", KEY1 "\n", 04600, "mode 4600; it must be mode "
+		  "0600 or 0400" },
 		{ "bad hex", "g00102030405060708090a0b0c0d0e0f101112131415161718"
 		  "191a1b1c1d1e1f\n", 0600, "" },
 		{ "63 characters", "00102030405060708090a0b0c0d0e0f10111213141516"
@@ -297,6 +301,7 @@ test_key_file(void)
 	char		*expected;
 	const char	*why;
 	size_t		 i;
+	uid_t		 owner;
 	int		 rc;
 
 	if (mkdtemp(dir) == NULL) {
@@ -311,7 +316,7 @@ test_key_file(void)
 			why = malformed;
 		cause = NULL;
 		memset(key, 0xaa, sizeof(key));
-		rc = tag_load_key(path, key, &cause);
+		rc = tag_load_key(path, geteuid(), key, &cause);
 		if (why == NULL) {
 			if (!is_int(rc, 0, "key file %s: loaded",
 			    files[i].name))
@@ -330,6 +335,37 @@ test_key_file(void)
 		free(path);
 	}
 
+	/*
+	 * Owned by neither root nor the postfetch user: refused (its owner
+	 * may know the key). As root the file is given to another uid; else
+	 * the postfetch user is said to be another than the file's owner.
+	 */
+	path = key_file(dir, "key", KEY1 "\n", 0600);
+	owner = geteuid();
+	if (owner == 0) {
+		owner = 65534;
+		if (chown(path, owner, (gid_t)-1) == -1) {
+			perror("chown");
+			exit(1);
+		}
+	}
+	cause = NULL;
+	is_int(tag_load_key(path, owner + 1, key, &cause), -1,
+	    "key file of another user refused");
+	xasprintf(&expected, "%s: owned by uid %u; it must belong to root or "
+	    "to the postfetch user (uid %u)", path, (unsigned int)owner,
+	    (unsigned int)owner + 1);
+	is_str(cause, expected, "key file of another user: cause");
+	free(expected);
+	free(cause);
+	cause = NULL;
+	if (!is_int(tag_load_key(path, owner, key, &cause), 0,
+	    "key file of the postfetch user loaded"))
+		diag("cause: %s", cause);
+	free(cause);
+	unlink(path);
+	free(path);
+
 	path = key_file(dir, "key", KEY1 "\n", 0600);
 	xasprintf(&link, "%s/link", dir);
 	if (symlink(path, link) == -1) {
@@ -337,18 +373,21 @@ test_key_file(void)
 		exit(1);
 	}
 	cause = NULL;
-	is_int(tag_load_key(link, key, &cause), -1, "symbolic link refused");
+	is_int(tag_load_key(link, geteuid(), key, &cause), -1,
+	    "symbolic link refused");
 	free(cause);
 	unlink(link);
 	unlink(path);
 	cause = NULL;
-	is_int(tag_load_key(path, key, &cause), -1, "missing file refused");
+	is_int(tag_load_key(path, geteuid(), key, &cause), -1,
+	    "missing file refused");
 	xasprintf(&expected, "%s: No such file or directory", path);
 	is_str(cause, expected, "missing file: cause");
 	free(expected);
 	free(cause);
 	cause = NULL;
-	is_int(tag_load_key(dir, key, &cause), -1, "directory refused");
+	is_int(tag_load_key(dir, geteuid(), key, &cause), -1,
+	    "directory refused");
 	free(cause);
 	free(link);
 	free(path);

@@ -21,6 +21,9 @@
 #define HELLO	"EHLO client.example\r\n"
 #define ETRN	"ETRN example.net\r\n"
 #define QUIT	"QUIT\r\n"
+/* The end of the cause of a session refused before it went plain. */
+#define REFUSED(tls)	": plain text refused (tls = " tls "); set tls = " \
+			"'disable' to allow it"
 
 /* Transcripts: what the server says, what the client must say. */
 static const struct {
@@ -94,38 +97,36 @@ static const struct {
 	  "greeting: 554 5.3.2 no service for you", NULL },
 	{ "starttls: not offered", "starttls", 0, NULL,
 	  "220 mx\r\n250-mx\r\n250 ETRN\r\n221\r\n", HELLO QUIT, NULL,
-	  "server does not offer STARTTLS", "ETRN" },
+	  "server does not offer STARTTLS" REFUSED("starttls"), "ETRN" },
 	{ "starttls: refused", "starttls", 0, NULL,
 	  "220 mx\r\n250-mx\r\n250 STARTTLS\r\n454 4.7.0 TLS not "
 	  "available due to local problem\r\n221\r\n",
 	  HELLO "STARTTLS\r\n" QUIT, NULL,
 	  "STARTTLS refused: 454 4.7.0 TLS not available due to local "
-	  "problem", "STARTTLS" },
+	  "problem" REFUSED("starttls"), "STARTTLS" },
 	{ "starttls: EHLO refused, HELO", "starttls", 0, NULL,
 	  "220 mx\r\n502 no\r\n250 mx\r\n221\r\n",
 	  HELLO "HELO client.example\r\n" QUIT, NULL,
-	  "EHLO refused, so no STARTTLS", "" },
+	  "EHLO refused, so no STARTTLS" REFUSED("starttls"), "" },
 	{ "disable: STARTTLS offered, not used", "disable", 0, NULL,
 	  "220 mx\r\n250-mx\r\n250 STARTTLS\r\n250 Queuing started\r\n"
 	  "221\r\n", HELLO ETRN QUIT, "250 Queuing started", NULL,
 	  "STARTTLS" },
-	{ "detect: not offered, never seen: plain", "detect", 0, NULL,
-	  "220 mx\r\n250 mx\r\n250 Queuing started\r\n221\r\n",
-	  HELLO ETRN QUIT, "250 Queuing started", NULL, "" },
-	{ "detect: refused, never seen: plain", "detect", 0, NULL,
-	  "220 mx\r\n250-mx\r\n250 starttls\r\n454 not now\r\n"
-	  "250 Queuing started\r\n221\r\n",
-	  HELLO "STARTTLS\r\n" ETRN QUIT, "250 Queuing started", NULL,
-	  "starttls" },
-	{ "detect: seen before, not offered", "detect", 1, NULL,
+	/* detect is TLS or nothing, as for POP3 and IMAP */
+	{ "detect: not offered: no ETRN", "detect", 0, NULL,
 	  "220 mx\r\n250 mx\r\n221\r\n", HELLO QUIT, NULL,
-	  "TLS was seen before and is now missing: server does not offer "
-	  "STARTTLS", "" },
-	{ "detect: seen before, refused", "detect", 1, NULL,
-	  "220 mx\r\n250-mx\r\n250 STARTTLS\r\n454 not now\r\n221\r\n",
+	  "server does not offer STARTTLS" REFUSED("detect"), "" },
+	{ "detect: refused: no ETRN", "detect", 0, NULL,
+	  "220 mx\r\n250-mx\r\n250 starttls\r\n454 not now\r\n221\r\n",
 	  HELLO "STARTTLS\r\n" QUIT, NULL,
-	  "TLS was seen before and is now missing: STARTTLS refused: "
-	  "454 not now", "STARTTLS" },
+	  "STARTTLS refused: 454 not now" REFUSED("detect"), "starttls" },
+	{ "detect: EHLO refused, HELO: no ETRN", "detect", 0, NULL,
+	  "220 mx\r\n502 no\r\n250 mx\r\n221\r\n",
+	  HELLO "HELO client.example\r\n" QUIT, NULL,
+	  "EHLO refused, so no STARTTLS" REFUSED("detect"), "" },
+	{ "detect, tls_seen false or true: the same", "detect", 1, NULL,
+	  "220 mx\r\n250 mx\r\n221\r\n", HELLO QUIT, NULL,
+	  "server does not offer STARTTLS" REFUSED("detect"), "" },
 	{ "malformed reply", "disable", 0, NULL,
 	  "220 mx\r\nHELLO there\r\n", HELLO, NULL,
 	  "EHLO: malformed reply: HELLO there", NULL },

@@ -54,9 +54,11 @@ finish(struct peer *peer, struct imap *i, const char *want,
 #define CRAM_CHALLENGE	\
 	"PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+"
 #define CRAM_ANSWER	"dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"
+/* The end of the cause of a session refused before it went plain. */
+#define REFUSED(tls)	": plain text refused (tls = " tls "); set tls = " \
+			"'disable' to allow it"
 #define PREAUTH_REFUSED	"server greeted PREAUTH on an unencrypted " \
-	"connection, " \
-	"so TLS cannot be started: refused (the account requires TLS)"
+	"connection, so TLS cannot be started"
 
 /* Opening transcripts: what the server says, what the client must say. */
 static const struct {
@@ -119,37 +121,30 @@ static const struct {
 	  "connection closed by server", NULL, NULL },
 	{ "tls = starttls without STARTTLS offered", "starttls", "any", 0,
 	  NULL, NULL, "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n", "",
-	  "server does not offer STARTTLS", NULL, NULL },
+	  "server does not offer STARTTLS" REFUSED("starttls"), NULL, NULL },
 	{ "tls = starttls, STARTTLS refused", "starttls", "any", 0, NULL,
 	  NULL, "* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\na1 NO not now\r\n",
-	  "a1 STARTTLS\r\n", "STARTTLS refused: NO not now", NULL, NULL },
-	{ "detect, TLS seen, STARTTLS refused", "detect", "any", 1, NULL,
-	  NULL, "* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\na1 NO not now\r\n",
-	  "a1 STARTTLS\r\n", "TLS was seen before and is now missing: "
-	  "STARTTLS refused: NO not now", NULL, NULL },
-	{ "detect, TLS seen, STARTTLS gone", "detect", "any", 1, NULL, NULL,
-	  "* OK [CAPABILITY IMAP4rev1 AUTH=CRAM-MD5] hi\r\n", "",
-	  "TLS was seen before and is now missing: server does not offer "
-	  "STARTTLS", NULL, NULL },
-	{ "detect, STARTTLS refused, never seen: plain, CRAM-MD5", "detect",
-	  "any", 0, "tim", "tanstaaftanstaaf",
+	  "a1 STARTTLS\r\n", "STARTTLS refused: NO not now"
+	  REFUSED("starttls"), NULL, NULL },
+	/* detect never falls back: no CRAM-MD5 hash in the clear */
+	{ "detect, STARTTLS refused, CRAM-MD5 offered: nothing sent",
+	  "detect", "any", 0, "tim", "tanstaaftanstaaf",
 	  "* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=CRAM-MD5] hi\r\n"
-	  "a1 NO not now\r\n+ " CRAM_CHALLENGE "\r\n"
-	  "a2 OK [CAPABILITY IMAP4rev1] in\r\n",
-	  "a1 STARTTLS\r\na2 AUTHENTICATE CRAM-MD5\r\n" CRAM_ANSWER "\r\n",
-	  NULL, "CRAM-MD5", "IMAP4rev1" },
-	{ "detect without STARTTLS, never seen: plain", "detect", "any", 0,
-	  "tim", "tanstaaftanstaaf",
-	  "* OK [CAPABILITY IMAP4rev1 AUTH=CRAM-MD5] hi\r\n+ " CRAM_CHALLENGE
-	  "\r\na1 OK [CAPABILITY IMAP4rev1] in\r\n",
-	  "a1 AUTHENTICATE CRAM-MD5\r\n" CRAM_ANSWER "\r\n", NULL,
-	  "CRAM-MD5", "IMAP4rev1" },
+	  "a1 NO not now\r\n", "a1 STARTTLS\r\n",
+	  "STARTTLS refused: NO not now" REFUSED("detect"), NULL, NULL },
+	{ "detect without STARTTLS, CRAM-MD5 offered: nothing sent",
+	  "detect", "any", 0, "tim", "tanstaaftanstaaf",
+	  "* OK [CAPABILITY IMAP4rev1 AUTH=CRAM-MD5] hi\r\n", "",
+	  "server does not offer STARTTLS" REFUSED("detect"), NULL, NULL },
+	{ "detect, tls_seen false or true: the same", "detect", "any", 1,
+	  NULL, NULL, "* OK [CAPABILITY IMAP4rev1 AUTH=CRAM-MD5] hi\r\n", "",
+	  "server does not offer STARTTLS" REFUSED("detect"), NULL, NULL },
 	{ "PREAUTH with tls = starttls refused", "starttls", "any", 0, NULL,
 	  NULL, "* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n", "",
-	  PREAUTH_REFUSED, NULL, NULL },
-	{ "PREAUTH with tls = detect, TLS seen, refused", "detect", "any", 1,
-	  NULL, NULL, "* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n", "",
-	  PREAUTH_REFUSED, NULL, NULL },
+	  PREAUTH_REFUSED REFUSED("starttls"), NULL, NULL },
+	{ "PREAUTH with tls = detect refused", "detect", "any", 0, NULL,
+	  NULL, "* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n", "",
+	  PREAUTH_REFUSED REFUSED("detect"), NULL, NULL },
 	{ "PREAUTH with tls = disable accepted", "disable", "any", 0, NULL,
 	  NULL, "* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n", "", NULL,
 	  "PREAUTH", "IMAP4rev1 STARTTLS" },
@@ -171,10 +166,9 @@ static const struct {
 	  NULL, NULL, "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n", "",
 	  "refusing to send a clear-text password over an unencrypted "
 	  "connection; set tls or auth", NULL, NULL },
-	{ "auth = password on detect, plain link", "detect", "password", 0,
-	  NULL, NULL, "* OK [CAPABILITY IMAP4rev1] hi\r\n", "",
-	  "refusing to send a clear-text password (auth = password) over "
-	  "an unencrypted connection; set tls = disable to allow it", NULL,
+	{ "auth = password on detect, plain link: nothing sent", "detect",
+	  "password", 0, NULL, NULL, "* OK [CAPABILITY IMAP4rev1] hi\r\n",
+	  "", "server does not offer STARTTLS" REFUSED("detect"), NULL,
 	  NULL },
 	{ "auth = any picks CRAM-MD5, RFC 2195 example", "disable", "any", 0,
 	  "tim", "tanstaaftanstaaf",

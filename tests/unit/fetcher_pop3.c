@@ -22,6 +22,10 @@
 #include "tap.h"
 #include "xmalloc.h"
 
+/* The end of the cause of a session refused before it went plain. */
+#define REFUSED(tls)	": plain text refused (tls = " tls "); set tls = " \
+			"'disable' to allow it"
+
 /* Login transcripts: what the server says, what the client must say. */
 static const struct {
 	const char	*name;
@@ -130,36 +134,40 @@ static const struct {
 	  "+OK\r\nSASL PLAIN\r\nUSER\r\n.\r\n+OK\r\n",
 	  "CAPA\r\nAPOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n",
 	  NULL, "APOP" },
-	{ "explicit USER/PASS refused unencrypted unless tls = disable",
-	  "detect", "password", 0, NULL, NULL,
+	{ "detect, auth = password, no STLS: nothing sent", "detect",
+	  "password", 0, NULL, NULL,
 	  "+OK\r\n+OK\r\nUSER\r\n.\r\n", "CAPA\r\n",
-	  "refusing to send a clear-text password (auth = password) over "
-	  "an unencrypted connection; set tls = disable to allow it", NULL },
+	  "server does not offer STLS" REFUSED("detect"), NULL },
 	{ "starttls without STLS", "starttls", "any", 0, NULL, NULL,
 	  "+OK\r\n+OK\r\nUSER\r\n.\r\n", "CAPA\r\n",
-	  "server does not offer STLS", NULL },
+	  "server does not offer STLS" REFUSED("starttls"), NULL },
 	{ "starttls without CAPA", "starttls", "any", 0, NULL, NULL,
-	  "+OK\r\n-ERR\r\n", "CAPA\r\n", "server does not offer STLS", NULL },
+	  "+OK\r\n-ERR\r\n", "CAPA\r\n",
+	  "server does not offer STLS (no CAPA)" REFUSED("starttls"), NULL },
 	{ "starttls refused", "starttls", "any", 0, NULL, NULL,
 	  "+OK\r\n+OK\r\nSTLS\r\n.\r\n-ERR not now\r\n", "CAPA\r\nSTLS\r\n",
-	  "STLS refused: -ERR not now", NULL },
-	{ "detect: TLS seen before, STLS gone", "detect", "any", 1, NULL,
-	  NULL, "+OK\r\n+OK\r\nUSER\r\n.\r\n", "CAPA\r\n",
-	  "TLS was seen before and is now missing: server does not offer "
-	  "STLS", NULL },
-	{ "detect: TLS seen before, STLS refused", "detect", "any", 1, NULL,
-	  NULL, "+OK\r\n+OK\r\nSTLS\r\n.\r\n-ERR no\r\n",
-	  "CAPA\r\nSTLS\r\n",
-	  "TLS was seen before and is now missing: STLS refused: -ERR no",
-	  NULL },
-	{ "detect: STLS refused, never seen: plain, CRAM-MD5", "detect",
+	  "STLS refused: -ERR not now" REFUSED("starttls"), NULL },
+	/* detect never falls back: no hash (CRAM-MD5, APOP) in the clear */
+	{ "detect without STLS, CRAM-MD5 and APOP offered: nothing sent",
+	  "detect", "any", 0, "tim", "tanstaaftanstaaf",
+	  "+OK <1896.697170952@dbc.mtview.ca.us>\r\n"
+	  "+OK\r\nSASL CRAM-MD5\r\nUSER\r\n.\r\n", "CAPA\r\n",
+	  "server does not offer STLS" REFUSED("detect"), NULL },
+	{ "detect without CAPA (old server): nothing sent", "detect", "any",
+	  0, NULL, NULL, "+OK <1.2@x>\r\n-ERR\r\n", "CAPA\r\n",
+	  "server does not offer STLS (no CAPA)" REFUSED("detect"), NULL },
+	{ "detect, STLS refused, CRAM-MD5 offered: nothing sent", "detect",
 	  "any", 0, "tim", "tanstaaftanstaaf",
-	  "+OK\r\n+OK\r\nSTLS\r\nSASL CRAM-MD5\r\n.\r\n-ERR no\r\n"
-	  "+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n"
-	  "+OK\r\n",
-	  "CAPA\r\nSTLS\r\nAUTH CRAM-MD5\r\n"
-	  "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n",
-	  NULL, "CRAM-MD5" },
+	  "+OK\r\n+OK\r\nSTLS\r\nSASL CRAM-MD5\r\n.\r\n-ERR no\r\n",
+	  "CAPA\r\nSTLS\r\n", "STLS refused: -ERR no" REFUSED("detect"),
+	  NULL },
+	{ "detect, tls_seen false or true: the same", "detect", "any", 1,
+	  NULL, NULL, "+OK\r\n+OK\r\nUSER\r\n.\r\n", "CAPA\r\n",
+	  "server does not offer STLS" REFUSED("detect"), NULL },
+	{ "detect on a plain port with auth = apop: nothing sent", "detect",
+	  "apop", 0, "mrose", "tanstaaf",
+	  "+OK <1896.697170952@dbc.mtview.ca.us>\r\n-ERR\r\n", "CAPA\r\n",
+	  "server does not offer STLS (no CAPA)" REFUSED("detect"), NULL },
 	{ "user name with CRLF cannot inject commands", "disable",
 	  "password", 0, "u\r\nDELE 1", NULL, "+OK\r\n-ERR\r\n", "CAPA\r\n",
 	  "POP3 command too long or malformed (user name or password?)",
