@@ -52,3 +52,8 @@ CREATE TRIGGER account_notify_poll
 	OR DELETE
     ON postfetch.account
     FOR EACH STATEMENT EXECUTE FUNCTION postfetch.notify_poll();
+
+-- tls = detect now means TLS or an error from the first poll on (issue 10):
+-- tls_seen is a record, no longer a rule.
+COMMENT ON COLUMN postfetch.account.tls_seen IS
+    'TLS was negotiated with this account at least once (a record; tls = detect requires TLS anyway)';
