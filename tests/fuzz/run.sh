@@ -25,13 +25,13 @@ for file in tests/fuzz/fuzz_*.c; do
 	fuzz_imap) extra="tests/fuzz/server.c fetcher/imap.c fetcher/imap_auth.c
 	    fetcher/imap_mail.c fetcher/imap_reader.c fetcher/imap_utf7.c
 	    fetcher/auth.c fetcher/header.c fetcher/transport.c fetcher/sasl.c
-	    fetcher/token.c fetcher/program.c" ;;
+	    fetcher/token.c fetcher/program.c fetcher/driver_tls.c" ;;
 	fuzz_imap_reader) extra="tests/fuzz/server.c fetcher/imap_reader.c
 	    fetcher/transport.c" ;;
 	fuzz_imap_utf7) extra="fetcher/imap_utf7.c" ;;
 	fuzz_pop3) extra="tests/fuzz/server.c fetcher/pop3.c fetcher/pop3_auth.c
 	    fetcher/auth.c fetcher/transport.c fetcher/sasl.c fetcher/token.c
-	    fetcher/program.c" ;;
+	    fetcher/program.c fetcher/driver_tls.c" ;;
 	fuzz_rewrite) extra="milter/rewrite.c" ;;
 	*) extra="" ;;
 	esac
