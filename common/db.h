@@ -17,7 +17,7 @@ struct db;
  * The postfetch schema version this build knows: schema_latest in
  * schema/postfetch.sql, raised with every migration.
  */
-#define DB_SCHEMA_VERSION	6
+#define DB_SCHEMA_VERSION	7
 
 /* A statement to prepare on every (re)connect. */
 struct db_statement {

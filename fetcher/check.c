@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "etrn.h"
 #include "log.h"
+#include "smtp_check.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -147,6 +148,8 @@ check_run(const struct engine_context *context, const char *name, FILE *out,
 			    account.host);
 		rc = check_session(context, driver, &account, out, &cause);
 	}
+	rc = smtp_check_run(context->db, &account, context->conf->timeout,
+	    out, rc, &cause);
 	if (rc == 0)
 		fprintf(out, "result:        ok\n");
 	else {

@@ -37,10 +37,11 @@ const struct db_statement due_statements[] = {
 	  " ORDER BY a.poll_requested DESC, a.check_requested DESC,"
 	  "  a.next_poll NULLS FIRST, a.id", 1 },
 	{ "due_take",
-	  "UPDATE postfetch.account a SET poll_requested = false,"
+	  "UPDATE postfetch.account a SET"
+	  " poll_requested = a.poll_requested AND $4,"
 	  " check_requested = false, lease_owner = $1,"
 	  " lease_until = now() + make_interval(secs => $3)"
-	  " WHERE a.id = $2 AND a.active AND" DUE_FREE " RETURNING a.id", 3 },
+	  " WHERE a.id = $2 AND a.active AND" DUE_FREE " RETURNING a.id", 4 },
 	{ "due_renew",
 	  "UPDATE postfetch.account"
 	  " SET lease_until = now() + make_interval(secs => $3)"
@@ -117,9 +118,9 @@ due_free(struct due *list, size_t count)
 
 int
 due_take(struct db *db, long long id, const char *owner, int lease,
-    char **cause)
+    int check, char **cause)
 {
-	const char	*params[3];
+	const char	*params[4];
 	char		 idbuf[32], leasebuf[32];
 	PGresult	*res;
 	int		 rows;
@@ -129,7 +130,8 @@ due_take(struct db *db, long long id, const char *owner, int lease,
 	params[0] = owner;
 	params[1] = idbuf;
 	params[2] = leasebuf;
-	if ((res = db_exec(db, "due_take", 3, params, cause)) == NULL)
+	params[3] = check ? "true" : "false";
+	if ((res = db_exec(db, "due_take", 4, params, cause)) == NULL)
 		return -1;
 	rows = PQntuples(res);
 	PQclear(res);

@@ -35,12 +35,13 @@ int	due_load(struct db *, const char *owner, struct due **list,
 	    size_t *count, char **cause);
 void	due_free(struct due *list, size_t count);
 /*
- * Take the account for a worker of owner: clear its requests and write a
- * short lease (the worker's claim then holds it). Returns 1 taken, 0 if
+ * Take the account for a worker of owner: clear the request it serves (a
+ * poll clears both, a check only check_requested) and write a short
+ * lease (the worker's claim then holds it). Returns 1 taken, 0 if
  * another fetcher took it first, -1 with *cause.
  */
 int	due_take(struct db *, long long id, const char *owner, int lease,
-	    char **cause);
+	    int check, char **cause);
 /* Extend owner's leases of the accounts ids[0..count) to lease seconds. */
 int	due_renew(struct db *, const char *owner, const long long *ids,
 	    size_t count, int lease, char **cause);

@@ -12,8 +12,6 @@ struct account;
 struct driver_info;
 struct transport;
 
-#define ETRN_COMMAND_MAX	512	/* octets of a command line */
-
 /*
  * Connect to the account's host (port 25, or 465 for tls = direct when
  * port is 0), read the greeting, EHLO (HELO when refused, then no

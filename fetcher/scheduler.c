@@ -316,14 +316,18 @@ scheduler_allowed(struct scheduler *s, const struct due *d)
 	return 0;
 }
 
-/* What to do with a due account: 0 poll, 1 check, -1 nothing now. */
+/*
+ * What to do with a due account: 0 poll, 1 check, -1 nothing now. A
+ * check comes first: it also tests the outgoing server, which a poll
+ * does not; the poll follows at the next look.
+ */
 static int
 scheduler_kind(struct scheduler *s, const struct due *d)
 {
-	if (d->poll_requested || (d->poll_due && scheduler_allowed(s, d)))
-		return 0;
 	if (d->check_requested)
 		return 1;
+	if (d->poll_requested || (d->poll_due && scheduler_allowed(s, d)))
+		return 0;
 	return -1;
 }
 
@@ -353,7 +357,7 @@ scheduler_look(struct scheduler *s)
 			continue;
 		}
 		switch (due_take(context->db, list[i].id, context->owner,
-		    SCHEDULER_TAKE, &cause)) {
+		    SCHEDULER_TAKE, kind, &cause)) {
 		case 1:
 			if (list[i].stuck)
 				scheduler_evict(s, &list[i]);

@@ -11,6 +11,7 @@
 
 #include "due.h"
 #include "seen.h"
+#include "smtp_check.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -62,8 +63,10 @@ const struct db_statement store_statements[] = {
 	  "  ELSE consecutive_failures + 1 END,"
 	  " messages_total = messages_total + $4,"
 	  /* a failing account backs off: the interval doubles with each
-	   * failure in a row, up to an hour (or the interval, if longer) */
-	  " next_poll = now() + CASE WHEN $5::text IS NULL THEN poll_interval"
+	   * failure in a row, up to an hour (or the interval, if longer);
+	   * POP before SMTP logs in at least every pop_before_smtp */
+	  " next_poll = now() + CASE WHEN $5::text IS NULL THEN"
+	  "  least(poll_interval, pop_before_smtp)"
 	  "  ELSE least(poll_interval * power(2, least(consecutive_failures,"
 	  "  10)), greatest(poll_interval, interval '1 hour')) END,"
 	  " lease_owner = NULL, lease_until = NULL"
@@ -106,6 +109,7 @@ store_db_new(const char *conninfo)
 		statements_append(&all, &n, seen_statements);
 		statements_append(&all, &n, status_statements);
 		statements_append(&all, &n, due_statements);
+		statements_append(&all, &n, smtp_check_statements);
 	}
 	db = db_new(conninfo, all);
 	db_require_schema(db, DB_SCHEMA_VERSION);

@@ -29,7 +29,7 @@ END
 $$;
 
 -- The newest migration this file knows.
-\set schema_latest 6
+\set schema_latest 7
 
 -- Held until psql exits, so a second run waits here and then finds the
 -- work done. 8101821198434137187 is 'postfetc' in ASCII.
@@ -90,6 +90,10 @@ $$;
 
 \set migration_version 6
 \set migration_file migrations/0006_schedule.sql
+\ir apply-migration.sql
+
+\set migration_version 7
+\set migration_file migrations/0007_relay.sql
 \ir apply-migration.sql
 
 SELECT max(version) AS pf_version FROM postfetch.schema_version \gset

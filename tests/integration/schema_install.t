@@ -69,11 +69,12 @@ is "$(pg_psql -c "SELECT string_agg(version || ':' || name, ',' ORDER BY version
 is "$(pg_psql -c "SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'postfetch' AND c.relkind IN ('r', 'v')")" \
-    "account,account_status,alias,local_recipient,poll,schema_version,seen,skipped" \
-    "every table and the view exist"
+    "account,account_sender,account_status,alias,local_recipient,poll,relay,relay_password,relay_sender,relay_tls,schema_version,seen,skipped" \
+    "every table and view exists"
 is "$(pg_psql -c "SELECT string_agg(rolname || ':' || rolcanlogin, ',' ORDER BY rolname)
     FROM pg_roles WHERE rolname LIKE 'postfetch\_%'")" \
-    "postfetch_fetcher:false,postfetch_milter:false" "both group roles exist, NOLOGIN"
+    "postfetch_fetcher:false,postfetch_milter:false,postfetch_postfix:false" \
+    "the three group roles exist, NOLOGIN"
 
 # --- a second run changes nothing -------------------------------------------
 before=$(dump_schema postfetch)
@@ -234,8 +235,8 @@ ok "the owner can add an account (the CHECKs' functions are its own)" \
 for db in older version1 fromempty concurrent second owned; do
 	pg_psql -d postgres -c "DROP DATABASE $db" >/dev/null
 done
-pg_psql -c "DROP OWNED BY postfetch_fetcher, postfetch_milter;
-    DROP ROLE postfetch_fetcher, postfetch_milter" >/dev/null
+pg_psql -c "DROP OWNED BY postfetch_fetcher, postfetch_milter, postfetch_postfix;
+    DROP ROLE postfetch_fetcher, postfetch_milter, postfetch_postfix" >/dev/null
 is "$(pg_psql -c "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'postfetch\_%'")" 0 \
     "the group roles are gone"
 # Another session creates a role and commits only once the install waits

@@ -5,6 +5,8 @@
 #                      self-signed one; exports PF_POP3_PORT (plain+STLS)
 #                      PF_POP3S_PORT (implicit TLS) PF_IMAP_PORT (plain+
 #                      STARTTLS) PF_IMAPS_PORT PF_DOVECOT_LOG PF_DOVECOT_CONF
+#                      PF_DOVECOT_AUTH (its auth socket, for a test Postfix:
+#                      smtpd_sasl_type = dovecot, smtpd_sasl_path = it)
 #   dovecot_stop
 #   dovecot_add_user USER PASS     passwd-file user, {PLAIN} password (so APOP
 #                      and CRAM-MD5 work; xoauth2/oauthbearer take the
@@ -67,11 +69,12 @@ _dovecot_prepare()
 	esac
 	PF_DOVECOT_CONF=$d/dovecot.conf
 	PF_DOVECOT_LOG=$d/dovecot.log
+	PF_DOVECOT_AUTH=$d/run/smtpd-auth
 	[ -n "${PF_POP3_PORT:-}" ] || PF_POP3_PORT=$(free_port)
 	[ -n "${PF_POP3S_PORT:-}" ] || PF_POP3S_PORT=$(free_port)
 	[ -n "${PF_IMAP_PORT:-}" ] || PF_IMAP_PORT=$(free_port)
 	[ -n "${PF_IMAPS_PORT:-}" ] || PF_IMAPS_PORT=$(free_port)
-	export PF_DOVECOT_CONF PF_DOVECOT_LOG PF_POP3_PORT PF_POP3S_PORT \
+	export PF_DOVECOT_CONF PF_DOVECOT_LOG PF_DOVECOT_AUTH PF_POP3_PORT PF_POP3S_PORT \
 	    PF_IMAP_PORT PF_IMAPS_PORT
 	mkdir -p "$d/run" "$d/state" "$d/mail"
 	chown "$PF_USER:$PF_GROUP" "$d/mail"
@@ -128,6 +131,12 @@ _dovecot_prepare()
 	  inet_listener imaps {
 	    port = $PF_IMAPS_PORT
 	    ssl = yes
+	  }
+	}
+	service auth {
+	  # SASL for a test Postfix's smtpd (relay.t)
+	  unix_listener smtpd-auth {
+	    mode = 0666
 	  }
 	}
 	service anvil {
