@@ -3,9 +3,12 @@
  * HEX is the lower-case HMAC-SHA256 of "NAME;t=UNIXTIME" under the local
  * secret; a message from an IMAP folder has "NAME; t=UNIXTIME; f=FOLDER;
  * mac=HEX", the MAC over "NAME;t=UNIXTIME;f=FOLDER", FOLDER being the
- * modified UTF-7 name with ';', '%', '"', '\\' and blanks as %XX. The fetcher signs, the milter verifies; a tag is trusted only
- * when it parses strictly, its MAC matches (constant-time compare) and its
- * time is recent.
+ * modified UTF-7 name with ';', '%', '"', '\\' and blanks as %XX. A tag
+ * bound to its message adds "b=BINDING;" before the mac (the MAC then
+ * over "...;b=BINDING"): the SHA-256 of the message's Message-ID and of
+ * the recipients it carries (tag_binding). The fetcher signs, the milter
+ * verifies; a tag is trusted only when it parses strictly, its MAC
+ * matches (constant-time compare) and its time is recent.
  */
 #include <sys/stat.h>
 
@@ -82,23 +85,30 @@ tag_hex_decode(const char *hex, unsigned char *out, size_t len, int upper_ok)
 	return 0;
 }
 
-/* The HMAC-SHA256 of "NAME;t=TIME" (name is len bytes), or with a
- * folder (flen bytes, encoded) "NAME;t=TIME;f=FOLDER", into mac. */
+/* The HMAC-SHA256 of "NAME;t=TIME" (name is len bytes), with a folder
+ * (flen bytes, encoded) ";f=FOLDER" appended, with a binding (blen hex
+ * digits) ";b=BINDING", into mac. */
 static int
 tag_mac(const unsigned char key[TAG_KEY_LEN], const char *name, size_t len,
-    long long when, const char *folder, size_t flen,
-    unsigned char mac[EVP_MAX_MD_SIZE])
+    long long when, const char *folder, size_t flen, const char *binding,
+    size_t blen, unsigned char mac[EVP_MAX_MD_SIZE])
 {
-	char		 data[TAG_NAME_MAX + TAG_FOLDER_MAX + 40];
+	char		 data[TAG_NAME_MAX + TAG_FOLDER_MAX + TAG_BINDING_HEX +
+			    48];
 	unsigned int	 maclen = 0;
-	int		 n;
+	int		 n, more;
 
-	if (flen > 0)
-		n = snprintf(data, sizeof(data), "%.*s;t=%lld;f=%.*s",
-		    (int)len, name, when, (int)flen, folder);
-	else
-		n = snprintf(data, sizeof(data), "%.*s;t=%lld", (int)len,
-		    name, when);
+	n = snprintf(data, sizeof(data), "%.*s;t=%lld", (int)len, name, when);
+	if (n >= 0 && flen > 0 && (size_t)n < sizeof(data)) {
+		more = snprintf(data + n, sizeof(data) - n, ";f=%.*s",
+		    (int)flen, folder);
+		n = more < 0 ? more : n + more;
+	}
+	if (n >= 0 && blen > 0 && (size_t)n < sizeof(data)) {
+		more = snprintf(data + n, sizeof(data) - n, ";b=%.*s",
+		    (int)blen, binding);
+		n = more < 0 ? more : n + more;
+	}
 	if (n < 0 || (size_t)n >= sizeof(data))
 		return -1;
 	if (HMAC(EVP_sha256(), key, TAG_KEY_LEN, (unsigned char *)data, n,
@@ -203,36 +213,64 @@ tag_folder_encode(const char *folder, char *buf)
 	return 0;
 }
 
-int
-tag_sign(const unsigned char key[TAG_KEY_LEN], const char *account,
-    const char *folder, time_t now, char *value, size_t valuelen)
+/* Whether s is a binding: TAG_BINDING_HEX lower-case hex digits. */
+static int
+tag_valid_binding(const char *s)
+{
+	size_t	 len;
+
+	for (len = 0; tag_hex_value((unsigned char)s[len], 0) != -1; len++)
+		;
+	return len == TAG_BINDING_HEX && s[len] == '\0';
+}
+
+/* Write len bytes as lower-case hex into hex (2 * len + 1 bytes). */
+static void
+tag_hex_encode(const unsigned char *bytes, size_t len, char *hex)
 {
 	static const char	 digits[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		hex[2 * i] = digits[bytes[i] >> 4];
+		hex[2 * i + 1] = digits[bytes[i] & 0xf];
+	}
+	hex[2 * len] = '\0';
+}
+
+int
+tag_sign(const unsigned char key[TAG_KEY_LEN], const char *account,
+    const char *folder, const char *binding, time_t now, char *value,
+    size_t valuelen)
+{
 	unsigned char		 mac[EVP_MAX_MD_SIZE];
 	char			 hex[TAG_MAC_HEX + 1];
 	char			 encoded[TAG_FOLDER_MAX + 1], part[TAG_FOLDER_MAX + 8];
-	size_t			 i, len;
+	char			 bound[TAG_BINDING_HEX + 8];
+	size_t			 len;
 	int			 n;
 
 	len = strlen(account);
 	if (!tag_valid_name(account, len) || now < 0)
 		return -1;
-	encoded[0] = part[0] = '\0';
+	encoded[0] = part[0] = bound[0] = '\0';
 	if (folder != NULL && *folder != '\0') {
 		if (tag_folder_encode(folder, encoded) != 0)
 			return -1;
 		snprintf(part, sizeof(part), " f=%s;", encoded);
 	}
+	if (binding != NULL && *binding != '\0') {
+		if (!tag_valid_binding(binding))
+			return -1;
+		snprintf(bound, sizeof(bound), " b=%s;", binding);
+	} else
+		binding = "";
 	if (tag_mac(key, account, len, (long long)now, encoded,
-	    strlen(encoded), mac) != 0)
+	    strlen(encoded), binding, strlen(binding), mac) != 0)
 		return -1;
-	for (i = 0; i < TAG_MAC_HEX / 2; i++) {
-		hex[2 * i] = digits[mac[i] >> 4];
-		hex[2 * i + 1] = digits[mac[i] & 0xf];
-	}
-	hex[TAG_MAC_HEX] = '\0';
-	n = snprintf(value, valuelen, "%s; t=%lld;%s mac=%s", account,
-	    (long long)now, part, hex);
+	tag_hex_encode(mac, TAG_MAC_HEX / 2, hex);
+	n = snprintf(value, valuelen, "%s; t=%lld;%s%s mac=%s", account,
+	    (long long)now, part, bound, hex);
 	explicit_bzero(mac, sizeof(mac));
 	if (n < 0 || (size_t)n >= valuelen)
 		return -1;
@@ -305,14 +343,16 @@ tag_folder_decode(const char *p, size_t len, char *folder, size_t size)
 }
 
 /*
- * Parse "NAME; t=TIME; [f=FOLDER;] mac=HEX" (white space allowed around
- * each part). Returns 0 with the parts (folder: its encoded bytes, flen
- * 0 if none), or -1 with why not.
+ * Parse "NAME; t=TIME; [f=FOLDER;] [b=BINDING;] mac=HEX" (white space
+ * allowed around each part). Returns 0 with the parts (folder: its
+ * encoded bytes, flen 0 if none; binding: blen 0 if none), or -1 with
+ * why not.
  */
 static int
 tag_parse(const char *value, const char **name, size_t *namelen,
     long long *when, const char **folder, size_t *flen,
-    unsigned char mac[TAG_MAC_HEX / 2], const char **why)
+    const char **binding, size_t *blen, unsigned char mac[TAG_MAC_HEX / 2],
+    const char **why)
 {
 	const char	*p, *digits, *errstr;
 	char		 number[24];
@@ -357,6 +397,20 @@ tag_parse(const char *value, const char **name, size_t *namelen,
 		}
 		p += *flen;
 	}
+	*blen = 0;
+	*binding = p;
+	if (tag_expect(&p, "b=") == 0) {
+		*binding = p;
+		for (len = 0; tag_hex_value((unsigned char)p[len], 0) != -1;
+		    len++)
+			;
+		if (len != TAG_BINDING_HEX) {
+			*why = "malformed: bad binding";
+			return -1;
+		}
+		*blen = len;
+		p += len;
+	}
 	if (tag_expect(&p, "mac=") != 0) {
 		*why = "malformed: no \"; mac=\" after the time";
 		return -1;
@@ -378,20 +432,22 @@ tag_parse(const char *value, const char **name, size_t *namelen,
 int
 tag_verify(const unsigned char key[TAG_KEY_LEN], const char *value,
     time_t now, time_t max_age, char *account, size_t accountlen,
-    char *folder, size_t folderlen, char **cause)
+    char *folder, size_t folderlen, char binding[TAG_BINDING_HEX + 1],
+    char **cause)
 {
 	unsigned char	 got[TAG_MAC_HEX / 2], want[EVP_MAX_MD_SIZE];
-	const char	*name, *why, *encoded;
-	size_t		 namelen, flen;
+	const char	*name, *why, *encoded, *bound;
+	size_t		 namelen, flen, blen;
 	long long	 when;
 	int		 rc = -1;
 
-	if (tag_parse(value, &name, &namelen, &when, &encoded, &flen, got,
-	    &why) != 0) {
+	if (tag_parse(value, &name, &namelen, &when, &encoded, &flen, &bound,
+	    &blen, got, &why) != 0) {
 		*cause = xstrdup(why);
 		goto out;
 	}
-	if (tag_mac(key, name, namelen, when, encoded, flen, want) != 0) {
+	if (tag_mac(key, name, namelen, when, encoded, flen, bound, blen,
+	    want) != 0) {
 		*cause = xstrdup("cannot compute the mac");
 		goto out;
 	}
@@ -420,8 +476,66 @@ tag_verify(const unsigned char key[TAG_KEY_LEN], const char *value,
 	}
 	memcpy(account, name, namelen);
 	account[namelen] = '\0';
+	if (binding != NULL) {
+		memcpy(binding, bound, blen);
+		binding[blen] = '\0';
+	}
 	rc = 0;
 out:
 	explicit_bzero(want, sizeof(want));
 	return rc;
+}
+
+int
+tag_binding(const char *message_id, char *const *recipients, size_t count,
+    char binding[TAG_BINDING_HEX + 1])
+{
+	EVP_MD_CTX	*ctx;
+	unsigned char	 digest[EVP_MAX_MD_SIZE];
+	unsigned int	 len = 0;
+	size_t		 i;
+	int		 ok;
+
+	/* Each part ends with a LF, which no part may contain. */
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, "id=", 3) == 1 &&
+	    EVP_DigestUpdate(ctx, message_id, strlen(message_id)) == 1 &&
+	    EVP_DigestUpdate(ctx, "\n", 1) == 1;
+	for (i = 0; ok && i < count; i++)
+		ok = EVP_DigestUpdate(ctx, recipients[i],
+		    strlen(recipients[i])) == 1 &&
+		    EVP_DigestUpdate(ctx, "\n", 1) == 1;
+	ok = ok && EVP_DigestFinal_ex(ctx, digest, &len) == 1 &&
+	    len == TAG_BINDING_HEX / 2;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return -1;
+	tag_hex_encode(digest, TAG_BINDING_HEX / 2, binding);
+	return 0;
+}
+
+void
+tag_message_id(const char *value, char *buf, size_t len)
+{
+	const char	*id, *end;
+	size_t		 out = 0;
+
+	if (len == 0)
+		return;
+	if ((id = strchr(value, '<')) != NULL &&
+	    (end = strchr(id, '>')) != NULL)
+		id++;
+	else {
+		id = value;
+		end = value + strlen(value);
+	}
+	/* Folding white space is dropped: folded or not, the same id. */
+	for (; id < end && out + 1 < len; id++) {
+		if (*id == ' ' || *id == '\t' || *id == '\r' || *id == '\n')
+			continue;
+		buf[out++] = *id > ' ' && *id <= '~' ? *id : '?';
+	}
+	buf[out] = '\0';
 }

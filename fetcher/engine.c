@@ -221,7 +221,7 @@ engine_delivered(void *arg, size_t index, const struct message_result *r)
 	log_info("account=%s host=%s%s%s uid=%s message-id=<%s> from=<%s> "
 	    "size=%llu nrcpt=%zu: delivered", e->account.name,
 	    engine_host(e), engine_folder_shown(e, " folder="), e->key.folder,
-	    m->uid, r->message_id, r->sender, m->size, r->count);
+	    m->uid, r->message_id, r->sender, m->size, r->intended);
 	if (e->npending == 0)
 		e->pending_since = clock_ms();
 	e->pending_ids[e->npending] = xstrdup(r->message_id);

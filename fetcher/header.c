@@ -11,6 +11,7 @@
 
 #include "address.h"
 #include "header.h"
+#include "tag.h"
 #include "xmalloc.h"
 
 /*
@@ -426,8 +427,7 @@ header_sender(const struct header *h)
 void
 header_message_id(const struct header *h, char *buf, size_t len)
 {
-	char	*value, *id, *close;
-	size_t	 i;
+	char	*value;
 	long	 at;
 
 	if (len == 0)
@@ -436,15 +436,7 @@ header_message_id(const struct header *h, char *buf, size_t len)
 	if ((at = header_find(h, "Message-ID", 0)) == -1)
 		return;
 	value = header_value(h, (size_t)at);
-	id = value;
-	if ((id = strchr(value, '<')) != NULL &&
-	    (close = strchr(id, '>')) != NULL) {
-		id++;
-		*close = '\0';
-	} else
-		id = value;
-	for (i = 0; id[i] != '\0' && i + 1 < len; i++)
-		buf[i] = id[i] > ' ' && id[i] <= '~' ? id[i] : '?';
-	buf[i] = '\0';
+	/* the rule the milter applies to bind the tag to this id */
+	tag_message_id(value, buf, len);
 	free(value);
 }

@@ -75,7 +75,8 @@ void		 header_recipients_free(struct header_recipients *);
 /* The envelope sender from a Return-Path in that same top block; "" is
  * the null sender "<>", NULL means none usable. Freed by the caller. */
 char		*header_sender(const struct header *);
-/* The Message-ID without <>, printable, cut to fit; "" if none. */
+/* The Message-ID without <>, printable, cut to fit (tag_message_id's
+ * rule); "" if none. */
 void		 header_message_id(const struct header *, char *buf,
 		    size_t len);
 

@@ -185,10 +185,23 @@ command_run(struct engine_context *context, char **argv)
 	return scheduler_run(context, reload, (void *)context->conf);
 }
 
+/* Warn when Postfix would not hand fetched mail to the milter. */
+static void
+milter_listed(const struct engine_context *context)
+{
+	char	*cause = NULL;
+
+	if (postfix_milter_listed(context->conf, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
+}
+
 /* check NAME */
 static int
 command_check(struct engine_context *context, char **argv)
 {
+	milter_listed(context);
 	return check_account(context, argv[0], stdout) == 0 ? EXIT_OK :
 	    EXIT_FAILED;
 }
@@ -200,6 +213,7 @@ command_status(struct engine_context *context, char **argv)
 	char	*cause = NULL;
 
 	(void)argv;
+	milter_listed(context);
 	if (status_print(context->db, context->conf->default_schedule, stdout,
 	    &cause) != 0)
 		die(EXIT_FAILED, "database: %s", cause);

@@ -3,10 +3,19 @@
  * until the header section ends (an empty line, a line that is not a
  * header, or MESSAGE_HEADER_MAX bytes); then the recipients and sender
  * are chosen, and the spool file gets our Received line, the signed
- * X-Postfetch-Account tag, the original header section rewritten (old
- * tags removed, Delivered-To renamed) and then the body, as it comes. A
- * leading mbox "From " line is dropped, as Postfix's sendmail does.
- * Memory stays bounded whatever the size of the message.
+ * X-Postfetch-Account tag, the X-Postfetch-Recipients the tag is bound
+ * to (and a Message-ID if the message had none), the original header
+ * section rewritten (old tags and recipient lists removed, Delivered-To
+ * renamed) and then the body, as it comes. A leading mbox "From " line is
+ * dropped, as Postfix's sendmail does. Memory stays bounded whatever the
+ * size of the message.
+ *
+ * Fail closed: sendmail gets only a local envelope recipient, the
+ * single-drop deliver_to or for multidrop the placeholder (the account's
+ * fallback, else the postmaster). The remote recipients travel in the
+ * header, where the tag's MAC covers them; postfetch-milter replaces the
+ * placeholder with them. Without the milter the message lands, intact,
+ * with the placeholder person, who sees whom it was for.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +27,7 @@
 #include "imap_utf7.h"
 #include "log.h"
 #include "message.h"
+#include "recipients.h"
 #include "spool.h"
 #include "tag.h"
 #include "xmalloc.h"
@@ -183,15 +193,32 @@ message_date(char *buf, size_t len, time_t when)
 	    labs(off) % 60);
 }
 
-/* Write our Received field and the signed account tag. */
+/* A Message-ID for a message that has none (Postfix would add one too),
+ * so that the tag can be bound to one. */
+static void
+message_new_id(struct message *m, const char *local)
+{
+	static unsigned long	 counter;
+
+	snprintf(m->result.message_id, sizeof(m->result.message_id),
+	    "postfetch.%lld.%ld.%lu.%08x@%.64s", (long long)time(NULL),
+	    (long)getpid(), ++counter, arc4random(), local);
+}
+
+/*
+ * Write our Received field, the signed account tag bound to the
+ * Message-ID and the recipients, and the recipients (the intended ones,
+ * count of them).
+ */
 static int
 message_trace(struct message *m, char *const *recipients, size_t count,
     char **cause)
 {
 	char	 host[256], local[256], account[128], uid[128], date[64];
 	char	 protocol[32], rcpt[ADDRESS_MAX + 16], tag[TAG_VALUE_MAX];
-	char	 folder[256 + 16];
-	char	*text;
+	char	 folder[256 + 16], binding[TAG_BINDING_HEX + 1];
+	char	 id[TAG_ID_MAX], added[TAG_ID_MAX + 16];
+	char	*text, *list;
 	int	 rc;
 
 	message_clean(m->host, host, sizeof(host));
@@ -212,19 +239,34 @@ message_trace(struct message *m, char *const *recipients, size_t count,
 	rcpt[0] = '\0';
 	if (count == 1)
 		snprintf(rcpt, sizeof(rcpt), "\n\tfor <%s>", recipients[0]);
-	if (tag_sign(m->key, m->account, m->folder, time(NULL), tag,
-	    sizeof(tag)) != 0)
+	added[0] = '\0';
+	if (m->result.message_id[0] == '\0') {
+		message_new_id(m, local);
+		snprintf(added, sizeof(added), "Message-ID: <%s>\n",
+		    m->result.message_id);
+	}
+	tag_message_id(m->result.message_id, id, sizeof(id));
+	if ((list = recipients_format(recipients, count)) == NULL)
+		return message_fail(m, xprintf("cannot write the %zu "
+		    "recipients into the header", count), cause);
+	if (tag_binding(id, recipients, count, binding) != 0 ||
+	    tag_sign(m->key, m->account, m->folder, binding, time(NULL), tag,
+	    sizeof(tag)) != 0) {
+		free(list);
 		return message_fail(m, xprintf("cannot sign account name '%s'",
 		    account), cause);
+	}
 	text = xprintf("Received: from %s\n\tby %s (postfetch, account %s%s)"
-	    " with %s id %s%s;\n\t%s\n%s: %s\n", host, local, account,
-	    folder, protocol, uid, rcpt, date, TAG_HEADER, tag);
+	    " with %s id %s%s;\n\t%s\n%s: %s\n%s%s", host, local, account,
+	    folder, protocol, uid, rcpt, date, TAG_HEADER, tag, list, added);
 	rc = message_out(m, text, strlen(text), cause);
 	free(text);
+	free(list);
 	return rc;
 }
 
-/* The original fields: tags dropped, Delivered-To renamed. */
+/* The original fields: tags and recipient lists dropped, Delivered-To
+ * renamed. */
 static int
 message_fields(struct message *m, const struct header *h, char **cause)
 {
@@ -233,7 +275,8 @@ message_fields(struct message *m, const struct header *h, char **cause)
 
 	for (i = 0; i < h->count; i++) {
 		f = &h->fields[i];
-		if (header_is(h, i, TAG_HEADER))
+		if (header_is(h, i, TAG_HEADER) ||
+		    header_is(h, i, RECIPIENTS_HEADER))
 			continue;
 		if (header_is(h, i, "Delivered-To")) {
 			if (message_out(m, MESSAGE_DELIVERED_TO,
@@ -269,11 +312,33 @@ message_log_dropped(const struct message *m, const struct header_recipients *r)
 		    m->account, m->uid, r->dropped_total - r->dropped_count);
 }
 
+/* Drop the recipients that the header cannot carry (a '<', '>' or ','
+ * in a quoted local part), with a log line each. */
+static void
+message_carried(const struct message *m, struct header_recipients *r)
+{
+	char	 shown[128];
+	size_t	 i, kept = 0;
+
+	for (i = 0; i < r->count; i++) {
+		if (recipients_carried(r->list[i])) {
+			r->list[kept++] = r->list[i];
+			continue;
+		}
+		message_clean(r->list[i], shown, sizeof(shown));
+		log_warnx("account=%s uid=%s: recipient <%s> from the headers "
+		    "dropped: cannot be carried in %s", m->account, m->uid,
+		    shown, RECIPIENTS_HEADER);
+		free(r->list[i]);
+	}
+	r->count = kept;
+}
+
 /*
- * Choose the recipients: single-drop, the one address; multidrop, the
- * ones the headers name, and without any the fallback (the account's, or
- * the postmaster), so that such a message is never lost nor retried
- * forever. Fills *r (list owned by it).
+ * Choose the recipients the message is for: single-drop, the one
+ * address; multidrop, the ones the headers name, and without any the
+ * fallback (the account's, or the postmaster), so that such a message is
+ * never lost nor retried forever. Fills *r (list owned by it).
  */
 static int
 message_recipients(struct message *m, const struct header *h,
@@ -284,6 +349,7 @@ message_recipients(struct message *m, const struct header *h,
 	if (m->deliver_to == NULL) {
 		header_recipients(h, r);
 		message_log_dropped(m, r);
+		message_carried(m, r);
 		if (r->count > 0) {
 			log_debug("account=%s uid=%s: %zu recipients from %s",
 			    m->account, m->uid, r->count, r->source);
@@ -293,7 +359,7 @@ message_recipients(struct message *m, const struct header *h,
 	} else
 		memset(r, 0, sizeof(*r));
 	only = m->deliver_to != NULL ? m->deliver_to : m->fallback;
-	if (!address_usable(only))
+	if (!recipients_carried(only))
 		return message_fail(m, xprintf("%s <%s> is not a usable "
 		    "address", m->deliver_to != NULL ? "deliver_to" :
 		    "fallback", only != NULL ? only : ""), cause);
@@ -333,6 +399,7 @@ message_deliver(struct message *m, size_t section, char **cause)
 {
 	struct header			 h;
 	struct header_recipients	 r;
+	const char			*placeholder;
 	int				 rc = -1;
 
 	header_parse(&h, m->header, section);
@@ -341,14 +408,22 @@ message_deliver(struct message *m, size_t section, char **cause)
 	message_sender(m, &h);
 	if (message_recipients(m, &h, &r, cause) != 0)
 		goto out;
+	/* sendmail's only recipient: local whether the milter runs or not */
+	placeholder = m->deliver_to != NULL ? m->deliver_to : m->fallback;
+	if (!address_usable(placeholder)) {
+		message_fail(m, xprintf("fallback <%s> is not a usable "
+		    "address", placeholder != NULL ? placeholder : ""), cause);
+		goto out;
+	}
 	m->state = MESSAGE_BODY;
 	if (message_trace(m, r.list, r.count, cause) != 0 ||
 	    message_fields(m, &h, cause) != 0)
 		goto out;
-	m->result.recipients = r.list;
-	m->result.count = r.count;
-	r.list = NULL;
-	r.count = 0;
+	m->result.recipients = xreallocarray(NULL, 1,
+	    sizeof(*m->result.recipients));
+	m->result.recipients[0] = xstrdup(placeholder);
+	m->result.count = 1;
+	m->result.intended = r.count;
 	rc = 0;
 out:
 	header_recipients_free(&r);

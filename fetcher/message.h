@@ -28,17 +28,21 @@ struct message_params {
 	const char		*uid;		/* for log lines */
 	time_t			 received;	/* server's receive time, or 0 */
 	const char		*deliver_to;	/* single-drop, or NULL */
-	const char		*fallback;	/* multidrop with no rcpt */
+	const char		*fallback;	/* multidrop with no rcpt, and
+						 * sendmail's placeholder */
 	const char		*postmaster;	/* sender without Return-Path */
 	const unsigned char	*key;		/* TAG_KEY_LEN bytes */
 };
 
 /* What the message is to become, for sendmail and the log line. */
 struct message_result {
-	char			 message_id[256]; /* without <>, or "" */
+	char			 message_id[TAG_ID_MAX]; /* without <>; ours
+						 * if it had none */
 	char			*sender;	/* envelope sender, "" = <> */
-	char			**recipients;
+	char			**recipients;	/* sendmail's: the one local
+						 * deliver_to or placeholder */
 	size_t			 count;
+	size_t			 intended;	/* recipients in the header */
 	unsigned long long	 size;		/* bytes in the spool file */
 };
 

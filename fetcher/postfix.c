@@ -4,12 +4,14 @@
  * once instead of being fetched and refused at every poll. Read once at
  * start with "postconf -h message_size_limit" -- the postconf beside the
  * configured sendmail, for the same configuration directory -- unless the
- * configuration sets message_size_limit itself.
+ * configuration sets message_size_limit itself. And whether its
+ * non_smtpd_milters names our milter (check and status warn if not).
  */
 #include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "conf.h"
 #include "postfix.h"
@@ -140,26 +142,29 @@ postfix_parse_size(const char *output, unsigned long long *size,
 	return 0;
 }
 
-int
-postfix_size_limit(const struct conf *conf, unsigned long long *limit,
+/*
+ * Run postconf for parameter (expanded with -x when expand) and return
+ * its output, or NULL with *cause.
+ */
+static char *
+postfix_postconf(const struct conf *conf, const char *parameter, int expand,
     char **cause)
 {
 	char	**argv, *output, *failure;
-	size_t	  len, first;
+	size_t	  len, first, i;
 	int	  status;
 
-	if (conf->message_size_limit >= 0) {
-		*limit = (unsigned long long)conf->message_size_limit;
-		return 0;
-	}
-	argv = postfix_postconf_argv(conf->sendmail_argv,
-	    "message_size_limit");
-	/* Its stderr too: a failure says why in its own words. */
+	argv = postfix_postconf_argv(conf->sendmail_argv, parameter);
+	for (i = 0; expand && argv[i] != NULL; i++)
+		if (strcmp(argv[i], "-h") == 0) {
+			free(argv[i]);
+			argv[i] = xstrdup("-xh");
+		}
 	if (program_read("postconf", (const char *const *)argv,
 	    conf->timeout, POSTFIX_OUTPUT_MAX, PROGRAM_STDERR, &output, &len,
 	    &status, cause) != 0) {
 		xfreev(argv);
-		return -1;
+		return NULL;
 	}
 	xfreev(argv);
 	if ((failure = program_failure("postconf", status)) != NULL) {
@@ -172,8 +177,148 @@ postfix_size_limit(const struct conf *conf, unsigned long long *limit,
 			*cause = xstrdup(failure);
 		free(failure);
 		free(output);
+		return NULL;
+	}
+	return output;
+}
+
+/* Whether host names the loopback interface. */
+static int
+postfix_loopback(const char *host)
+{
+	return strcasecmp(host, "localhost") == 0 ||
+	    strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
+}
+
+/*
+ * A milter address in one normal form, "unix:PATH" or "inet:HOST:PORT"
+ * (HOST lower case, without brackets; "" for any), from libmilter's
+ * spelling (unix:, local:, inet:PORT@HOST, inet6:PORT@HOST) when milter
+ * is set, else from Postfix's (unix:PATH, inet:HOST:PORT, a bare PATH).
+ */
+static char *
+postfix_milter_normal(const char *address, int milter)
+{
+	const char	*rest, *at, *colon;
+	char		*host, *normal, *p;
+	size_t		 len;
+
+	if (strncmp(address, "unix:", 5) == 0)
+		return xprintf("unix:%s", address + 5);
+	if (strncmp(address, "local:", 6) == 0)
+		return xprintf("unix:%s", address + 6);
+	if (strncmp(address, "inet:", 5) == 0)
+		rest = address + 5;
+	else if (strncmp(address, "inet6:", 6) == 0)
+		rest = address + 6;
+	else
+		return xprintf("unix:%s", address);
+	if (milter) {
+		if ((at = strchr(rest, '@')) == NULL)
+			return xprintf("inet::%s", rest);
+		host = xstrdup(at + 1);
+		len = at - rest;
+	} else {
+		if ((colon = strrchr(rest, ':')) == NULL)
+			return xprintf("inet::%s", rest);
+		host = xstrndup(rest, colon - rest);
+		len = strlen(colon + 1);
+		rest = colon + 1;
+	}
+	if (host[0] == '[' && (p = strchr(host, ']')) != NULL) {
+		*p = '\0';
+		memmove(host, host + 1, strlen(host));
+	}
+	for (p = host; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (postfix_loopback(host) || strcmp(host, "0.0.0.0") == 0 ||
+	    strcmp(host, "::") == 0) {
+		p = xstrdup(postfix_loopback(host) ? "127.0.0.1" : "");
+		free(host);
+		host = p;
+	}
+	normal = xprintf("inet:%s:%.*s", host, (int)len, rest);
+	free(host);
+	return normal;
+}
+
+/* Whether Postfix's milter entry (normal form) reaches ours. */
+static int
+postfix_milter_same(const char *ours, const char *theirs)
+{
+	const char	*port_ours, *port_theirs;
+	size_t		 len;
+
+	if (strncmp(ours, "unix:", 5) == 0) {
+		if (strncmp(theirs, "unix:", 5) != 0)
+			return 0;
+		/* a chrooted Postfix names the path under its queue directory */
+		len = strlen(theirs + 5);
+		return strcmp(ours, theirs) == 0 || (theirs[5] == '/' &&
+		    strlen(ours + 5) > len && strcmp(ours + 5 +
+		    strlen(ours + 5) - len, theirs + 5) == 0);
+	}
+	if (strncmp(theirs, "inet:", 5) != 0)
+		return 0;
+	port_ours = strrchr(ours, ':');
+	port_theirs = strrchr(theirs, ':');
+	if (strcmp(port_ours, port_theirs) != 0)
+		return 0;
+	/* ours on any address (""): any host Postfix names may reach it */
+	return ours[5] == ':' || (port_ours - ours == port_theirs - theirs &&
+	    strncmp(ours, theirs, port_ours - ours) == 0);
+}
+
+int
+postfix_milter_listed(const struct conf *conf, char **cause)
+{
+	char		*output, *ours, *theirs, *word, *state = NULL;
+	int		 found = 0;
+
+	if ((output = postfix_postconf(conf, "non_smtpd_milters", 1,
+	    cause)) == NULL)
+		return -1;
+	ours = postfix_milter_normal(conf->milter_socket, 1);
+	for (word = strtok_r(output, " \t\r\n,", &state); word != NULL &&
+	    !found; word = strtok_r(NULL, " \t\r\n,", &state)) {
+		word += strspn(word, "{");
+		word[strcspn(word, "}")] = '\0';
+		/* "name = value" settings inside braces, and their parts */
+		if (*word == '\0' || strchr(word, '=') != NULL ||
+		    (strchr(word, ':') == NULL && word[0] != '/'))
+			continue;
+		theirs = postfix_milter_normal(word, 0);
+		found = postfix_milter_same(ours, theirs);
+		free(theirs);
+	}
+	free(ours);
+	free(output);
+	if (!found) {
+		xasprintf(cause, "Postfix's non_smtpd_milters does not name "
+		    "milter_socket %s: fetched mail would not reach "
+		    "postfetch-milter and stays with the fallback or the "
+		    "postmaster (see contrib/main.cf.milter)",
+		    conf->milter_socket);
 		return -1;
 	}
+	return 0;
+}
+
+int
+postfix_size_limit(const struct conf *conf, unsigned long long *limit,
+    char **cause)
+{
+	char	*output;
+	int	 status;
+
+	if (conf->message_size_limit >= 0) {
+		*limit = (unsigned long long)conf->message_size_limit;
+		return 0;
+	}
+	/* Its stderr too: a failure says why in its own words. */
+	if ((output = postfix_postconf(conf, "message_size_limit", 0,
+	    cause)) == NULL)
+		return -1;
 	status = postfix_parse_size(output, limit, cause);
 	free(output);
 	return status;

@@ -19,6 +19,12 @@ struct conf;
 int	postfix_size_limit(const struct conf *, unsigned long long *limit,
 	    char **cause);
 /*
+ * Whether Postfix's non_smtpd_milters (postconf -xh) names milter_socket,
+ * in either spelling (inet:PORT@HOST here, inet:HOST:PORT there). Returns
+ * 0, or -1 with *cause: not named, or postconf could not tell.
+ */
+int	postfix_milter_listed(const struct conf *, char **cause);
+/*
  * The postconf command that prints parameter for the Postfix of
  * sendmail_argv: postconf in the same directory as sendmail_argv[0] (or
  * found in PATH like it), with -c DIR when sendmail has -C DIR (or

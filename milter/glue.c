@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <libmilter/mfapi.h>
@@ -79,13 +80,16 @@ glue_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 /*
  * Whether the message came in by SMTP: Postfix gives mail submitted with
  * sendmail (and seen by non_smtpd_milters) the daemon port 0. Without the
- * macro, count it as SMTP mail, which only widens the account matching.
+ * macro, count it as SMTP mail, which only widens the account matching,
+ * and remember that it is a guess: a tag is then neither trusted nor
+ * ignored (see glue_eom).
  */
 static int
-received_by_smtp(SMFICTX *ctx)
+received_by_smtp(SMFICTX *ctx, int *unknown)
 {
 	const char	*port = smfi_getsymval(ctx, (char *)GLUE_PORT);
 
+	*unknown = port == NULL;
 	return port == NULL || strcmp(port, "0") != 0;
 }
 
@@ -106,7 +110,7 @@ glue_envfrom(SMFICTX *ctx, char **argv)
 	(void)argv;
 	forget(ctx);
 	message = message_new();
-	message->smtp = received_by_smtp(ctx);
+	message->smtp = received_by_smtp(ctx, &message->port_unknown);
 	smfi_setpriv(ctx, message);
 	return SMFIS_CONTINUE;
 }
@@ -186,34 +190,95 @@ remove_headers(SMFICTX *ctx, const char *name, size_t count)
 	return 0;
 }
 
-/* Tell Postfix about the rewritten recipients and log each change. */
+/* Add a recipient to the envelope. */
+static int
+add_recipient(SMFICTX *ctx, const char *address)
+{
+	char	*value;
+	int	 failed;
+
+	xasprintf(&value, "<%s>", address);
+	failed = smfi_addrcpt(ctx, value) != MI_SUCCESS;
+	free(value);
+	return failed ? -1 : 0;
+}
+
+/*
+ * The envelope of a tagged message becomes exactly the rewritten
+ * recipients of its tag (rcpts): the fetcher's placeholder, and anything
+ * else the envelope holds, goes unless it is one of them.
+ */
+static int
+replace_envelope(SMFICTX *ctx, const struct message *message,
+    char *const *rcpts, const struct rewrite_result *result)
+{
+	const char	**final;
+	char		 *bare;
+	size_t		  nfinal = 0, i, j;
+	int		 *present, rc = -1;
+
+	final = xcalloc(result->nrecipients + result->nadd + 1,
+	    sizeof *final);
+	for (i = 0; i < result->nrecipients; i++)
+		if (!result->remove[i])
+			final[nfinal++] = rcpts[i];
+	for (i = 0; i < result->nadd; i++)
+		final[nfinal++] = result->add[i];
+	present = xcalloc(nfinal + 1, sizeof *present);
+	for (i = 0; i < message->nrecipients; i++) {
+		bare = rewrite_bare(message->recipients[i]);
+		for (j = 0; bare != NULL && j < nfinal; j++)
+			if (!present[j] && strcasecmp(final[j], bare) == 0)
+				break;
+		free(bare);
+		if (bare != NULL && j < nfinal)
+			present[j] = 1;
+		else if (smfi_delrcpt(ctx, message->recipients[i]) !=
+		    MI_SUCCESS)
+			goto out;
+	}
+	for (j = 0; j < nfinal; j++)
+		if (!present[j] && add_recipient(ctx, final[j]) != 0)
+			goto out;
+	rc = 0;
+out:
+	free(present);
+	free(final);
+	return rc;
+}
+
+/*
+ * Tell Postfix about the rewritten recipients (rcpts: the tag's for a
+ * tagged message, else the envelope's) and log each change.
+ */
 static int
 apply(SMFICTX *ctx, const struct verdict *verdict,
-    const struct message *message, const struct rewrite_result *result)
+    const struct message *message, char *const *rcpts,
+    const struct rewrite_result *result)
 {
 	const struct rewrite_change	*change;
 	char				*bare, *value;
 	size_t				 i;
 	int				 failed;
 
-	for (i = 0; i < result->nrecipients; i++)
-		if (result->remove[i] &&
-		    smfi_delrcpt(ctx, message->recipients[i]) != MI_SUCCESS)
+	if (verdict->has_tag) {
+		if (replace_envelope(ctx, message, rcpts, result) != 0)
 			return -1;
-	for (i = 0; i < result->nadd; i++) {
-		xasprintf(&value, "<%s>", result->add[i]);
-		failed = smfi_addrcpt(ctx, value) != MI_SUCCESS;
-		free(value);
-		if (failed)
-			return -1;
+	} else {
+		for (i = 0; i < result->nrecipients; i++)
+			if (result->remove[i] && smfi_delrcpt(ctx,
+			    message->recipients[i]) != MI_SUCCESS)
+				return -1;
+		for (i = 0; i < result->nadd; i++)
+			if (add_recipient(ctx, result->add[i]) != 0)
+				return -1;
 	}
 	if (result->nchanges > 0 &&
 	    remove_headers(ctx, MESSAGE_ORIGINAL, message->noriginals) != 0)
 		return -1;
 	for (i = 0; i < result->nchanges; i++) {
 		change = &result->changes[i];
-		if ((bare = rewrite_bare(message->recipients[change->recipient]))
-		    == NULL)
+		if ((bare = rewrite_bare(rcpts[change->recipient])) == NULL)
 			continue;
 		log_info("%s: account=%s rcpt=<%s> -> <%s> (%s)",
 		    verdict->queue_id, change->account->name, bare, change->to,
@@ -282,7 +347,8 @@ glue_eom(SMFICTX *ctx)
 	struct rewrite_result	 result;
 	struct account		 unknown;
 	const struct account	*account = NULL;
-	char			*cause = NULL;
+	char			*cause = NULL, *const *rcpts;
+	size_t			 nrcpts;
 	int			 fresh, status;
 
 	if (message == NULL)
@@ -294,6 +360,17 @@ glue_eom(SMFICTX *ctx)
 	 * The fetcher injects through sendmail only: a tag that arrives by
 	 * SMTP is a copy of an old one, never trusted (but removed below).
 	 */
+	if (message->ntags > 0 && message->port_unknown) {
+		/* Neither trusted (it may be a copy sent by SMTP) nor dropped
+		 * (fetched mail would land with the placeholder). */
+		log_warnx("%s: %s header but no %s macro: deferred; add "
+		    "%s to milter_mail_macros or set milter_protocol = 6 "
+		    "(postfetch-milter(8))", verdict.queue_id, TAG_HEADER,
+		    GLUE_PORT, GLUE_PORT);
+		forget(ctx);
+		return tempfail(ctx, "postfetch: the {daemon_port} macro is "
+		    "missing, try again later");
+	}
 	if (message->ntags > 0 && message->smtp)
 		log_warnx("%s: %s header in mail received by SMTP: removed, "
 		    "not trusted", verdict.queue_id, TAG_HEADER);
@@ -324,14 +401,22 @@ glue_eom(SMFICTX *ctx)
 		    "unavailable, try again later");
 	}
 
-	if (verdict.has_tag)
+	/* A tagged message is for the recipients its tag is bound to. */
+	rcpts = message->recipients;
+	nrcpts = message->nrecipients;
+	if (verdict.has_tag) {
 		account = tagged_account(snapshot->directory, &verdict,
 		    &unknown);
+		rcpts = message->wanted.list;
+		nrcpts = message->wanted.count;
+	}
 	rewrite_recipients(snapshot->directory, account, glue_postmaster,
-	    message->recipients, message->nrecipients, &result);
+	    rcpts, nrcpts, &result);
 	status = SMFIS_CONTINUE;
 	if (remove_headers(ctx, TAG_HEADER, message->ntags) != 0 ||
-	    apply(ctx, &verdict, message, &result) != 0) {
+	    (verdict.has_tag && remove_headers(ctx, RECIPIENTS_HEADER,
+	    message->nlists) != 0) ||
+	    apply(ctx, &verdict, message, rcpts, &result) != 0) {
 		log_warnx("%s: Postfix refused a change; deferred",
 		    verdict.queue_id);
 		status = tempfail(ctx, "postfetch: cannot rewrite recipients");

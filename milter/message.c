@@ -31,6 +31,9 @@ message_free(struct message *message)
 	for (i = 0; i < message->ntags && i < MESSAGE_MAX_TAGS; i++)
 		free(message->tags[i]);
 	free(message->tags);
+	free(message->lists);
+	free(message->message_id);
+	recipients_free(&message->wanted);
 	free(message);
 }
 
@@ -56,11 +59,44 @@ trimmed(const char *value)
 	return xstrndup(value, length);
 }
 
+/* Keep one X-Postfetch-Recipients value, within MESSAGE_LISTS_MAX. */
+static void
+keep_list(struct message *message, const char *value)
+{
+	size_t	 length;
+
+	message->nlists++;
+	if (message->lists_long)
+		return;
+	length = strnlen(value, MESSAGE_LISTS_MAX + 1);
+	if (length > MESSAGE_LISTS_MAX - message->lists_len) {
+		message->lists_long = 1;
+		free(message->lists);
+		message->lists = NULL;
+		message->lists_len = 0;
+		return;
+	}
+	message->lists = xreallocarray(message->lists,
+	    message->lists_len + length + 1, 1);
+	memcpy(message->lists + message->lists_len, value, length);
+	message->lists[message->lists_len + length] = '\0';
+	message->lists_len += length + 1;
+}
+
 void
 message_header(struct message *message, const char *name, const char *value)
 {
 	if (strcasecmp(name, MESSAGE_ORIGINAL) == 0) {
 		message->noriginals++;
+		return;
+	}
+	if (strcasecmp(name, RECIPIENTS_HEADER) == 0) {
+		keep_list(message, value);
+		return;
+	}
+	if (strcasecmp(name, "Message-ID") == 0) {
+		if (message->message_id == NULL)
+			message->message_id = xstrndup(value, VALUE_KEEP);
 		return;
 	}
 	if (strcasecmp(name, TAG_HEADER) != 0)
@@ -73,24 +109,85 @@ message_header(struct message *message, const char *name, const char *value)
 	message->ntags++;
 }
 
+/*
+ * The binding of this message: of its first Message-ID and the recipients
+ * of its X-Postfetch-Recipients headers, read into *wanted. Returns 0, or
+ * -1 with *cause.
+ */
+static int
+message_binding(const struct message *message, struct recipients *wanted,
+    char binding[TAG_BINDING_HEX + 1], char **cause)
+{
+	char		 id[TAG_ID_MAX], *why = NULL;
+	const char	*value;
+	size_t		 i;
+
+	if (message->lists_long) {
+		xasprintf(cause, "%s headers longer than %d bytes",
+		    RECIPIENTS_HEADER, MESSAGE_LISTS_MAX);
+		return -1;
+	}
+	if (message->nlists == 0) {
+		xasprintf(cause, "no %s header", RECIPIENTS_HEADER);
+		return -1;
+	}
+	for (i = 0, value = message->lists; i < message->nlists;
+	    i++, value += strlen(value) + 1) {
+		if (recipients_parse(wanted, value, &why) != 0) {
+			xasprintf(cause, "%s: %s", RECIPIENTS_HEADER, why);
+			free(why);
+			recipients_free(wanted);
+			return -1;
+		}
+	}
+	id[0] = '\0';
+	if (message->message_id != NULL)
+		tag_message_id(message->message_id, id, sizeof id);
+	if (tag_binding(id, wanted->list, wanted->count, binding) != 0) {
+		*cause = xstrdup("out of memory");
+		recipients_free(wanted);
+		return -1;
+	}
+	return 0;
+}
+
 int
-message_account(const struct message *message,
+message_account(struct message *message,
     const unsigned char key[TAG_KEY_LEN], time_t now, char *account,
     size_t accountlen, char *folder, size_t folderlen,
     message_report report, void *arg)
 {
 	char	*cause, name[TAG_VALUE_MAX], where[TAG_VALUE_MAX];
+	char	 signed_binding[TAG_BINDING_HEX + 1];
+	char	 binding[TAG_BINDING_HEX + 1];
+	char	*why = NULL;
 	size_t	 i, kept;
-	int	 found = 0;
+	int	 found = 0, bound;
 
+	recipients_free(&message->wanted);
+	bound = message_binding(message, &message->wanted, binding, &why);
 	kept = message->ntags < MESSAGE_MAX_TAGS ? message->ntags :
 	    MESSAGE_MAX_TAGS;
 	for (i = 0; i < kept; i++) {
 		cause = NULL;
 		if (tag_verify(key, message->tags[i], now, TAG_MAX_AGE, name,
-		    sizeof name, where, sizeof where, &cause) != 0) {
+		    sizeof name, where, sizeof where, signed_binding,
+		    &cause) != 0) {
 			report(arg, message->tags[i], cause);
 			free(cause);
+			continue;
+		}
+		if (signed_binding[0] == '\0') {
+			report(arg, message->tags[i], "not bound to a message");
+			continue;
+		}
+		if (bound != 0) {
+			report(arg, message->tags[i], why);
+			continue;
+		}
+		if (strcmp(signed_binding, binding) != 0) {
+			report(arg, message->tags[i], "bound to another "
+			    "Message-ID or other recipients");
 			continue;
 		}
 		if (found) {
@@ -109,5 +206,8 @@ message_account(const struct message *message,
 	}
 	if (message->ntags > kept)
 		report(arg, "...", "too many tags; the rest were not checked");
+	free(why);
+	if (!found)
+		recipients_free(&message->wanted);
 	return found ? 0 : -1;
 }

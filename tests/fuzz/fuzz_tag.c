@@ -32,7 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	input[size] = '\0';
 
 	if (tag_verify(key, input, NOW, TAG_MAX_AGE, account, sizeof(account),
-	    NULL, 0, &cause) == 0) {
+	    NULL, 0, NULL, &cause) == 0) {
 		if (cause != NULL || strlen(account) == 0)
 			abort();
 	} else if (cause == NULL)
@@ -40,15 +40,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(cause);
 	cause = NULL;
 
-	if (tag_sign(key, input, NULL, NOW, value, sizeof(value)) == 0) {
+	if (tag_sign(key, input, NULL, NULL, NOW, value, sizeof(value)) == 0) {
 		if (tag_verify(key, value, NOW, TAG_MAX_AGE, account,
-		    sizeof(account), NULL, 0, &cause) != 0 ||
+		    sizeof(account), NULL, 0, NULL, &cause) != 0 ||
 		    strcmp(account, input) != 0)
 			abort();
 		/* Any other time or a flipped MAC byte must fail. */
 		value[strlen(value) - 1] ^= 1;
 		if (tag_verify(key, value, NOW, TAG_MAX_AGE, account,
-		    sizeof(account), NULL, 0, &cause) == 0)
+		    sizeof(account), NULL, 0, NULL, &cause) == 0)
 			abort();
 		free(cause);
 	}

@@ -325,3 +325,15 @@ server_count()
 	fetch_run check "$1"
 	sed -n 's/^messages: *\([0-9]*\),.*/\1/p' "$PF_OUT"
 }
+
+# fetch_carried USER ID RCPT...: USER's copy of the message whose body
+# names ID carries exactly RCPT... in its X-Postfetch-Recipients headers
+# (the intended recipients a placeholder sees without the milter).
+fetch_carried()
+{
+	local user=$1 id=$2 file
+	shift 2
+	file=$(grep -l "^Body of $id\.\$" "$PF_TMP/mail/$user"/new/*) &&
+	    [ "$(sed -n '/^X-Postfetch-Recipients:/,/^[^ \t]/p' "$file" |
+	    grep -o '<[^>]*>' | tr -d '<>' | tr '\n' ' ')" = "$* " ]
+}

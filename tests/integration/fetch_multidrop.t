@@ -3,9 +3,31 @@
 # delivering server wrote at the top of the header (above its Received
 # field, or that field's "for" clause), never from envelope fields an
 # outside sender forged lower down.
+# And fetched mail fails closed: this Postfix has no milter at all, and
+# every non-local delivery goes to a pipe that records it. The fetcher
+# hands sendmail only the placeholder (the account's fallback), so every
+# message lands intact with the fallback person, who sees the intended
+# recipients in X-Postfetch-Recipients, and nothing reaches the recorder.
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
 fetch_setup drop
+
+# The recorder: every remote (and relayed) delivery lands in a file.
+mkdir -p "$PF_TMP/recorder"
+: >"$PF_TMP/recorder/got"
+printf '#!/bin/sh\n{ echo "=== to: $*"; cat; } >>"%s"\n' \
+    "$PF_TMP/recorder/got" >"$PF_TMP/recorder/record"
+chmod 755 "$PF_TMP/recorder/record"
+chown -R "$PF_USER" "$PF_TMP/recorder"
+postconf -c "$PF_POSTFIX_CONF" -M -e "recorder/unix=recorder unix - n n - - pipe user=$PF_USER argv=$PF_TMP/recorder/record \${recipient}" ||
+    bail "cannot add the recorder to master.cf"
+postfix_set "default_transport = recorder" "relay_transport = recorder" \
+    "non_smtpd_milters =" "smtpd_milters ="
+# It records: a remote recipient submitted directly does reach it.
+echo "Subject: control" | $PF_SENDMAIL -i -- control@remote.example
+ok "the recorder records remote deliveries" \
+    wait_until 30 "grep -q 'to: control@remote.example' '$PF_TMP/recorder/got'"
+: >"$PF_TMP/recorder/got"
 
 # What an outside sender wrote below the provider's fields: its own trace
 # and forged envelope fields naming other local recipients and a victim
@@ -73,28 +95,32 @@ is "$PF_RC" 0 "poll exits 0"
 log_on_failure "$PF_RC"
 is "$(log_count ': delivered$')" 4 "four messages delivered"
 
-ok "provider's Delivered-To on top: olivia" wait_for_delivery olivia 1
-ok "provider's Received for: peggy" wait_for_delivery peggy 1
-ok "no envelope recorded: To: victor" wait_for_delivery victor 1
-ok "no Received: the topmost Delivered-To: wendy" wait_for_delivery wendy 1
+ok "no milter: every message lands with the placeholder" \
+    wait_for_delivery fallback 4
 postfix_wait_idle
 is "$(log_count 'nrcpt=1: delivered$')" 4 "one recipient each"
-is "$(cd "$PF_TMP/mail" && echo *)" "olivia peggy victor wendy" \
-    "nobody named by the forged fields got a copy"
-ok "olivia's copy is md1" maildir_grep olivia -q '^Body of md1\.$'
-ok "peggy's copy is md2" maildir_grep peggy -q '^Body of md2\.$'
-ok "wendy's copy is md4" maildir_grep wendy -q '^Body of md4\.$'
+is "$(cd "$PF_TMP/mail" && echo *)" "fallback" \
+    "nobody else got a copy, least of all those the forged fields name"
+ok "md1: provider's Delivered-To on top: olivia" fetch_carried fallback md1 olivia@example.com
+ok "md2: provider's Received for: peggy" fetch_carried fallback md2 peggy@example.com
+ok "md3: no envelope recorded: To: victor" fetch_carried fallback md3 victor@example.com
+ok "md4: no Received: the topmost Delivered-To: wendy" fetch_carried fallback md4 wendy@example.com
+ok "the tags stay visible too (no milter removed them)" \
+    maildir_grep fallback -q '^X-Postfetch-Account: drop; t='
+is "$(wc -c <"$PF_TMP/recorder/got")" 0 "nothing handed to a non-local transport"
+unlike "$(grep -v control@remote.example "$PF_MAILLOG")" 'relay=recorder|status=bounced' \
+    "Postfix relayed nothing and bounced nothing"
 
 is "$(log_count 'message-id=<md1@example.org> from=<sender@example.org> ')" 1 \
     "md1: the sender from the provider's Return-Path"
 ok "... which Postfix delivered with" \
-    maildir_grep olivia -qx 'Return-Path: <sender@example.org>'
+    maildir_grep fallback -qx 'Return-Path: <sender@example.org>'
 is "$(log_count 'message-id=<md2@example.org> from=<postmaster@example.com> ')" 1 \
     "md2: a Return-Path only below Received is ignored: the postmaster is the sender"
 is "$(log_count 'message-id=<md3@example.org> from=<postmaster@example.com> ')" 1 \
     "md3: no Return-Path: the postmaster, so that a bounce reaches a person"
 unlike "$(cat "$PF_LOG")" 'victim@example.org' "the forged Return-Path is never used"
-unlike "$(cat "$PF_MAILLOG")" 'mallory|trudy|oscar' \
-    "Postfix never saw a forged recipient"
+unlike "$(cat "$PF_MAILLOG")" 'mallory|trudy|oscar|olivia|peggy|victor|wendy' \
+    "Postfix never saw a forged recipient, nor any but the placeholder"
 
 done_testing

@@ -54,8 +54,8 @@ ok "session: all $n delivered" wait_for_delivery sybil "$n" 60
 ok "message: all $n delivered" wait_for_delivery mike "$n" 60
 
 # A delivered file without the fields that differ between the two ways
-# (trace, tag, the local recipient; the Date and Message-Id Postfix adds
-# when there are none) and with its header section and body kept byte for
+# (trace, tag, the local recipient; the Date Postfix adds and the
+# Message-ID postfetch adds when there are none) and with its header section and body kept byte for
 # byte. Postfix completes a missing From: with the envelope sender, and
 # through sendmail -i with the full name of the user who ran it ("root"):
 # that name is taken out too. comparable FILE
@@ -63,8 +63,9 @@ comparable()
 {
 	perl -0777 -ne '
 	    my ($h, $b) = /\A(.*?\n)(\n.*)\z/s ? ($1, $2) : ($_, "");
-	    $h =~ s/^(Received|X-Postfetch-Account|Delivered-To|X-Original-To|Date):.*\n(?:[ \t].*\n)*//mg;
+	    $h =~ s/^(Received|X-Postfetch-Account|X-Postfetch-Recipients|Delivered-To|X-Original-To|Date):.*\n(?:[ \t].*\n)*//mg;
 	    $h =~ s/^Message-Id: <[^>]*\@mx\.example\.com>\n//mg;
+	    $h =~ s/^Message-ID: <postfetch\.[^>]*>\n//mg;
 	    $h =~ s/^From: root <(.*)>$/From: $1/mg;
 	    print $h, $b' "$1"
 }

@@ -4,8 +4,9 @@
 #
 #   milter_setup           harness_init, then start all three
 #   milter_start / milter_stop
-#   milter_tag NAME [TIME] [KEY]   a header value signed like the fetcher's
-#   milter_send SENDER TAG RCPT... sendmail a message (TAG "" = no header)
+#   milter_tag NAME [TIME] [KEY]   a tag for milter_send to sign
+#   milter_send SENDER TAG RCPT... sendmail a message (TAG "" = no header;
+#                          a milter_tag: bound, the RCPTs in the header)
 #   milter_log             what the milter logged so far
 # (smtp_session, to talk SMTP to the private smtpd, is in tests/lib/postfix.sh.)
 
@@ -15,28 +16,59 @@ MILTER_BIN=$PF_BUILD/milter/postfetch-milter
 MILTER_PID=
 [ -x "$MILTER_BIN" ] || bail "$MILTER_BIN not built"
 
-# The HMAC-SHA256 tag of tag.h: "NAME; t=TIME; mac=HEX" over "NAME;t=TIME".
+# A tag to sign: milter_send binds it to its message as the fetcher does.
+# Printed as "sign:NAME:TIME:KEY"; used as a header value as it is, it is
+# a malformed tag.
 milter_tag()
 {
-	local name=$1 when=${2:-$(date +%s)} key=${3:-$MILTER_KEY} mac
-	mac=$(printf '%s;t=%s' "$name" "$when" |
-	    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" | sed 's/^.*= //')
-	echo "$name; t=$when; mac=$mac"
+	echo "sign:$1:${2:-$(date +%s)}:${3:-$MILTER_KEY}"
 }
 
-# Send a message through sendmail; its subject is the first recipient.
+# The HMAC-SHA256 tag of tag.h bound to a message: "NAME; t=TIME;
+# b=BINDING; mac=HEX", the MAC over "NAME;t=TIME;b=BINDING", BINDING the
+# SHA-256 of "id=ID\n" and each recipient followed by "\n".
+milter_bound_tag()
+{
+	local name=$1 when=$2 key=$3 id=$4 binding mac
+	shift 4
+	binding=$({ printf 'id=%s\n' "$id"; printf '%s\n' "$@"; } |
+	    sha256sum | cut -d' ' -f1)
+	mac=$(printf '%s;t=%s;b=%s' "$name" "$when" "$binding" |
+	    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" | sed 's/^.*= //')
+	echo "$name; t=$when; b=$binding; mac=$mac"
+}
+
+# Send a message through sendmail; its subject is the first recipient. A
+# tag from milter_tag is signed like the fetcher's: bound to the message's
+# Message-ID and the recipients, which travel in X-Postfetch-Recipients,
+# the envelope holding only the placeholder postmaster.
 milter_send()
 {
-	local sender=$1 tag=$2
+	local sender=$1 tag=$2 id="$RANDOM.$RANDOM@test.example" r list
+	local -a spec envelope
 	shift 2
+	envelope=("$@")
+	if [[ $tag == sign:* ]]; then
+		IFS=: read -r -a spec <<<"$tag"
+		tag=$(milter_bound_tag "${spec[1]}" "${spec[2]}" "${spec[3]}" \
+		    "$id" "$@")
+		envelope=(postmaster)
+	fi
 	{
 		[ -n "$tag" ] && echo "X-Postfetch-Account: $tag"
+		if [ "${envelope[*]}" != "$*" ]; then
+			list=
+			for r in "$@"; do
+				list="$list${list:+,}"$'\n\t'"<$r>"
+			done
+			echo "X-Postfetch-Recipients:$list"
+		fi
 		echo "From: <$sender>"
 		echo "Subject: to $1"
-		echo "Message-ID: <$RANDOM.$RANDOM@test.example>"
+		echo "Message-ID: <$id>"
 		echo
 		echo "body for $*"
-	} | $PF_SENDMAIL -i -f "$sender" -- "$@"
+	} | $PF_SENDMAIL -i -f "$sender" -- "${envelope[@]}"
 }
 
 # Everything the milter logged.

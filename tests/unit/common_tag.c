@@ -139,13 +139,13 @@ test_vectors(void)
 		key_from_hex(vectors[i].key, key);
 		snprintf(want, sizeof(want), "%s; t=%lld; mac=%s",
 		    vectors[i].name, vectors[i].when, vectors[i].mac);
-		rc = tag_sign(key, vectors[i].name, NULL, vectors[i].when, value,
+		rc = tag_sign(key, vectors[i].name, NULL, NULL, vectors[i].when, value,
 		    sizeof(value));
 		is_int(rc, 0, "vector %zu: signed", i);
 		is_str(value, want, "vector %zu: value", i);
 		cause = NULL;
 		rc = tag_verify(key, want, vectors[i].when, TAG_MAX_AGE,
-		    account, sizeof(account), NULL, 0, &cause);
+		    account, sizeof(account), NULL, 0, NULL, &cause);
 		if (!is_int(rc, 0, "vector %zu: verifies", i))
 			diag("cause: %s", cause);
 		else
@@ -168,7 +168,7 @@ test_checks(void)
 		account[0] = '\0';
 		rc = tag_verify(key, checks[i].value,
 		    checks[i].now != 0 ? checks[i].now : T1, TAG_MAX_AGE,
-		    account, sizeof(account), NULL, 0, &cause);
+		    account, sizeof(account), NULL, 0, NULL, &cause);
 		if (checks[i].cause == NULL) {
 			if (!is_int(rc, 0, "%s: accepted", checks[i].name))
 				diag("cause: %s", cause);
@@ -185,7 +185,7 @@ test_checks(void)
 	key_from_hex(KEY2, key);
 	cause = NULL;
 	rc = tag_verify(key, "home; t=1700000000; mac=" MAC1, T1, TAG_MAX_AGE,
-	    account, sizeof(account), NULL, 0, &cause);
+	    account, sizeof(account), NULL, 0, NULL, &cause);
 	is_int(rc, -1, "another key: refused");
 	is_str(cause, "bad mac", "another key: bad mac");
 	free(cause);
@@ -202,17 +202,17 @@ test_limits(void)
 	key_from_hex(KEY1, key);
 	memset(name, 'n', 64);
 	name[64] = '\0';
-	rc = tag_sign(key, name, NULL, T1, value, sizeof(value));
+	rc = tag_sign(key, name, NULL, NULL, T1, value, sizeof(value));
 	is_int(rc, 0, "64-character name signed");
 	cause = NULL;
 	rc = tag_verify(key, value, T1, TAG_MAX_AGE, account, sizeof(account),
-	    NULL, 0, &cause);
+	    NULL, 0, NULL, &cause);
 	is_int(rc, 0, "64-character name verified");
 	is_str(account, name, "64-character name copied whole");
 	free(cause);
 	cause = NULL;
 	rc = tag_verify(key, value, T1, TAG_MAX_AGE, account, 64, NULL, 0,
-	    &cause);
+	    NULL, &cause);
 	is_int(rc, -1, "account buffer one byte short: refused");
 	is_str(cause, "account name too long for the buffer",
 	    "account buffer one byte short: cause");
@@ -220,23 +220,23 @@ test_limits(void)
 
 	name[64] = 'n';
 	name[65] = '\0';
-	is_int(tag_sign(key, name, NULL, T1, value, sizeof(value)), -1,
+	is_int(tag_sign(key, name, NULL, NULL, T1, value, sizeof(value)), -1,
 	    "65-character name not signed");
-	is_int(tag_sign(key, "", NULL, T1, value, sizeof(value)), -1,
+	is_int(tag_sign(key, "", NULL, NULL, T1, value, sizeof(value)), -1,
 	    "empty name not signed");
-	is_int(tag_sign(key, "a b", NULL, T1, value, sizeof(value)), -1,
+	is_int(tag_sign(key, "a b", NULL, NULL, T1, value, sizeof(value)), -1,
 	    "name with a space not signed");
-	is_int(tag_sign(key, "a;t=1", NULL, T1, value, sizeof(value)), -1,
+	is_int(tag_sign(key, "a;t=1", NULL, NULL, T1, value, sizeof(value)), -1,
 	    "name with ';' not signed");
-	is_int(tag_sign(key, "-x", NULL, T1, value, sizeof(value)), -1,
+	is_int(tag_sign(key, "-x", NULL, NULL, T1, value, sizeof(value)), -1,
 	    "name starting with '-' not signed");
-	is_int(tag_sign(key, "x-", NULL, T1, value, sizeof(value)), 0,
+	is_int(tag_sign(key, "x-", NULL, NULL, T1, value, sizeof(value)), 0,
 	    "name with a '-' inside signed");
-	is_int(tag_sign(key, "home", NULL, T1, value, 88), -1,
+	is_int(tag_sign(key, "home", NULL, NULL, T1, value, 88), -1,
 	    "buffer one byte short: not signed");
-	is_int(tag_sign(key, "home", NULL, T1, value, 89), 0,
+	is_int(tag_sign(key, "home", NULL, NULL, T1, value, 89), 0,
 	    "buffer exactly long enough: signed");
-	is_int(tag_sign(key, "home", NULL, -1, value, sizeof(value)), -1,
+	is_int(tag_sign(key, "home", NULL, NULL, -1, value, sizeof(value)), -1,
 	    "negative time not signed");
 }
 
@@ -404,50 +404,50 @@ test_folder(void)
 	char		 forged[TAG_VALUE_MAX], *cause = NULL, *f, *long_name;
 
 	key_from_hex(KEY1, key);
-	is_int(tag_sign(key, "home", "Wys&AUI-ane", T1, value, sizeof(value)),
+	is_int(tag_sign(key, "home", "Wys&AUI-ane", NULL, T1, value, sizeof(value)),
 	    0, "folder: signed");
 	ok(strncmp(value, "home; t=1700000000; f=Wys&AUI-ane; mac=", 39) == 0 &&
 	    strlen(value) == 39 + 64, "folder: in the value (%s)", value);
 	is_int(tag_verify(key, value, T1, TAG_MAX_AGE, account,
-	    sizeof(account), folder, sizeof(folder), &cause), 0,
+	    sizeof(account), folder, sizeof(folder), NULL, &cause), 0,
 	    "folder: verifies");
 	is_str(folder, "Wys&AUI-ane", "folder: comes back");
-	is_int(tag_sign(key, "home", "a b;c%d\"e\\", T1, value,
+	is_int(tag_sign(key, "home", "a b;c%d\"e\\", NULL, T1, value,
 	    sizeof(value)), 0, "folder with blanks and ';': signed");
 	ok(strstr(value, " f=a%20b%3Bc%25d%22e%5C; ") != NULL,
 	    "folder: escaped (%s)", value);
 	is_int(tag_verify(key, value, T1, TAG_MAX_AGE, account,
-	    sizeof(account), folder, sizeof(folder), &cause), 0,
+	    sizeof(account), folder, sizeof(folder), NULL, &cause), 0,
 	    "escaped folder: verifies");
 	is_str(folder, "a b;c%d\"e\\", "escaped folder: unescaped");
 	strlcpy(forged, value, sizeof(forged));
 	f = strstr(forged, "f=a") + 2;
 	*f = 'x';
 	is_int(tag_verify(key, forged, T1, TAG_MAX_AGE, account,
-	    sizeof(account), folder, sizeof(folder), &cause), -1,
+	    sizeof(account), folder, sizeof(folder), NULL, &cause), -1,
 	    "another folder under the same mac: refused");
 	is_str(cause, "bad mac", "... bad mac");
 	free(cause);
 	cause = NULL;
 	is_int(tag_verify(key, value, T1, TAG_MAX_AGE, account,
-	    sizeof(account), folder, 4, &cause), -1,
+	    sizeof(account), folder, 4, NULL, &cause), -1,
 	    "folder buffer too small: refused");
 	free(cause);
 	cause = NULL;
 	is_int(tag_verify(key, "home; t=1700000000; f=; mac=" MAC1, T1,
 	    TAG_MAX_AGE, account, sizeof(account), folder, sizeof(folder),
-	    &cause), -1, "empty folder: refused");
+	    NULL, &cause), -1, "empty folder: refused");
 	is_str(cause, "malformed: bad folder", "... as malformed");
 	free(cause);
 	cause = NULL;
 	is_int(tag_verify(key, "home; t=1700000000; mac=" MAC1, T1,
 	    TAG_MAX_AGE, account, sizeof(account), folder, sizeof(folder),
-	    &cause), 0, "no folder: verifies");
+	    NULL, &cause), 0, "no folder: verifies");
 	is_str(folder, "", "no folder: empty");
 	long_name = xmalloc(TAG_FOLDER_MAX + 2);
 	memset(long_name, 'x', TAG_FOLDER_MAX + 1);
 	long_name[TAG_FOLDER_MAX + 1] = '\0';
-	is_int(tag_sign(key, "home", long_name, T1, value, sizeof(value)), -1,
+	is_int(tag_sign(key, "home", long_name, NULL, T1, value, sizeof(value)), -1,
 	    "folder over TAG_FOLDER_MAX: not signed");
 	free(long_name);
 	free(cause);

@@ -350,7 +350,7 @@ static const struct {
 	{ MSG("Message-ID: <abc@x.example>\n\n"), "abc@x.example" },
 	{ MSG("message-id:\n <folded@x.example>\n\n"), "folded@x.example" },
 	{ MSG("Message-Id: no-brackets@x\n\n"), "no-brackets@x" },
-	{ MSG("Message-ID: <a b\001c@x>\n\n"), "a?b?c@x" },
+	{ MSG("Message-ID: <a b\001c@x>\n\n"), "ab?c@x" },
 	{ MSG("Message-ID: <nul\0@x>\n\n"), "nul?@x" },
 	{ MSG("Subject: no id\n\n"), "" },
 	{ MSG("Message-ID: <unclosed@x\n\n"), "<unclosed@x" },

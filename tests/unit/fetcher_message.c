@@ -19,6 +19,7 @@
 #include "../../fetcher/message.h"
 #include "../../fetcher/spool.h"
 #include "tap.h"
+#include "recipients.h"
 #include "tag.h"
 #include "xmalloc.h"
 
@@ -228,28 +229,95 @@ after_received(const char *s)
 	return s != NULL ? s + 1 : "";
 }
 
-/* Check the X-Postfetch-Account line at s; returns what follows it. */
+/* The recipients of the last check_tag, one a line. */
+static char	carried[64 * 1024];
+
+/* The value of the field at s (name: its name) and what follows it. */
+static char *
+field_value(const char *s, const char *name, const char **next)
+{
+	const char	*end;
+	size_t		 prefix = strlen(name);
+
+	if (strncasecmp(s, name, prefix) != 0 || s[prefix] != ':')
+		return NULL;
+	for (end = strchr(s, '\n'); end != NULL && (end[1] == '\t' ||
+	    end[1] == ' '); end = strchr(end + 1, '\n'))
+		;
+	if (end == NULL)
+		return NULL;
+	*next = end + 1;
+	return xstrndup(s + prefix + 1, end - s - prefix - 1);
+}
+
+/*
+ * Check the X-Postfetch-Account line at s and the X-Postfetch-Recipients
+ * (and our Message-ID, if one was added) after it: the tag verifies and
+ * is bound to them and to the first Message-ID. Returns what follows.
+ */
 static const char *
 check_tag(const char *s)
 {
-	char		 value[TAG_VALUE_MAX], account[64], *cause = NULL;
-	const char	*nl;
-	size_t		 prefix = strlen(TAG_HEADER ": ");
+	struct recipients	 r = { NULL, 0 };
+	char			 account[64], binding[TAG_BINDING_HEX + 1];
+	char			 want[TAG_BINDING_HEX + 1], id[TAG_ID_MAX];
+	char			*tag, *value, *cause = NULL;
+	const char		*next, *line;
+	size_t			 i, len = 0;
 
-	if (strncmp(s, TAG_HEADER ": ", prefix) != 0 ||
-	    (nl = strchr(s, '\n')) == NULL) {
+	if ((tag = field_value(s, TAG_HEADER, &next)) == NULL) {
 		ok(0, "tag field second");
 		return s;
 	}
-	snprintf(value, sizeof(value), "%.*s", (int)(nl - s - prefix),
-	    s + prefix);
-	is_int(tag_verify(key, value, time(NULL), TAG_MAX_AGE, account,
-	    sizeof(account), NULL, 0, &cause), 0, "tag verifies");
+	s = next;
+	while ((value = field_value(s, RECIPIENTS_HEADER, &next)) != NULL) {
+		if (recipients_parse(&r, value, &cause) != 0) {
+			diag("%s", cause);
+			free(cause);
+			cause = NULL;
+		}
+		free(value);
+		s = next;
+	}
+	carried[0] = '\0';
+	for (i = 0; i < r.count; i++)
+		len += snprintf(carried + len, sizeof(carried) - len, "%s\n",
+		    r.list[i]);
+	/* the first Message-ID of the header section, as the milter sees */
+	id[0] = '\0';
+	for (line = s; *line != '\0' && *line != '\n';
+	    line = strchr(line, '\n') != NULL ? strchr(line, '\n') + 1 : "") {
+		if ((value = field_value(line, "Message-ID", &next)) == NULL)
+			continue;
+		tag_message_id(value, id, sizeof(id));
+		free(value);
+		if (strncmp(id, "postfetch.", 10) == 0)
+			s = next;	/* ours, added after the list */
+		break;
+	}
+	is_int(tag_verify(key, tag, time(NULL), TAG_MAX_AGE, account,
+	    sizeof(account), NULL, 0, binding, &cause), 0, "tag verifies");
 	if (cause != NULL)
 		diag("%s", cause);
 	free(cause);
 	is_str(account, "acct", "tag names the account");
-	return nl + 1;
+	tag_binding(id, r.list, r.count, want);
+	is_str(binding, want, "tag bound to the Message-ID and recipients");
+	recipients_free(&r);
+	free(tag);
+	return s;
+}
+
+
+/* The recipients carried in the header of the message sendmail read. */
+static void
+check_carried(const char *want, const char *what)
+{
+	char	*in = get("stdin", NULL);
+
+	check_tag(after_received(in != NULL ? in : ""));
+	is_str(carried, want, "%s", what);
+	free(in);
 }
 
 static void
@@ -327,16 +395,20 @@ test_multidrop(void)
 	is_int(run(&p, text, sizeof(text) - 1, &r, &cause), 0,
 	    "multidrop delivered");
 	is_argv(get("argv", NULL), "-i\n-f\npostmaster@here.example\n--\n"
-	    "a@remote.example\n", "X-Original-To wins; no Return-Path: the "
-	    "postmaster is the sender");
+	    "postmaster\n", "no Return-Path: the postmaster is the sender; "
+	    "sendmail gets only the placeholder");
+	check_carried("a@remote.example\n", "X-Original-To wins, carried in "
+	    "the header");
 
 	reset();
 	is_int(run(&p, visible, sizeof(visible) - 1, &r, &cause), 0,
 	    "To/Cc delivered");
-	is_argv(get("argv", NULL), "-i\n-f\n<>\n--\na@remote.example\n"
-	    "B@remote.example\n", "To/Cc, deduplicated, '-' dropped, "
-	    "Return-Path <> as <>");
-	is_int(r.count, 2, "two recipients");
+	is_argv(get("argv", NULL), "-i\n-f\n<>\n--\npostmaster\n",
+	    "Return-Path <> as <>, the placeholder only");
+	check_carried("a@remote.example\nB@remote.example\n", "To/Cc, "
+	    "deduplicated, '-' dropped, carried in the header");
+	is_int(r.count, 1, "one envelope recipient");
+	is_int(r.intended, 2, "two recipients carried");
 	is_str(r.sender, "", "null sender in the result");
 
 	reset();
@@ -482,10 +554,11 @@ test_header_cap(void)
 	reset();
 	is_int(run(&p, text, len, &r, &cause), 0, "huge header delivered");
 	argv = get("argv", NULL);
-	ok(argv != NULL && strstr(argv, "--\nfirst@x.example\n") != NULL,
-	    "recipient from the parsed part");
+	ok(argv != NULL && strstr(argv, "--\npostmaster\n") != NULL,
+	    "the placeholder to sendmail");
 	in = get("stdin", NULL);
 	rest = check_tag(after_received(in));
+	is_str(carried, "first@x.example\n", "recipient from the parsed part");
 	is_int(strlen(rest), len, "every byte passed");
 	ok(strlen(rest) == len && strcmp(rest, text) == 0,
 	    "unchanged, Delivered-To past the cap too");

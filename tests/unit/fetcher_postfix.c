@@ -275,11 +275,83 @@ test_size_limit(void)
 	free(args);
 }
 
+/* non_smtpd_milters as postconf prints it, against milter_socket. */
+static const struct {
+	const char	*socket;	/* milter_socket */
+	const char	*milters;	/* what postconf -xh prints */
+	int		 listed;
+} milters[] = {
+	{ "inet:10029@127.0.0.1", "inet:127.0.0.1:10029", 1 },
+	{ "inet:10029@127.0.0.1", "inet:localhost:10029", 1 },
+	{ "inet:10029@localhost", "inet:[127.0.0.1]:10029", 1 },
+	{ "inet:10029", "inet:mx.example:10029", 1 },
+	{ "inet:10029@127.0.0.1", "inet:127.0.0.1:10030", 0 },
+	{ "inet:10029@127.0.0.1", "inet:192.0.2.1:10029", 0 },
+	{ "inet:10029@127.0.0.1", "unix:/run/x.sock inet:127.0.0.1:10029", 1 },
+	{ "inet:10029@127.0.0.1",
+	  "{ inet:127.0.0.1:10029, default_action = accept }", 1 },
+	{ "unix:/run/postfetch/milter.sock", "unix:/run/postfetch/milter.sock",
+	  1 },
+	{ "local:/run/postfetch/milter.sock", "unix:/run/postfetch/milter.sock",
+	  1 },
+	{ "unix:/var/spool/postfix/postfetch/milter.sock",
+	  "unix:/postfetch/milter.sock", 1 },
+	{ "unix:/run/postfetch/milter.sock", "unix:/run/other.sock", 0 },
+	{ "unix:/run/postfetch/milter.sock", "inet:127.0.0.1:10029", 0 },
+	{ "inet:10029@127.0.0.1", "", 0 },
+};
+
+static void
+test_milter_listed(void)
+{
+	char		 dir[] = "/tmp/fetcher_postfix.XXXXXX";
+	char		*text, *path, *body, *cause;
+	struct conf	 conf;
+	size_t		 i;
+	int		 rc;
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	xasprintf(&path, "%s/postconf", dir);
+	for (i = 0; i < sizeof(milters) / sizeof(milters[0]); i++) {
+		xasprintf(&text, "sendmail_path = %s/sendmail\ntimeout = 1\n"
+		    "milter_socket = %s\n", dir, milters[i].socket);
+		xasprintf(&body, "[ \"$*\" = \"-xh non_smtpd_milters\" ] || "
+		    "exit 3\necho '%s'", milters[i].milters);
+		script(path, body);
+		cause = NULL;
+		if (conf_parse(&conf, "test.conf", text, strlen(text),
+		    &cause) != 0) {
+			ok(0, "milter %zu: configuration: %s", i, cause);
+			free(cause);
+			continue;
+		}
+		rc = postfix_milter_listed(&conf, &cause);
+		is_int(rc, milters[i].listed ? 0 : -1, "%s in \"%s\": %s",
+		    milters[i].socket, milters[i].milters,
+		    milters[i].listed ? "listed" : "not listed");
+		if (!milters[i].listed)
+			ok(cause != NULL && strstr(cause, "non_smtpd_milters "
+			    "does not name milter_socket") != NULL,
+			    "... says so: %s", cause != NULL ? cause : "NULL");
+		free(cause);
+		conf_free(&conf);
+		free(text);
+		free(body);
+	}
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+
 int
 main(void)
 {
 	test_commands();
 	test_outputs();
 	test_size_limit();
+	test_milter_listed();
 	return done_testing();
 }

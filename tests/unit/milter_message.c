@@ -25,26 +25,43 @@ report(void *arg, const char *value, const char *cause)
 	snprintf(last_report, sizeof last_report, "%s", cause);
 }
 
-/* A signed tag value for account at time when, with a leading space. */
+/* The message the tags of verify() are bound to. */
+#define BOUND_ID	"<id1@remote.example>"
+#define BOUND_LIST	" <a@remote.example>,\r\n\t<B@remote.example>"
+static char *const bound_list[] = { "a@remote.example", "B@remote.example" };
+
+/* A signed tag value for account at time when, with a leading space,
+ * bound to BOUND_ID and BOUND_LIST. */
 static void
 sign(const char *account, time_t when, char *value, size_t length)
 {
+	char	 binding[TAG_BINDING_HEX + 1];
+
 	value[0] = ' ';
-	if (tag_sign(key, account, NULL, when, value + 1, length - 1) != 0) {
+	if (tag_binding("id1@remote.example", bound_list, 2, binding) != 0 ||
+	    tag_sign(key, account, NULL, binding, when, value + 1,
+	    length - 1) != 0) {
 		ok(0, "tag_sign %s", account);
 		exit(1);
 	}
 }
 
-/* Run message_account over the given header values. */
+/* Run message_account over the given tag values, with the Message-ID id
+ * and the recipient list (NULL: none) after them. */
 static int
-verify(const char *const *values, size_t count, char *account, size_t length)
+verify_bound(const char *const *values, size_t count, char *account,
+    size_t length, const char *id, const char *list)
 {
 	struct message	*message = message_new();
 	char		 folder[TAG_VALUE_MAX];
 	size_t		 i;
 	int		 rc;
 
+	if (id != NULL)
+		message_header(message, "message-id", id);
+	message_header(message, "Message-ID", "<second@remote.example>");
+	if (list != NULL)
+		message_header(message, RECIPIENTS_HEADER, list);
 	for (i = 0; i < count; i++)
 		message_header(message, i % 2 ? "x-postfetch-account" :
 		    TAG_HEADER, values[i]);
@@ -53,8 +70,19 @@ verify(const char *const *values, size_t count, char *account, size_t length)
 	account[0] = '\0';
 	rc = message_account(message, key, time(NULL), account, length,
 	    folder, sizeof(folder), report, NULL);
+	if (rc == 0 && (message->wanted.count != 2 ||
+	    strcmp(message->wanted.list[1], "B@remote.example") != 0))
+		rc = -2;
 	message_free(message);
 	return rc;
+}
+
+/* verify_bound with the message the tags were signed for. */
+static int
+verify(const char *const *values, size_t count, char *account, size_t length)
+{
+	return verify_bound(values, count, account, length, BOUND_ID,
+	    BOUND_LIST);
 }
 
 int
@@ -129,5 +157,40 @@ main(void)
 	values[0] = good;
 	is_int(verify(values, 1, account, 3), -1,
 	    "account name longer than the buffer refused");
+
+	/* The binding: the first Message-ID and the recipients. */
+	is_int(verify_bound(values, 1, account, sizeof account,
+	    "<id1@remote.example>\r\n", " <a@remote.example>, "
+	    "<B@remote.example>"), 0, "bound: folded differently, still valid");
+	is_int(verify_bound(values, 1, account, sizeof account,
+	    "<id2@remote.example>", BOUND_LIST), -1, "another Message-ID");
+	is_str(last_report, "bound to another Message-ID or other recipients",
+	    "... reported");
+	is_int(verify_bound(values, 1, account, sizeof account, NULL,
+	    BOUND_LIST), -1, "the first Message-ID is another one");
+	is_int(verify_bound(values, 1, account, sizeof account, BOUND_ID,
+	    " <a@remote.example>, <b@remote.example>"), -1,
+	    "a recipient changed");
+	is_int(verify_bound(values, 1, account, sizeof account, BOUND_ID,
+	    " <a@remote.example>"), -1, "a recipient removed");
+	is_int(verify_bound(values, 1, account, sizeof account, BOUND_ID,
+	    NULL), -1, "no recipient list");
+	is_str(last_report, "no " RECIPIENTS_HEADER " header", "... reported");
+	is_int(verify_bound(values, 1, account, sizeof account, BOUND_ID,
+	    " <a@remote.example> <B@remote.example>"), -1,
+	    "a malformed list");
+	is_str(last_report, RECIPIENTS_HEADER ": text after an address",
+	    "... reported");
+	{
+		char	 unbound[TAG_VALUE_MAX + 1];
+
+		unbound[0] = ' ';
+		tag_sign(key, "shop", NULL, NULL, now, unbound + 1,
+		    sizeof unbound - 1);
+		values[0] = unbound;
+		is_int(verify(values, 1, account, sizeof account), -1,
+		    "a tag bound to nothing");
+		is_str(last_report, "not bound to a message", "... reported");
+	}
 	return done_testing();
 }
