@@ -19,7 +19,10 @@
 # PF_BENCH_PROTOCOLS (default "pop3 imap": a table for each), PF_BENCH_BIG (bytes of the big message, default
 # 52428800; 0: no such run), PF_BENCH_REPORT (default doc/PERFORMANCE.md;
 # empty: none), PF_BENCH_NOTE (a paragraph for the report: how busy the
-# machine was, what was being changed), PF_POSTFETCH, PF_KEEP_TMP=1.
+# machine was, what was being changed), PF_POSTFETCH, PF_KEEP_TMP=1,
+# PF_BENCH_CASES (default "mailbox accounts": this script's cases, then
+# the many-accounts ones of tests/bench/accounts.sh; "accounts" alone:
+# only those).
 
 source "$(dirname "$0")/../lib/harness.sh"
 source "$PF_TOP/tests/integration/fetch_common.sh"
@@ -31,6 +34,14 @@ PF_BENCH_BIG=${PF_BENCH_BIG:-52428800}
 PF_BENCH_TOOLS=${PF_BENCH_TOOLS:-postfetch fetchmail-mda fetchmail-smtp fdm-smtp fdm-pipe inject inject-i postfetch-sink}
 PF_BENCH_REPORT=${PF_BENCH_REPORT-$PF_TOP/doc/PERFORMANCE.md}
 PF_BENCH_PROTOCOLS=${PF_BENCH_PROTOCOLS:-pop3 imap}
+PF_BENCH_CASES=${PF_BENCH_CASES:-mailbox accounts}
+
+# Only the many-accounts cases: tests/bench/accounts.sh alone.
+case " $PF_BENCH_CASES " in
+*" mailbox "*) ;;
+*" accounts "*) exec "$PF_TOP/tests/bench/accounts.sh" ;;
+*) echo "PF_BENCH_CASES: mailbox, accounts or both" >&2; exit 2 ;;
+esac
 
 # The local part each tool delivers to, so the counts never mix.
 # (postfetch-big is the same account: its maildir is emptied before.)
@@ -368,6 +379,13 @@ bench_report()
 		echo "## The columns"
 		echo
 		bench_legend | fold -s -w 76 | sed 's/ *$//'
+		# The many-accounts section of tests/bench/accounts.sh stays.
+		if [ -f "$PF_BENCH_REPORT" ] &&
+		    grep -q '^<!-- accounts.sh -->$' "$PF_BENCH_REPORT"; then
+			echo
+			sed -n '/^<!-- accounts.sh -->$/,/^<!-- \/accounts.sh -->$/p' \
+			    "$PF_BENCH_REPORT"
+		fi
 	} >"$PF_BENCH_REPORT.new"
 	mv "$PF_BENCH_REPORT.new" "$PF_BENCH_REPORT"
 }
@@ -462,4 +480,13 @@ for tool in "${PF_BENCH_RUN[@]}"; do
 	tail -n 5 "$PF_TMP/$tool.log"
 	failed=1
 done
+# Then the many-accounts cases, on services of their own.
+case " $PF_BENCH_CASES " in
+*" accounts "*)
+	for s in $PF_SERVICES; do
+		"${s}_stop" >/dev/null 2>&1
+	done
+	"$PF_TOP/tests/bench/accounts.sh" || failed=1
+	;;
+esac
 exit "$failed"
