@@ -126,6 +126,9 @@ acc_fdm_conf()
 		echo "set lock-file \"${file%/*}/fdm.lock\""
 		echo "set default-user \"root\""
 		echo "set verify-certificates"
+		# It forks every account at once; connections Dovecot drops
+		# would otherwise wait out fdm's default of 900 s.
+		echo "set timeout 60"
 		for ((i = 1; i <= n; i++)); do
 			printf -v u 'a%04d' "$i"
 			echo "account \"$u\" pop3 server \"localhost\" port $port user \"$u\" pass \"secret\" starttls"
