@@ -22,18 +22,21 @@ static char		*missing[] = { "/nonexistent/sendmail", NULL };
 static unsigned char	 key[TAG_KEY_LEN];
 
 /*
- * The fake sendmail: the last argument is the recipient, "fail@..." makes
- * it exit 75. It appends to "running" how many sendmails it saw running
- * when it started (mkdir is the atomic step).
+ * The fake sendmail: the message is meant for the first address of its
+ * X-Postfetch-Recipients field (the envelope has the account's fallback),
+ * "fail@..." makes it exit 75. It appends to "running" how many sendmails
+ * it saw running when it started (mkdir is the atomic step).
  */
 static const char fake_sendmail[] =
     "#!/bin/sh\n"
     "d=$(dirname \"$0\")\n"
-    "for r; do :; done\n"
     "mkdir \"$d/run.$$\"\n"
     "n=$(ls -d \"$d\"/run.* | wc -l)\n"
     "echo \"$n\" >> \"$d/running\"\n"
-    "cat > \"$d/out.$r\"\n"
+    "cat > \"$d/in.$$\"\n"
+    "r=$(sed -n 's/^X-Postfetch-Recipients: <\\([^>]*\\)>.*/\\1/p' "
+    "\"$d/in.$$\" | head -n 1)\n"
+    "mv \"$d/in.$$\" \"$d/out.$r\"\n"
     "sleep 0.2\n"
     "rmdir \"$d/run.$$\"\n"
     "case $r in fail@*) exit 75;; esac\n"
@@ -154,6 +157,7 @@ test_sink(void)
 	params.message.host = "pop.example";
 	params.message.protocol = "POP3";
 	params.message.postmaster = "postmaster@here.example";
+	params.message.fallback = "fallback@here.example";
 	params.message.key = key;
 	params.sendmail_argv = sendmail_argv;
 	params.spool_directory = dir;
