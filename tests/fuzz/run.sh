@@ -1,7 +1,11 @@
 #!/bin/sh
 # Build the libFuzzer targets with clang (ASan+UBSan) and run each for the
-# given number of seconds (default 60), starting from tests/fuzz/corpus/.
-# Crashes are written to build/fuzz/ and make the script fail.
+# given number of seconds (default 60), starting from its seed corpus in
+# tests/fuzz/corpus/TARGET/ (every target has one). Inputs are up to 8 KiB,
+# except for the targets that read server lines through fetcher/transport.c:
+# twice its read buffer (TRANSPORT_BUFFER) and more, so that lines longer
+# than the buffer, which arrive in pieces, are fuzzed too (their seeds hold
+# such lines). Crashes are written to build/fuzz/ and make the script fail.
 #   tests/fuzz/run.sh [SECONDS]
 set -eu
 
@@ -13,6 +17,9 @@ pkgs="libbsd-overlay openssl libpq"
 
 mkdir -p "$out"
 cd "$top"
+buffer=$(sed -n 's/^#define[[:space:]]*TRANSPORT_BUFFER[[:space:]]*\([0-9]*\).*/\1/p' \
+    fetcher/transport.h)
+[ -n "$buffer" ] || { echo "run.sh: no TRANSPORT_BUFFER in fetcher/transport.h" >&2; exit 1; }
 status=0
 for file in tests/fuzz/fuzz_*.c; do
 	target=$(basename "$file" .c)
@@ -36,6 +43,14 @@ for file in tests/fuzz/fuzz_*.c; do
 	*) extra="" ;;
 	esac
 	sources="$(echo common/*.c) $extra"
+	case $extra in
+	*fetcher/transport.c*) max_len=$((2 * buffer + 8192)) ;;
+	*) max_len=8192 ;;
+	esac
+	if [ ! -d "tests/fuzz/corpus/$target" ]; then
+		echo "$target: no seed corpus tests/fuzz/corpus/$target/" >&2
+		status=1
+	fi
 	# shellcheck disable=SC2046,SC2086
 	$cc -g -O1 -std=c11 -D_GNU_SOURCE -Icommon \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -46,8 +61,8 @@ for file in tests/fuzz/fuzz_*.c; do
 	if [ -d "tests/fuzz/corpus/$target" ]; then
 		cp -n "tests/fuzz/corpus/$target"/* "$corpus"/ 2>/dev/null || :
 	fi
-	echo "$target: fuzzing for ${seconds}s"
-	if ! "$out/$target" -max_total_time="$seconds" -max_len=8192 \
+	echo "$target: fuzzing for ${seconds}s, inputs up to $max_len bytes"
+	if ! "$out/$target" -max_total_time="$seconds" -max_len="$max_len" \
 	    -artifact_prefix="$out/$target-" -print_final_stats=1 \
 	    "$corpus" >"$out/$target.log" 2>&1; then
 		echo "$target: FAILED; see $out/$target.log" >&2

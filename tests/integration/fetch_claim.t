@@ -43,8 +43,9 @@ done
 mailbox_fill killed "$PF_TMP/k1" "$PF_TMP/k2"
 account_add killed port="$PF_POP3S_PORT" tls="'direct'" \
     deliver_to="'bob@example.com'"
-stall=stall-${PF_TMP##*/}
-sendmail_script sendmail-stall "touch $PF_TMP/stalled" "exec -a $stall sleep 60"
+# The stalled sendmail writes its pid (sleep keeps it) into the temp dir.
+sendmail_script sendmail-stall "echo \$\$ >$PF_TMP/stall.pid" \
+    "touch $PF_TMP/stalled" "exec sleep 60"
 poll_background sendmail-stall killed killed
 ok "the poll is in the middle of a message, holding the claim" \
     wait_until 20 "[ -e $PF_TMP/stalled ] && [ \"\$(claim_holders killed)\" != - ]"
@@ -52,7 +53,8 @@ owner=$(sql "SELECT lease_owner FROM postfetch.account WHERE name = 'killed'")
 like "$owner" ":$PF_BG_PID\$" "the lease names the polling process"
 kill -KILL "$PF_BG_PID"
 wait "$PF_BG_PID" 2>/dev/null
-ok "its sendmail dies with it" wait_until 5 "! pgrep -f '^$stall' >/dev/null"
+stall_pid=$(cat "$PF_TMP/stall.pid")
+ok "its sendmail dies with it" wait_until 5 "[ -n '$stall_pid' ] && ! pf_alive $stall_pid"
 fetch_conf
 ok "the killed fetcher's claim is gone within seconds" \
     wait_until 5 "[ \"\$(claim_holders killed)\" = - ]"

@@ -80,7 +80,7 @@ ok "keep: two messages delivered" wait_for_delivery dave 2
 is "$(mailbox_count keeper)" 2 "keep: both still on the server"
 fetch_poll keeper
 is "$(log_count ': delivered$')" 0 "keep: the second poll delivers nothing"
-sleep 1
+postfix_wait_idle
 is "$(maildir_count dave)" 2 "keep: still two delivered"
 message "$PF_TMP/keep3" keep3 "To: dave@example.com"
 mailbox_fill keeper "$PF_TMP/keep3"
@@ -141,7 +141,7 @@ fetch_poll big
 is "$(log_count 'larger than max_size')" 0 "not logged at the second poll"
 is "$(mailbox_count big)" 1 "the large one is still on the server"
 ok "the small one was delivered" wait_for_delivery judy 1
-sleep 1
+postfix_wait_idle
 is "$(maildir_count judy)" 1 "only the small one"
 is "$(sql "SELECT reason FROM postfetch.skipped")" max_size "recorded in skipped"
 

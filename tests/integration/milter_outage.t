@@ -8,6 +8,19 @@ source "$(dirname "$0")/milter_common.sh"
 PF_MAIL_USERS="gina sender"
 milter_setup
 
+# Lines of the Postfix log that match the ERE.
+maillog_count()
+{
+	grep -cE "$1" "$PF_MAILLOG"
+}
+
+# True while a message is in the incoming or active queue (the maildrop
+# may keep mail the milter refused with a temporary failure).
+postfix_busy()
+{
+	postfix_queue | grep -Eq '"queue_name": *"(incoming|active)"'
+}
+
 pg_psql <<'SQL' || bail "cannot insert the test accounts"
 INSERT INTO postfetch.account (name, protocol, host, username, password)
     VALUES ('shop', 'pop3', 'pop.provider.example', 'u', 'p');
@@ -27,13 +40,23 @@ ok "before the outage: delivered" wait_for_delivery pavel.maly 1
 pg_stop
 milter_send sender@example.com "$(milter_tag shop)" p.maly@provider.example
 milter_send sender@example.com "$(milter_tag shop)" a@provider.example
+tempfail='milter-reject: END-OF-MESSAGE .*: 4\.3\.0 postfetch: .*; from=<sender@example\.com> '
+refused=$(maillog_count "$tempfail")
 milter_send sender@example.com "" gina@example.com
 ok "mail of no account still flows" wait_for_delivery gina 1
 reply=$(smtp_session "EHLO mx.provider.example" "MAIL FROM:<someone@elsewhere.example>" \
     "RCPT TO:<sales@etrn.example>" "DATA" $'Subject: by smtp\n\nsmtp body\n.' "QUIT")
 like "$reply" "451 4.3.0 postfetch: recipient database unavailable" \
     "SMTP mail for the ETRN domain: temporary failure"
-sleep 3
+# Not a fixed sleep: wait until Postfix offered each message to the milter
+# and was told to try later, and nothing it accepted is in flight. The log
+# does not say which message (both go to postmaster): pickup tries every
+# file of the maildrop in a scan, and of three refusals after both were
+# there, at most one is of a scan that began before; the others are of a
+# scan that tried both.
+ok "during the outage: both messages offered and refused for now" \
+    wait_until 30 "[ \$(maillog_count '$tempfail') -ge $((refused + 3)) ] &&
+    ! postfix_busy"
 is "$(maildir_count pavel.maly)" 1 "during the outage: not delivered"
 is "$(maildir_count alice)" 0 "during the outage: not delivered (2)"
 is "$(maildir_count sender)" 0 "during the outage: nothing bounced"
@@ -61,8 +84,11 @@ is "$(postfix_queue_count)" 0 "nothing left in the queue"
 
 # The milter itself down: milter_default_action = tempfail keeps the mail.
 milter_stop
+refused=$(maillog_count 'milter-reject: CONNECT .*: 4\.7\.1 ')
 milter_send sender@example.com "$(milter_tag shop)" p.maly@provider.example
-sleep 2
+ok "milter down: Postfix cannot reach it and keeps the message" \
+    wait_until 30 "[ \$(maillog_count 'milter-reject: CONNECT .*: 4\.7\.1 ') -gt $refused ] &&
+    ! postfix_busy"
 is "$(maildir_count pavel.maly)" 2 "milter down: not delivered"
 milter_start
 postkick -c "$PF_POSTFIX_CONF" public pickup W 2>/dev/null

@@ -1,7 +1,8 @@
 /*
  * Tests for common/db.c against a real PostgreSQL whose conninfo is in
- * PF_DB (tests/integration/db_reconnect.t provides one; without it every
- * test is skipped). "common_db wait" is the helper mode of that script:
+ * PF_DB: tests/run-tests gives it a throwaway one (tests/lib/with-pg.sh),
+ * as does tests/integration/db_reconnect.t; run alone without PF_DB, it
+ * skips every test and says why. "common_db wait" is the helper mode of that script:
  * it connects, prints "ready", waits for a line on stdin (the script
  * restarts the server meanwhile) and runs a statement again.
  */
@@ -323,7 +324,8 @@ main(int argc, char **argv)
 
 	log_init("common_db", LOG_MAIL, 1, 0);
 	if ((conninfo = getenv("PF_DB")) == NULL) {
-		printf("1..0 # SKIP no PF_DB\n");
+		printf("1..0 # SKIP no PF_DB: needs a PostgreSQL (tests/run-tests "
+		    "starts one; or run it under tests/lib/with-pg.sh)\n");
 		return 0;
 	}
 	if (argc > 1 && strcmp(argv[1], "wait") == 0)

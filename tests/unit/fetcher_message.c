@@ -38,7 +38,7 @@ static struct message_result kept;		/* the last result, freed
  * The fake sendmail. Files in its directory steer it: "status" (exit
  * status), "complaint" (printed to stderr), "discard" (stdin to
  * /dev/null), "noread" (exit without reading stdin), "stall" (sleep
- * before reading).
+ * before reading, in a child whose pid goes into "stall.pid").
  */
 static const char fake_sendmail[] =
     "#!/bin/sh\n"
@@ -46,7 +46,9 @@ static const char fake_sendmail[] =
     "printf '%s\\n' \"$0\" \"$@\" > \"$d/argv\"\n"
     "[ -f \"$d/complaint\" ] && cat \"$d/complaint\" >&2\n"
     "if [ -f \"$d/noread\" ]; then exit \"$(cat \"$d/status\")\"; fi\n"
-    "if [ -f \"$d/stall\" ]; then sleep 30; fi\n"
+    "if [ -f \"$d/stall\" ]; then\n"
+    "    sh -c 'echo $$ > \"$1/stall.pid\"; exec sleep 30' sh \"$d\"\n"
+    "fi\n"
     "if [ -f \"$d/discard\" ]; then cat > /dev/null\n"
     "else cat > \"$d/stdin\"; fi\n"
     "echo done > \"$d/done\"\n"
@@ -103,6 +105,45 @@ reset(void)
 	put("discard", NULL);
 	put("noread", NULL);
 	put("stall", NULL);
+	put("stall.pid", NULL);
+}
+
+/*
+ * Whether the stalled sendmail's sleep (its pid in "stall.pid") still
+ * runs, waiting up to 5 s for it to go: only that process is looked at,
+ * never others of the machine. A zombie, or a pid now of another
+ * program, is gone.
+ */
+static int
+sleeper_alive(void)
+{
+	char	*text, path[64], line[512], *end;
+	FILE	*f;
+	size_t	 n;
+	long	 pid;
+	int	 i, alive = 0;
+
+	if ((text = get("stall.pid", NULL)) == NULL)
+		return 0;
+	pid = strtol(text, NULL, 10);
+	free(text);
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	for (i = 0; i < 50; i++) {
+		if ((f = fopen(path, "r")) == NULL)
+			return 0;
+		n = fread(line, 1, sizeof(line) - 1, f);
+		fclose(f);
+		line[n] = '\0';
+		/* "pid (comm) state ..." */
+		end = strrchr(line, ')');
+		alive = strstr(line, " (sleep) ") != NULL && end != NULL &&
+		    end[1] == ' ' && end[2] != 'Z';
+		if (!alive)
+			return 0;
+		usleep(100000);
+	}
+	diag("pid %ld (sleep) still runs", pid);
+	return alive;
 }
 
 static struct message_params
@@ -577,7 +618,7 @@ test_failures(void)
 	char			*cause, *missing[] = { "/nonexistent/sendmail",
 				    NULL };
 	char			*rcpt[] = { "-oQ/tmp@x.example" }, *none = NULL;
-	char			*argv;
+	char			*argv, *pidfile;
 	struct inject		*ij;
 	time_t			 start_time;
 
@@ -645,8 +686,10 @@ test_failures(void)
 	ok(time(NULL) - start_time < 10, "in about the timeout");
 	free(cause);
 	sendmail_timeout = 0;
-	ok(system("pgrep -f '^sleep 30$' >/dev/null") != 0,
-	    "its child was killed too");
+	pidfile = get("stall.pid", NULL);
+	ok(pidfile != NULL, "its child had started");
+	free(pidfile);
+	ok(!sleeper_alive(), "its child was killed too");
 
 	/* given up before the end: sendmail never sees any of it */
 	reset();

@@ -1,10 +1,11 @@
 /*
  * Tests for fetcher/store.c and fetcher/account.c against a real
  * PostgreSQL with the postfetch schema, whose conninfo is in PF_DB
- * (tests/integration/fetch_claim.t provides one; without it every test is
- * skipped): claims as advisory locks held by one session, taken over at
- * once from a session that is gone, never stacked, released on every
- * path; the mailbox generation of an account.
+ * (tests/run-tests gives it a throwaway one through tests/lib/with-pg.sh,
+ * as does tests/integration/fetch_claim.t; run alone without PF_DB, it
+ * skips every test and says why): claims as advisory locks held by one
+ * session, taken over at once from a session that is gone, never
+ * stacked, released on every path; the mailbox generation of an account.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,7 +300,9 @@ main(void)
 
 	log_init("fetcher_store", LOG_MAIL, 1, 0);
 	if ((conninfo = getenv("PF_DB")) == NULL) {
-		printf("1..0 # SKIP no PF_DB\n");
+		printf("1..0 # SKIP no PF_DB: needs a PostgreSQL with the "
+		    "schema (tests/run-tests starts one; or run it under "
+		    "tests/lib/with-pg.sh)\n");
 		return 0;
 	}
 	admin = db_new(conninfo, admin_statements);
