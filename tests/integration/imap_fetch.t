@@ -146,7 +146,7 @@ is "$(log_count "account=imvalid host=localhost folder=INBOX: UIDVALIDITY change
     "UIDVALIDITY: logged once, with what matched"
 is "$(log_grep ': delivered$' | grep -c 'message-id=<imap-v4@')|$(log_count ': delivered$')" "1|1" \
     "UIDVALIDITY: only the new message is delivered"
-sleep 1
+postfix_wait_idle 20
 is "$(maildir_count frank)" 4 "UIDVALIDITY: frank has each message once"
 is "$(sql "SELECT count(*) FROM postfetch.seen s JOIN postfetch.account a
     ON a.id = s.account_id WHERE a.name = 'imvalid' AND uidvalidity = $new")|$(sql "SELECT count(*) FROM postfetch.seen s JOIN postfetch.account a
@@ -164,7 +164,7 @@ imap_account imdel grace
 fetch_poll imdel
 is "$PF_RC" 0 "\\Deleted: the poll succeeds"
 ok "\\Deleted: the two others delivered" wait_for_delivery grace 2
-sleep 1
+postfix_wait_idle 20
 is "$(maildir_count grace)" 2 "\\Deleted: the user's deleted message is not fetched"
 is "$(mailbox_count imdel)" 1 "\\Deleted: UID EXPUNGE removed only ours"
 is "$(mailbox_flags imdel)" '\Deleted' "\\Deleted: the user's message is still there, still \\Deleted"
