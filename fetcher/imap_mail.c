@@ -1,15 +1,10 @@
 /*
- * IMAP folders and messages, and the driver table: LIST for the folders
- * ("*" = every selectable one), SELECT (EXAMINE with keep) for
- * UIDVALIDITY, UID FETCH for the listing and, pipelined in batches, for
- * the messages (BODY.PEEK[] streamed into the engine's sink), UID STORE
- * \Deleted, and UID EXPUNGE with UIDPLUS; without it a plain EXPUNGE
- * only when no one else's \Deleted message would go with ours.
- *
- * Folder names are shown (configured, logged, indexed) in UTF-8 with "/"
- * between levels; on the wire they are modified UTF-7 with the server's
- * hierarchy delimiter. A message already marked \Deleted by someone else
- * is left alone: not fetched, not expunged.
+ * IMAP as a driver of the engine: the driver table, SELECT (EXAMINE with
+ * keep) for UIDVALIDITY, UID FETCH for the listing, UID STORE \Deleted,
+ * and UID EXPUNGE with UIDPLUS; without it a plain EXPUNGE only when no
+ * one else's \Deleted message would go with ours. A message already
+ * marked \Deleted by someone else is left alone: not listed, not
+ * expunged. Folders are in imap_folder.c, fetching in imap_fetch.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,17 +14,10 @@
 
 #include "account.h"
 #include "driver.h"
-#include "header.h"
 #include "imap_session.h"
-#include "imap_utf7.h"
 #include "log.h"
 #include "xmalloc.h"
 
-#define IMAP_FETCH_BATCH	16	/* messages in one UID FETCH */
-#define IMAP_FETCH_BYTES	(8 * 1024 * 1024) /* octets in one, roughly */
-#define IMAP_FETCH_WINDOW	2	/* UID FETCH commands in flight */
-#define IMAP_SET_UIDS		256	/* UIDs in one UID STORE / EXPUNGE */
-#define IMAP_SIZE_SLACK		65536	/* a literal over its listed size */
 
 void
 imap_unselect(struct imap *i)
@@ -46,7 +34,7 @@ imap_unselect(struct imap *i)
 }
 
 /* A number item within [min, max]. */
-static int
+int
 imap_bounded(const struct imap_item *item, long long min, long long max,
     long long *value)
 {
@@ -54,7 +42,7 @@ imap_bounded(const struct imap_item *item, long long min, long long max,
 	    *value <= max ? 0 : -1;
 }
 
-static int
+int
 imap_by_uid(const void *a, const void *b)
 {
 	const unsigned long long	*ua = a, *ub = b;
@@ -66,7 +54,7 @@ imap_by_uid(const void *a, const void *b)
  * A UID set "1:3,7" of uids[0..n) (sorted), into a new string. The
  * caller keeps n small enough for a command line.
  */
-static char *
+char *
 imap_uidset(const unsigned long long *uids, size_t n)
 {
 	char	*set, *next;
@@ -87,181 +75,6 @@ imap_uidset(const unsigned long long *uids, size_t n)
 		set = next;
 	}
 	return set;
-}
-
-/* --- folders --------------------------------------------------------- */
-
-/* The shown name of a wire name: UTF-8, "/" between levels. */
-static char *
-imap_shown_name(const struct imap *i, const char *wire)
-{
-	char	*shown, *c;
-
-	if ((shown = imap_utf7_decode(wire)) == NULL)
-		shown = xstrdup(wire);	/* not canonical: shown as sent */
-	if (i->delimiter != '\0' && i->delimiter != '/' &&
-	    strchr(shown, '/') == NULL) {
-		for (c = shown; *c != '\0'; c++) {
-			if (*c == i->delimiter)
-				*c = '/';
-		}
-	}
-	return shown;
-}
-
-/* The wire name of a shown name (LIST's own, if it listed it). */
-static char *
-imap_wire_name(const struct imap *i, const char *shown, char **cause)
-{
-	char	*wire, *c;
-	size_t	 n;
-
-	if (strcasecmp(shown, "INBOX") == 0)
-		return xstrdup("INBOX");
-	for (n = 0; i->listed != NULL && i->listed[n] != NULL; n += 2) {
-		if (strcmp(i->listed[n], shown) == 0)
-			return xstrdup(i->listed[n + 1]);
-	}
-	if ((wire = imap_utf7_encode(shown)) == NULL) {
-		xasprintf(cause, "folder name is not valid UTF-8");
-		return NULL;
-	}
-	if (i->delimiter != '\0' && i->delimiter != '/') {
-		for (c = wire; *c != '\0'; c++) {
-			if (*c == '/')
-				*c = i->delimiter;
-		}
-	}
-	return wire;
-}
-
-/* Add name to a NULL-terminated list unless it is there. */
-static void
-imap_add_name(char ***names, size_t *count, const char *name)
-{
-	size_t	 n;
-
-	for (n = 0; n < *count; n++) {
-		if (strcmp((*names)[n], name) == 0 ||
-		    (strcasecmp(name, "INBOX") == 0 &&
-		    strcasecmp((*names)[n], "INBOX") == 0))
-			return;
-	}
-	*names = xreallocarray(*names, *count + 2, sizeof(**names));
-	(*names)[(*count)++] = xstrdup(name);
-	(*names)[*count] = NULL;
-}
-
-/* What LIST gathers: the shown names, and shown/wire pairs. */
-struct imap_listing {
-	char	**names;
-	size_t	  count;
-	char	**pairs;
-	size_t	  npairs;
-};
-
-/* One "* LIST (flags) delimiter name" response. */
-static int
-imap_list_response(struct imap *i, const struct imap_response *r, void *arg,
-    char **cause)
-{
-	struct imap_listing	*l = arg;
-	const struct imap_item	*flags, *delimiter, *name, *flag;
-	const char		*wire, *d;
-	char			*shown;
-	size_t			 n;
-
-	(void)cause;
-	if (!imap_is_atom(imap_child(&r->items, 0), "LIST"))
-		return 0;
-	flags = imap_child(&r->items, 1);
-	delimiter = imap_child(&r->items, 2);
-	name = imap_child(&r->items, 3);
-	if (imap_type(flags) != IMAP_LIST || (wire = imap_string(name)) ==
-	    NULL || memchr(wire, '\0', name->len) != NULL) {
-		log_warnx("account=%s host=%s: LIST response ignored: %s",
-		    i->account, i->host, r->shown);
-		return 0;
-	}
-	if ((d = imap_string(delimiter)) != NULL && strlen(d) == 1)
-		i->delimiter = *d;
-	if (l == NULL || *wire == '\0')
-		return 0;	/* LIST "" "": the delimiter only */
-	for (n = 0; n < imap_count(flags); n++) {
-		flag = imap_child(flags, n);
-		if (imap_is_atom(flag, "\\Noselect") ||
-		    imap_is_atom(flag, "\\NonExistent"))
-			return 0;
-	}
-	shown = imap_shown_name(i, wire);
-	if (strcasecmp(shown, "INBOX") != 0) {
-		l->pairs = xreallocarray(l->pairs, l->npairs + 3,
-		    sizeof(*l->pairs));
-		l->pairs[l->npairs++] = xstrdup(shown);
-		l->pairs[l->npairs++] = xstrdup(wire);
-		l->pairs[l->npairs] = NULL;
-	}
-	imap_add_name(&l->names, &l->count, shown);
-	free(shown);
-	return 0;
-}
-
-/* LIST "" pattern. */
-static int
-imap_list(struct imap *i, const char *pattern, struct imap_listing *l,
-    char **cause)
-{
-	char	 tag[IMAP_TAG_MAX + 1];
-	int	 rc;
-
-	if (imap_command(i, tag, cause, NULL, "LIST \"\" \"%s\"",
-	    pattern) != 0 ||
-	    (rc = imap_wait(i, tag, imap_list_response, l, cause)) == -1)
-		return -1;
-	if (rc != IMAP_OK) {
-		xasprintf(cause, "LIST: %s", i->reply);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-imap_driver_folders(void *session, const struct account *account,
-    char ***folders, char **cause)
-{
-	struct imap		*i = session;
-	struct imap_listing	 l;
-	char		       **names = NULL;
-	size_t			 count = 0, n;
-	int			 rc = -1;
-
-	memset(&l, 0, sizeof(l));
-	if (imap_list(i, "", NULL, cause) != 0)
-		return -1;
-	for (n = 0; account->folders != NULL && account->folders[n] != NULL;
-	    n++) {
-		if (strcmp(account->folders[n], "*") != 0) {
-			imap_add_name(&names, &count, account->folders[n]);
-			continue;
-		}
-		if (l.names == NULL && imap_list(i, "*", &l, cause) != 0)
-			goto out;
-		for (size_t k = 0; k < l.count; k++)
-			imap_add_name(&names, &count, l.names[k]);
-	}
-	if (count == 0)
-		imap_add_name(&names, &count, "INBOX");
-	xfreev(i->listed);
-	i->listed = l.pairs;
-	l.pairs = NULL;
-	*folders = names;
-	names = NULL;
-	rc = 0;
-out:
-	xfreev(names);
-	xfreev(l.names);
-	xfreev(l.pairs);
-	return rc;
 }
 
 /* --- select and list ------------------------------------------------- */
@@ -317,7 +130,7 @@ imap_driver_select(void *session, const char *folder,
 }
 
 /* The value after name in a FETCH response's list, or NULL. */
-static const struct imap_item *
+const struct imap_item *
 imap_fetch_item(const struct imap_item *list, const char *name)
 {
 	size_t	 n;
@@ -330,7 +143,7 @@ imap_fetch_item(const struct imap_item *list, const char *name)
 }
 
 /* "* SEQ FETCH (...)": the sequence number and the list, or -1. */
-static int
+int
 imap_fetch_parts(const struct imap_response *r, unsigned long *seq,
     const struct imap_item **list)
 {
@@ -497,342 +310,6 @@ imap_driver_list(void *session, struct driver_message **list,
 fail:
 	free(l.list);
 	return -1;
-}
-
-/* --- fetch ----------------------------------------------------------- */
-
-/* A UID FETCH in flight: indexes[start..end) of the fetch. */
-struct imap_batch {
-	char	 tag[IMAP_TAG_MAX + 1];
-	size_t	 start;
-	size_t	 end;
-};
-
-/* One fetch operation. */
-struct imap_fetch {
-	struct imap			*i;
-	const struct driver_message	*list;
-	const size_t			*indexes;
-	size_t				 count;
-	const struct driver_sink	*sink;
-	void				*arg;
-	unsigned char			*done;	/* per position in indexes */
-	struct imap_batch		 batches[IMAP_FETCH_WINDOW];
-	size_t				 nbatches;
-	size_t				 sent;	/* positions requested */
-	int				 stop;	/* the sink said stop */
-	/* the message being streamed */
-	int				 active;
-	int				 feeding;
-	int				 oversize;	/* kept, not fed */
-	size_t				 position;
-};
-
-/* The position in the fetch of uid, or count if not asked for. */
-static size_t
-imap_fetch_position(const struct imap_fetch *f, unsigned long long uid)
-{
-	size_t	 p;
-
-	for (p = 0; p < f->sent; p++) {
-		if (f->list[f->indexes[p]].handle == uid)
-			return p;
-	}
-	return f->count;
-}
-
-/* The UID of sequence number seq as the listing had it, or 0. */
-static unsigned long long
-imap_seq_uid(const struct imap *i, unsigned long seq)
-{
-	size_t	 n;
-
-	for (n = 0; n < i->nseqs; n++) {
-		if (i->seqs[n].seq == seq)
-			return i->seqs[n].uid;
-	}
-	return 0;
-}
-
-/* A literal begins: stream BODY[] into the sink, keep anything else. */
-static int
-imap_fetch_start(void *arg, const struct imap_response *r,
-    const struct imap_item *list, long long size)
-{
-	struct imap_fetch	*f = arg;
-	long long		 uid;
-	unsigned long		 seq;
-	const struct imap_item	*top;
-	size_t			 p;
-
-	if (imap_fetch_parts(r, &seq, &top) != 0 || list != top ||
-	    !imap_is_atom(imap_child(list, imap_count(list) - 1), "BODY[]"))
-		return 0;
-	f->feeding = 0;
-	if (f->active)
-		return 1;	/* a second BODY[] in one response: dropped */
-	f->oversize = 0;
-	if (imap_bounded(imap_fetch_item(list, "UID"), 1, 0xffffffffLL,
-	    &uid) != 0)
-		uid = imap_seq_uid(f->i, seq);
-	p = imap_fetch_position(f, uid);
-	if (p < f->count && !f->done[p] && !f->stop) {
-		f->active = 1;
-		f->position = p;
-		f->feeding = f->sink->begin(f->arg, f->indexes[p]) == 0;
-	}
-	/* Far more than listed (LF counted for CRLF at worst doubles it):
-	 * kept, so the reader refuses it over IMAP_LITERAL_MAX. */
-	f->oversize = p < f->count && (unsigned long long)size >
-	    2 * f->list[f->indexes[p]].size + IMAP_SIZE_SLACK;
-	return !f->oversize;
-}
-
-static int
-imap_fetch_data(void *arg, const char *data, size_t len, int eol)
-{
-	struct imap_fetch	*f = arg;
-
-	if (f->feeding && f->sink->data(f->arg, data, len, eol) != 0)
-		f->feeding = 0;
-	return !f->feeding;
-}
-
-/* The message at position p is over: complete, or why not. */
-static void
-imap_fetch_end(struct imap_fetch *f, size_t p, int complete,
-    const char *refusal)
-{
-	f->done[p] = 1;
-	if (f->sink->end(f->arg, f->indexes[p], complete, refusal) != 0)
-		f->stop = 1;
-}
-
-/* A FETCH response was read whole: its message is complete. */
-static void
-imap_fetch_response(struct imap_fetch *f, const struct imap_response *r)
-{
-	const struct imap_item	*list;
-	unsigned long		 seq;
-	long long		 uid;
-
-	if (!f->active)
-		return;
-	f->active = 0;
-	if (f->oversize) {
-		imap_fetch_end(f, f->position, 0, "the server sent far more "
-		    "octets than it listed");
-		return;
-	}
-	/* a UID after the literal must be the one it was taken for */
-	if (imap_fetch_parts(r, &seq, &list) == 0 && imap_bounded(
-	    imap_fetch_item(list, "UID"), 1, 0xffffffffLL, &uid) == 0 &&
-	    (unsigned long long)uid != f->list[f->indexes[f->position]].handle) {
-		imap_fetch_end(f, f->position, 0, "FETCH response with a "
-		    "UID other than its sequence number's");
-		return;
-	}
-	imap_fetch_end(f, f->position, 1, NULL);
-}
-
-/* Send the next UID FETCH: up to a batch's messages or octets. */
-static int
-imap_fetch_send(struct imap_fetch *f, char **cause)
-{
-	struct imap_batch	*b = &f->batches[f->nbatches];
-	unsigned long long	 uids[IMAP_FETCH_BATCH] = { 0 }, bytes = 0;
-	size_t			 n = 0;
-	char			*set;
-	int			 rc;
-
-	b->start = f->sent;
-	while (f->sent < f->count && n < IMAP_FETCH_BATCH &&
-	    (n == 0 || bytes < IMAP_FETCH_BYTES)) {
-		bytes += f->list[f->indexes[f->sent]].size;
-		uids[n++] = f->list[f->indexes[f->sent++]].handle;
-	}
-	b->end = f->sent;
-	qsort(uids, n, sizeof(uids[0]), imap_by_uid);
-	set = imap_uidset(uids, n);
-	rc = imap_command(f->i, b->tag, cause, NULL, "UID FETCH %s (UID "
-	    "RFC822.SIZE INTERNALDATE BODY.PEEK[])", set);
-	free(set);
-	if (rc != 0)
-		return imap_break(f->i, "write failed", cause);
-	f->nbatches++;
-	return 0;
-}
-
-/* A batch's tagged response: what it did not return is reported. */
-static void
-imap_fetch_batch_done(struct imap_fetch *f, size_t k, int status)
-{
-	struct imap_batch	 b = f->batches[k];
-	char			*why;
-	size_t			 p;
-
-	memmove(&f->batches[k], &f->batches[k + 1],
-	    (f->nbatches - k - 1) * sizeof(f->batches[0]));
-	f->nbatches--;
-	why = status == IMAP_OK ? xstrdup("not returned by the server "
-	    "(expunged meanwhile?)") : xprintf("UID FETCH: %s", f->i->reply);
-	for (p = b.start; p < b.end; p++) {
-		if (f->done[p] || f->stop)
-			continue;
-		f->feeding = f->sink->begin(f->arg, f->indexes[p]) == 0;
-		imap_fetch_end(f, p, 0, why);
-	}
-	free(why);
-}
-
-/* Read one response of the fetch and act on it. */
-static int
-imap_fetch_read(struct imap_fetch *f, const struct imap_stream *stream,
-    char **cause)
-{
-	struct imap_response	*r;
-	size_t			 k;
-
-	if (imap_next(f->i, stream, &r, cause) != 0) {
-		if (f->active)
-			f->sink->end(f->arg, f->indexes[f->position], 0,
-			    NULL);
-		f->active = 0;
-		return -1;
-	}
-	if (strcmp(r->tag, "*") == 0)
-		imap_fetch_response(f, r);
-	else {
-		for (k = 0; k < f->nbatches; k++) {
-			if (strcmp(r->tag, f->batches[k].tag) == 0)
-				break;
-		}
-		if (k == f->nbatches) {
-			xasprintf(cause, "unexpected response: %s", r->shown);
-			imap_response_free(r);
-			return imap_break(f->i, "unexpected response", NULL);
-		}
-		imap_fetch_batch_done(f, k, r->status);
-	}
-	imap_response_free(r);
-	return 0;
-}
-
-static int
-imap_driver_fetch(void *session, const struct driver_message *list,
-    const size_t *indexes, size_t count, const struct driver_sink *sink,
-    void *arg, char **cause)
-{
-	struct imap_fetch	 f;
-	struct imap_stream	 stream;
-	int			 rc = 0;
-
-	memset(&f, 0, sizeof(f));
-	f.i = session;
-	f.list = list;
-	f.indexes = indexes;
-	f.count = count;
-	f.sink = sink;
-	f.arg = arg;
-	f.done = xcalloc(count + 1, 1);
-	stream.start = imap_fetch_start;
-	stream.data = imap_fetch_data;
-	stream.arg = &f;
-	while (rc == 0 && (f.nbatches > 0 || (!f.stop && f.sent < count))) {
-		while (!f.stop && f.sent < count &&
-		    f.nbatches < IMAP_FETCH_WINDOW && rc == 0)
-			rc = imap_fetch_send(&f, cause);
-		if (rc == 0 && (rc = imap_flush(f.i, cause)) == 0)
-			rc = imap_fetch_read(&f, &stream, cause);
-	}
-	free(f.done);
-	return rc;
-}
-
-/* --- identify ---------------------------------------------------------- */
-
-/* What an identify chunk gathers: ids[k] for list[indexes[k]]. */
-struct imap_identify {
-	const struct driver_message	*list;
-	const size_t			*indexes;
-	size_t				 count;
-	char				**ids;
-};
-
-/* One "* N FETCH (UID u BODY[HEADER.FIELDS (MESSAGE-ID)] {n} ...)". */
-static int
-imap_identify_response(struct imap *i, const struct imap_response *r,
-    void *arg, char **cause)
-{
-	struct imap_identify	*id = arg;
-	const struct imap_item	*list, *key, *value = NULL;
-	struct header		 h;
-	unsigned long		 seq;
-	long long		 uid;
-	char			 buf[256];
-	size_t			 n, k;
-
-	(void)i;
-	(void)cause;
-	if (imap_fetch_parts(r, &seq, &list) != 0 ||
-	    imap_bounded(imap_fetch_item(list, "UID"), 1, 0xffffffffLL,
-	    &uid) != 0)
-		return 0;
-	for (n = 0; n + 1 < imap_count(list); n += 2) {
-		key = imap_child(list, n);
-		if (imap_type(key) == IMAP_ATOM &&
-		    strncasecmp(imap_string(key), "BODY[HEADER", 11) == 0)
-			value = imap_child(list, n + 1);
-	}
-	if (imap_type(value) != IMAP_STRING)
-		return 0;
-	for (k = 0; k < id->count; k++) {
-		if (id->list[id->indexes[k]].handle != (unsigned long long)uid)
-			continue;
-		header_parse(&h, value->string, value->len);
-		header_message_id(&h, buf, sizeof(buf));
-		header_free(&h);
-		free(id->ids[k]);
-		id->ids[k] = buf[0] != '\0' ? xstrdup(buf) : NULL;
-	}
-	return 0;
-}
-
-static int
-imap_driver_identify(void *session, const struct driver_message *list,
-    const size_t *indexes, size_t count, char **ids, char **cause)
-{
-	struct imap		*i = session;
-	struct imap_identify	 id;
-	unsigned long long	 uids[IMAP_SET_UIDS] = { 0 };
-	char			 tag[IMAP_TAG_MAX + 1], *set;
-	size_t			 start, n, k;
-	int			 rc;
-
-	for (start = 0; start < count; start += n) {
-		n = count - start > IMAP_SET_UIDS ? IMAP_SET_UIDS :
-		    count - start;
-		for (k = 0; k < n; k++)
-			uids[k] = list[indexes[start + k]].handle;
-		qsort(uids, n, sizeof(uids[0]), imap_by_uid);
-		set = imap_uidset(uids, n);
-		rc = imap_command(i, tag, cause, NULL, "UID FETCH %s (UID "
-		    "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])", set);
-		free(set);
-		id.list = list;
-		id.indexes = indexes + start;
-		id.count = n;
-		id.ids = ids + start;
-		if (rc != 0 || (rc = imap_wait(i, tag, imap_identify_response,
-		    &id, cause)) == -1)
-			return imap_break(i, "write failed", cause);
-		if (rc != IMAP_OK) {
-			xasprintf(cause, "UID FETCH (Message-IDs): %s",
-			    i->reply);
-			return -1;
-		}
-	}
-	return 0;
 }
 
 /* --- delete, expunge, quit ------------------------------------------- */
@@ -1022,12 +499,12 @@ imap_driver_close(void *session)
 const struct driver imap_driver = {
 	.name = "IMAP",
 	.open = imap_driver_open,
-	.folders = imap_driver_folders,
+	.folders = imap_folders,
 	.select = imap_driver_select,
 	.list = imap_driver_list,
-	.fetch = imap_driver_fetch,
+	.fetch = imap_fetch,
 	.delete = imap_driver_delete,
-	.identify = imap_driver_identify,
+	.identify = imap_identify,
 	.expunge = imap_driver_expunge,
 	.quit = imap_driver_quit,
 	.close = imap_driver_close,

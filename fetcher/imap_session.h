@@ -1,7 +1,8 @@
 /*
  * Inside the IMAP client: the session structure and the helpers that
- * imap.c (session, commands, TLS), imap_auth.c (logging in) and
- * imap_mail.c (folders and messages) share. Other modules use the
+ * imap.c (session, commands, TLS), imap_auth.c (logging in),
+ * imap_folder.c, imap_fetch.c and imap_mail.c (folders and messages)
+ * share. Other modules use the
  * driver (imap_driver in driver.h).
  */
 #ifndef IMAP_SESSION_H
@@ -13,7 +14,9 @@
 
 struct account;
 struct driver_info;
+struct driver_message;
 struct driver_options;
+struct driver_sink;
 struct transport;
 
 #define IMAP_COMMAND_MAX	8192	/* one command line we send */
@@ -131,7 +134,36 @@ int	imap_auth(struct imap *, const struct account *,
 	    const struct driver_options *, struct driver_info *,
 	    char **cause);
 
+#define IMAP_SET_UIDS	256	/* UIDs in one UID STORE, EXPUNGE, FETCH */
+
 /* imap_mail.c: drop what the session knows of the selected folder. */
 void	imap_unselect(struct imap *);
+/* A number item within [min, max]: 0, else -1. */
+int	imap_bounded(const struct imap_item *, long long min, long long max,
+	    long long *value);
+/* qsort order of unsigned long long UIDs. */
+int	imap_by_uid(const void *, const void *);
+/* A UID set "1:3,7" of sorted uids[0..n), in a new string. */
+char	*imap_uidset(const unsigned long long *uids, size_t n);
+/* The value after name in a FETCH response's list, or NULL. */
+const struct imap_item *imap_fetch_item(const struct imap_item *list,
+	    const char *name);
+/* "* SEQ FETCH (...)": its sequence number and list; -1 if it is not. */
+int	imap_fetch_parts(const struct imap_response *, unsigned long *seq,
+	    const struct imap_item **list);
+
+/* imap_folder.c: the driver's folders operation, and a shown name's
+ * name on the wire (NULL with *cause if it is not UTF-8). */
+int	imap_folders(void *session, const struct account *, char ***folders,
+	    char **cause);
+char	*imap_wire_name(const struct imap *, const char *shown,
+	    char **cause);
+
+/* imap_fetch.c: the driver's fetch and identify operations. */
+int	imap_fetch(void *session, const struct driver_message *list,
+	    const size_t *indexes, size_t count, const struct driver_sink *,
+	    void *arg, char **cause);
+int	imap_identify(void *session, const struct driver_message *list,
+	    const size_t *indexes, size_t count, char **ids, char **cause);
 
 #endif

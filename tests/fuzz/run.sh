@@ -30,7 +30,8 @@ for file in tests/fuzz/fuzz_*.c; do
 	fuzz_message) extra="fetcher/message.c fetcher/header.c
 	    fetcher/spool.c fetcher/imap_utf7.c" ;;
 	fuzz_imap) extra="tests/fuzz/server.c fetcher/imap.c fetcher/imap_auth.c
-	    fetcher/imap_mail.c fetcher/imap_reader.c fetcher/imap_utf7.c
+	    fetcher/imap_mail.c fetcher/imap_folder.c
+	    fetcher/imap_fetch.c fetcher/imap_reader.c fetcher/imap_utf7.c
 	    fetcher/auth.c fetcher/header.c fetcher/transport.c fetcher/sasl.c
 	    fetcher/token.c fetcher/program.c fetcher/driver_tls.c" ;;
 	fuzz_imap_reader) extra="tests/fuzz/server.c fetcher/imap_reader.c
