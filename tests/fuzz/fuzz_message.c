@@ -2,7 +2,9 @@
  * libFuzzer target for fetcher/message.c over fetcher/spool.c: arbitrary
  * bytes fed as a driver feeds them (lines, long lines in pieces, a last
  * line without its end), multidrop. What reaches the spool must be the
- * whole input after our fields, and the envelope must be safe for the
+ * whole input after our fields (less the X-Postfetch-Account and
+ * X-Postfetch-Recipients fields it had, which are dropped on purpose),
+ * and the envelope must be safe for the
  * sendmail command line: a sender and recipients that never start with
  * '-', at least one recipient.
  * Sources: fetcher/message.c fetcher/header.c fetcher/spool.c common/
@@ -14,6 +16,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "recipients.h"
+#include "../../fetcher/header.h"
 #include "../../fetcher/message.h"
 #include "../../fetcher/spool.h"
 #include "tag.h"
@@ -63,6 +67,25 @@ from_line(const uint8_t *data, size_t len)
 	return nl != NULL ? (size_t)(nl - data) + 1 : len;
 }
 
+/* The bytes of the fields message.c drops on purpose, as the input has
+ * them: our tag and recipient list, which a server must not pass on. */
+static size_t
+dropped(const uint8_t *data, size_t len)
+{
+	struct header	 h;
+	size_t		 i, n = 0;
+
+	header_parse(&h, (const char *)data, len > MESSAGE_HEADER_MAX ?
+	    MESSAGE_HEADER_MAX : len);
+	for (i = 0; i < h.count; i++) {
+		if (header_is(&h, i, TAG_HEADER) ||
+		    header_is(&h, i, RECIPIENTS_HEADER))
+			n += h.fields[i].end - h.fields[i].start;
+	}
+	header_free(&h);
+	return n;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -72,7 +95,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct message			*m;
 	struct spool			*spool;
 	char				*cause = NULL;
-	size_t				 i;
+	size_t				 i, skip;
 
 	log_init("fuzz", 0, 0, 0);
 	if ((spool = spool_open("/tmp", &cause)) == NULL)
@@ -97,7 +120,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		    result.recipients[i][0] == '-')
 			abort();
 	}
-	if (spool_size(spool) < len - from_line(data, len))
+	skip = from_line(data, len);
+	if (spool_size(spool) + dropped(data + skip, len - skip) < len - skip)
 		abort();	/* nothing else of the message is lost */
 	message_result_free(&result);
 	spool_free(spool);
