@@ -557,7 +557,7 @@ pop3_read_list(struct pop3 *p, struct driver_message *list, size_t count,
 	struct driver_message	 key, *m;
 	unsigned long long	 n, size;
 	char			 line[512], shown[64], *number, *octets;
-	size_t			 seen = 0;
+	size_t			 seen = 0, i;
 	int			 rc;
 
 	memset(&key, 0, sizeof(key));
@@ -589,8 +589,8 @@ pop3_read_list(struct pop3 *p, struct driver_message *list, size_t count,
 		    "missing from LIST");
 		return -1;
 	}
-	for (m = list; m < list + count; m++)
-		m->size--;
+	for (i = 0; i < count; i++)	/* list may be NULL when count is 0 */
+		list[i].size--;
 	return 0;
 }
 
