@@ -64,8 +64,12 @@ const struct db_statement due_statements[] = {
 	  "UPDATE postfetch.account SET next_poll = to_timestamp($2)"
 	  " WHERE id = $1", 2 },
 	{ "due_host",
-	  "SELECT lower(coalesce(host, '')) FROM postfetch.account"
+	  "SELECT lower(coalesce(host, '')), id FROM postfetch.account"
 	  " WHERE name = $1", 1 },
+	/* The poll a worker left open when it died. */
+	{ "due_orphan",
+	  "SELECT id FROM postfetch.poll WHERE account_id = $1 AND poller = $2"
+	  " AND ended IS NULL ORDER BY id DESC LIMIT 1", 2 },
 	{ NULL, NULL, 0 }
 };
 
@@ -188,7 +192,8 @@ due_wake(struct db *db, int cap, int *seconds, char **cause)
 }
 
 int
-due_host(struct db *db, const char *name, char **host, char **cause)
+due_host(struct db *db, const char *name, char **host, long long *id,
+    char **cause)
 {
 	const char	*params[1] = { name };
 	PGresult	*res;
@@ -196,6 +201,8 @@ due_host(struct db *db, const char *name, char **host, char **cause)
 	if ((res = db_exec(db, "due_host", 1, params, cause)) == NULL)
 		return -1;
 	*host = xstrdup(PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
+	*id = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 1), NULL, 10) :
+	    0;
 	PQclear(res);
 	return 0;
 }
@@ -232,4 +239,24 @@ due_defer(struct db *db, long long id, time_t when, char **cause)
 		return -1;
 	PQclear(res);
 	return 0;
+}
+
+int
+due_orphan(struct db *db, long long id, const char *owner,
+    long long *poll_id, char **cause)
+{
+	const char	*params[2];
+	char		 idbuf[32];
+	PGresult	*res;
+	int		 found;
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	params[0] = idbuf;
+	params[1] = owner;
+	if ((res = db_exec(db, "due_orphan", 2, params, cause)) == NULL)
+		return -1;
+	if ((found = PQntuples(res) == 1))
+		*poll_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return found;
 }

@@ -53,9 +53,14 @@ int	due_defer(struct db *, long long id, time_t when, char **cause);
  * -1 with *cause.
  */
 int	due_evict(struct db *, long long id, char **cause);
-/* The host of the account called name, lower case ("" if none or no
- * such account: the worker says so). */
-int	due_host(struct db *, const char *name, char **host, char **cause);
+/* The host of the account called name, lower case, and its id ("" and 0
+ * if none or no such account: the worker says so). */
+int	due_host(struct db *, const char *name, char **host, long long *id,
+	    char **cause);
+/* The poll row owner's dead worker left open for account id: 1 with
+ * *poll_id, 0 if none, -1 with *cause. */
+int	due_orphan(struct db *, long long id, const char *owner,
+	    long long *poll_id, char **cause);
 /* Seconds until the next active account falls due (at most cap). */
 int	due_wake(struct db *, int cap, int *seconds, char **cause);
 

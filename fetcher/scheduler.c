@@ -157,6 +157,29 @@ scheduler_start(struct scheduler *s, long long id, const char *name,
 	return 0;
 }
 
+/*
+ * A worker was killed in the middle of a poll: record the poll it left
+ * open as failed, as the worker would have (the account backs off; what
+ * it had delivered and not committed stays on the server).
+ */
+static void
+scheduler_orphan(struct scheduler *s, const struct running *r, int sig)
+{
+	struct db	*db = s->context->db;
+	long long	 poll_id;
+	char		*error, *cause = NULL;
+
+	error = xprintf("the worker polling it was killed by signal %d", sig);
+	if (due_orphan(db, r->id, s->context->owner, &poll_id, &cause) == 1 &&
+	    (store_poll_end(db, poll_id, 0, 0, error, &cause) != 0 ||
+	    store_account_done(db, r->id, s->context->owner, poll_id, 0,
+	    error, &cause) != 0))
+		log_warnx("account=%s host=%s: poll not recorded: %s",
+		    r->name, r->host, cause);
+	free(cause);
+	free(error);
+}
+
 /* A worker ended: note how, give up its lease, forget it. */
 static void
 scheduler_ended(struct scheduler *s, size_t i, int status)
@@ -167,6 +190,8 @@ scheduler_ended(struct scheduler *s, size_t i, int status)
 		log_warnx("account=%s host=%s: worker %ld killed by signal %d",
 		    r->name, r->host, (long)r->pid, WTERMSIG(status));
 		s->failed = 1;
+		if (r->id != 0 && !r->check)
+			scheduler_orphan(s, r, WTERMSIG(status));
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != WORKER_OK)
 		s->failed = 1;
 	/* a check holds no claim, a killed poll left its lease */
@@ -470,13 +495,15 @@ scheduler_poll(struct engine_context *context, char **names)
 	struct scheduler	 s;
 	char			*host, *cause = NULL;
 	size_t			 next = 0;
+	long long		 id;
 
 	memset(&s, 0, sizeof(s));
 	s.context = context;
 	scheduler_signals();
 	transport_tls_init();
 	while (names[next] != NULL && !scheduler_stop) {
-		if (due_host(context->db, names[next], &host, &cause) != 0) {
+		if (due_host(context->db, names[next], &host, &id,
+		    &cause) != 0) {
 			log_warnx("database: %s", cause);
 			free(cause);
 			s.failed = 1;
@@ -488,7 +515,7 @@ scheduler_poll(struct engine_context *context, char **names)
 			scheduler_reap(&s);
 			continue;
 		}
-		if (scheduler_start(&s, 0, names[next], host, 0) != 0)
+		if (scheduler_start(&s, id, names[next], host, 0) != 0)
 			s.failed = 1;
 		free(host);
 		next++;

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
 
-fetch_setup dgood dnow dchk dh1 dh2 dh3 dh4 dh5 dh6 dstuck dout din
+fetch_setup dgood dnow dchk dh1 dh2 dh3 dh4 dh5 dh6 dstuck dout din dkill
 
 # The row of account NAME: last_result|last_error.
 result_of()
@@ -192,6 +192,26 @@ is "$(overlap "AND lower(a.host) = lower(b.host)")" 2 \
     "max_per_host: two polls of one host at a time, not more"
 ok "max_parallel: at most four at a time" test "$(overlap)" -le 4
 ok "max_parallel: hosts in parallel" test "$(overlap)" -ge 3
+
+# --- a worker killed mid-poll: its poll is recorded as failed -----------
+for n in 1 2 3; do small_message "$PF_TMP/w$n" "kill-$n"; done
+mailbox_fill dkill "$PF_TMP/w1" "$PF_TMP/w2" "$PF_TMP/w3"
+account_add dkill port="$PF_POP3S_PORT" tls="'direct'" \
+    deliver_to="'niaj@example.com'" "next_poll=now() + interval '1 day'"
+ok "killed worker: checked first" wait_result dkill 10
+sql "SELECT postfetch.poll_now('dkill')" >/dev/null
+ok "killed worker: its poll started" wait_until 10 \
+    "[ \"\$(sql \"SELECT count(*) FROM postfetch.poll p JOIN postfetch.account a ON a.id = p.account_id WHERE a.name = 'dkill' AND p.ended IS NULL\")\" = 1 ]"
+pkill -KILL -P "$daemon"
+ok "killed worker: the poll row is closed" wait_until 10 \
+    "[ \"\$(sql \"SELECT count(*) FROM postfetch.poll p JOIN postfetch.account a ON a.id = p.account_id WHERE a.name = 'dkill' AND p.ended IS NULL\")\" = 0 ]"
+like "$(sql "SELECT p.error FROM postfetch.poll p JOIN postfetch.account a
+    ON a.id = p.account_id WHERE a.name = 'dkill' ORDER BY p.id DESC LIMIT 1")" \
+    'killed by signal 9' "killed worker: the poll says why"
+like "$(result_of dkill)" '^failed\|.*killed by signal 9' "killed worker: so does the account"
+ok "killed worker: logged" grep -q 'account=dkill host=localhost: worker [0-9]* killed by signal 9' "$PF_LOG"
+is "$(sql "SELECT lease_owner IS NULL FROM postfetch.account WHERE name = 'dkill'")" t \
+    "killed worker: no lease left"
 
 # --- SIGTERM: a clean stop -----------------------------------------------
 kill -TERM "$daemon"
