@@ -10,7 +10,6 @@
  * (bits 3-5). The sink checks the driver keeps its contract: begin
  * and end paired, data only inside them, indexes that were asked for.
  */
-#include <fcntl.h>
 #include <stdint.h>
 #include <syslog.h>
 #include <stdlib.h>
@@ -145,33 +144,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct driver_info	 info;
 	struct imap		*i;
 	char			**names = NULL, *cause = NULL;
+	struct transport	*transport;
 	size_t			 n;
-	int			 in, out;
 	uint8_t			 mode;
 
-	if (size < 1)
+	if ((transport = fuzz_client(data, size, &mode)) == NULL)
 		return 0;
-	mode = data[0];
-	data++;
-	size--;
-	if ((in = fuzz_server(data, size)) == -1)
-		return 0;
-	if ((out = open("/dev/null", O_WRONLY)) == -1)
-		abort();
-	memset(&account, 0, sizeof(account));
-	account.name = (char *)"fuzz";
-	account.host = (char *)"localhost";
+	fuzz_account(&account);
 	account.tls = (char *)"disable";
 	account.auth = (char *)"password";
-	account.username = (char *)"user";
-	account.password = (char *)"secret";
 	account.keep = mode & 1;
 	account.folders = (char **)folders;
 	options.timeout = 1;
 	options.token_argv = NULL;
 	memset(&info, 0, sizeof(info));
-	i = imap_open_transport(transport_fds(in, out, 1), &account, &options,
-	    &info, &cause);
+	i = imap_open_transport(transport, &account, &options, &info, &cause);
 	free(cause);
 	cause = NULL;
 	if (i == NULL)

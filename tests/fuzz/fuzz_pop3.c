@@ -14,7 +14,6 @@
  *     fetcher/sasl.c fetcher/token.c common/log.c common/xmalloc.c
  *     $(pkg-config --libs libbsd-overlay openssl) -o fuzz_pop3
  */
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,31 +113,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct account		 account;
 	struct driver_info	 info;
 	struct pop3		*p;
+	struct transport	*transport;
 	char			*cause = NULL;
-	int			 in, out;
 	uint8_t			 mode;
 
-	if (size < 1)
+	if ((transport = fuzz_client(data, size, &mode)) == NULL)
 		return 0;
-	mode = data[0];
-	data++;
-	size--;
-	if ((in = fuzz_server(data, size)) == -1)
-		return 0;
-	if ((out = open("/dev/null", O_WRONLY)) == -1)
-		abort();
-	memset(&account, 0, sizeof(account));
-	account.name = (char *)"fuzz";
-	account.host = (char *)"localhost";
+	fuzz_account(&account);
 	account.tls = (char *)tls[mode & 3];
 	account.tls_seen = (mode >> 2) & 1;
 	account.tls_verify = 1;
 	account.auth = (char *)auth[(mode >> 3) & 7];
-	account.username = (char *)"user";
-	account.password = (char *)"secret";
 	memset(&info, 0, sizeof(info));
-	p = pop3_open_transport(transport_fds(in, out, 1), &account, 1,
-	    NULL, &info, &cause);
+	p = pop3_open_transport(transport, &account, 1, NULL, &info, &cause);
 	free(cause);
 	if (p != NULL) {
 		fuzz_session(p);

@@ -1,11 +1,14 @@
 /*
- * The server side of the protocol fuzz targets (fuzz_pop3,
+ * The server side of the protocol fuzz targets (fuzz_pop3, fuzz_imap,
  * fuzz_imap_reader): the input in a pipe, then end of file.
  */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "../../fetcher/account.h"
+#include "../../fetcher/transport.h"
 #include "server.h"
 
 int
@@ -27,4 +30,29 @@ fuzz_server(const uint8_t *data, size_t size)
 	}
 	close(pipefd[1]);
 	return pipefd[0];
+}
+
+struct transport *
+fuzz_client(const uint8_t *data, size_t size, uint8_t *mode)
+{
+	int	 in, out;
+
+	if (size < 1)
+		return NULL;
+	*mode = data[0];
+	if ((in = fuzz_server(data + 1, size - 1)) == -1)
+		return NULL;
+	if ((out = open("/dev/null", O_WRONLY)) == -1)
+		abort();
+	return transport_fds(in, out, 1);
+}
+
+void
+fuzz_account(struct account *account)
+{
+	memset(account, 0, sizeof(*account));
+	account->name = (char *)"fuzz";
+	account->host = (char *)"localhost";
+	account->username = (char *)"user";
+	account->password = (char *)"secret";
 }
