@@ -52,7 +52,7 @@ TAP		= $(BUILD)/tests/unit/tap.o
 PEER		= $(BUILD)/tests/unit/peer.o
 UNIT_TESTS	= $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
 
-.PHONY: all tests check deps install clean lint demo bench pkg-check deb
+.PHONY: all tests check deps install clean lint demo bench pkg-check deb torture
 all: $(FETCHER) $(MILTER)
 
 $(BUILD)/%.o: %.c | pkg-check
@@ -99,6 +99,12 @@ check: deps
 demo: deps
 	$(MAKE) all
 	PF_BUILD=$(BUILD) tests/demo.sh
+
+# Hostile servers, outages and kills at full size, then the reliability
+# table (doc/RELIABILITY.md); make check runs the same cases, quick.
+torture: deps
+	$(MAKE) all
+	tests/torture/run $(BUILD)
 
 # Measured, never asserted (tests/bench/README; PF_BENCH_MESSAGES=200: quick).
 bench: deps

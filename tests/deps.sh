@@ -7,7 +7,7 @@ PACKAGES="gcc make pkg-config clang libssl-dev libpq-dev libmilter-dev
 libbsd-dev postgresql postfix dovecot-core dovecot-pop3d dovecot-imapd
 openssl mandoc perl python3 valgrind fetchmail libclang-rt-14-dev procps
 iproute2 ca-certificates cppcheck fdm debhelper dpkg-dev lintian systemd
-postfix-pgsql libsasl2-modules"
+postfix-pgsql libsasl2-modules time"
 
 # Print the packages that are not installed (one dpkg-query for all).
 missing()
