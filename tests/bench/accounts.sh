@@ -321,12 +321,6 @@ acc_table()
 	done
 }
 
-# "met" or "not met": bench_target VALUE OP LIMIT (awk comparison).
-bench_target()
-{
-	awk "BEGIN { print ($1 $2 $3) ? \"met\" : \"not met\" }"
-}
-
 # The round time of KEY, scaled to all the case's accounts.
 round_time()
 {
@@ -392,16 +386,7 @@ acc_legend()
 acc_section()
 {
 	local case
-	echo "<!-- accounts.sh -->"
-	echo "## Many accounts (tests/bench/accounts.sh)"
-	echo
-	echo "Written by tests/bench/accounts.sh on $(date -u '+%Y-%m-%d %H:%M UTC'), in $(printf '%d min %02d s' $((SECONDS / 60)) $((SECONDS % 60)))."
-	echo
-	if [ -n "${PF_BENCH_NOTE:-}" ]; then
-		echo "$PF_BENCH_NOTE" | fold -s -w 76 | sed 's/ *$//'
-		echo
-	fi
-	echo "- CPU: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) cores; load before / after: $ACC_LOAD0 / $(cut -d' ' -f1-3 /proc/loadavg)"
+	bench_section_head accounts.sh "Many accounts" "$ACC_LOAD0"
 	echo "- postfetch $(git -C "$PF_TOP" rev-parse --short HEAD 2>/dev/null), fetchmail $(dpkg-query -W -f '${Version}' fetchmail 2>/dev/null), fdm $(dpkg-query -W -f '${Version}' fdm 2>/dev/null), dovecot $(dpkg-query -W -f '${Version}' dovecot-core 2>/dev/null), postfix $(dpkg-query -W -f '${Version}' postfix 2>/dev/null)"
 	echo "- postfetch: \`postfetch poll\` (no names: every active account, in worker processes), max_parallel = $ACC_PARALLEL, max_per_host = $ACC_PER_HOST (every account on host localhost: one provider), max_sendmail = $(bench_inflight), sendmail_mode = $(bench_mode)"
 	echo "- fetchmail: one rc file, one poll entry with a user entry per account (polled one after the other), mda sendmail -i; through the delay it polls at most $ACC_SERIAL_MAX accounts and its time is scaled (~)"
@@ -424,17 +409,8 @@ acc_section()
 # Replace the section in the report (or add it at the end).
 acc_report()
 {
-	local f=$ACC_REPORT
-	[ -n "$f" ] || return 0
-	touch "$f"
-	{
-		sed '/^<!-- accounts.sh -->$/,/^<!-- \/accounts.sh -->$/d' "$f" |
-		    sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
-		echo
-		acc_section
-	} >"$f.new"
-	mv "$f.new" "$f"
-	echo "# wrote $f" >&2
+	[ -z "$ACC_REPORT" ] ||
+	    bench_replace_section accounts.sh acc_section "$ACC_REPORT"
 }
 
 for tool in $ACC_TOOLS; do

@@ -199,12 +199,6 @@ cpu_ratio()
 	awk "BEGIN { printf \"%.2f\", (${PF_BENCH_CPU[$pf]} + ${PF_BENCH_POSTFIX[$pf]}) / (${PF_BENCH_CPU[$1]} + ${PF_BENCH_POSTFIX[$1]}) }"
 }
 
-# "met" or "not met": bench_target VALUE OP LIMIT (awk comparison).
-bench_target()
-{
-	awk "BEGIN { print ($1 $2 $3) ? \"met\" : \"not met\" }"
-}
-
 # One line of the ratios: ratio_line OTHER LABEL [TARGET OP LIMIT].
 ratio_line()
 {
@@ -342,10 +336,7 @@ bench_report()
 		echo "Written by \`make bench\` (tests/bench/bench.sh; see tests/bench/README)"
 		echo "on $(date -u '+%Y-%m-%d %H:%M UTC'), in $(elapsed). Run it again to replace it."
 		echo
-		if [ -n "${PF_BENCH_NOTE:-}" ]; then
-			echo "$PF_BENCH_NOTE" | fold -s -w 76 | sed 's/ *$//'
-			echo
-		fi
+		bench_note
 		echo "## Machine and versions"
 		echo
 		bench_environment

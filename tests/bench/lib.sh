@@ -318,6 +318,51 @@ bench_calc()
 	awk "BEGIN { printf \"%.3f\", $1 }"
 }
 
+# "met" or "not met": bench_target VALUE OP LIMIT (awk comparison).
+bench_target()
+{
+	awk "BEGIN { print ($1 $2 $3) ? \"met\" : \"not met\" }"
+}
+
+# The paragraph of PF_BENCH_NOTE, if any, for a report (Markdown).
+bench_note()
+{
+	[ -n "${PF_BENCH_NOTE:-}" ] || return 0
+	echo "$PF_BENCH_NOTE" | fold -s -w 76 | sed 's/ *$//'
+	echo
+}
+
+# The start of a script's section of the report: its marker, TITLE, when
+# and how long, the note, the CPU and the load (LOAD0 before, now after):
+# bench_section_head SCRIPT TITLE LOAD0.
+bench_section_head()
+{
+	echo "<!-- $1 -->"
+	echo "## $2 (tests/bench/$1)"
+	echo
+	echo "Written by tests/bench/$1 on $(date -u '+%Y-%m-%d %H:%M UTC'), in $(printf '%d min %02d s' $((SECONDS / 60)) $((SECONDS % 60)))."
+	echo
+	bench_note
+	echo "- CPU: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) cores; load before / after: $3 / $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# Replace the section NAME of the report FILE (between the lines
+# <!-- NAME --> and <!-- /NAME -->) with what FUNCTION prints, or add it
+# at the end: bench_replace_section NAME FUNCTION FILE.
+bench_replace_section()
+{
+	local name=$1 function=$2 f=$3
+	touch "$f"
+	{
+		sed "/^<!-- $name -->\$/,/^<!-- \/$name -->\$/d" "$f" |
+		    sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+		echo
+		"$function"
+	} >"$f.new"
+	mv "$f.new" "$f"
+	echo "# wrote $f" >&2
+}
+
 # Fill the mailbox with PF_BENCH_FILES (unless TOOL retrieves nothing),
 # run TOOL once under measure.py, wait until Postfix has delivered what
 # it will, and record the figures (see the head of this file).
