@@ -20,9 +20,10 @@
 # 52428800; 0: no such run), PF_BENCH_REPORT (default doc/PERFORMANCE.md;
 # empty: none), PF_BENCH_NOTE (a paragraph for the report: how busy the
 # machine was, what was being changed), PF_POSTFETCH, PF_KEEP_TMP=1,
-# PF_BENCH_CASES (default "mailbox accounts": this script's cases, then
-# the many-accounts ones of tests/bench/accounts.sh; "accounts" alone:
-# only those).
+# PF_BENCH_CASES (default "mailbox accounts milter": this script's cases,
+# then the many-accounts ones of tests/bench/accounts.sh, then the
+# milter's cost of tests/bench/milter_cost.sh; without "mailbox": only
+# the others).
 
 source "$(dirname "$0")/../lib/harness.sh"
 source "$PF_TOP/tests/integration/fetch_common.sh"
@@ -34,13 +35,35 @@ PF_BENCH_BIG=${PF_BENCH_BIG:-52428800}
 PF_BENCH_TOOLS=${PF_BENCH_TOOLS:-postfetch fetchmail-mda fetchmail-smtp fdm-smtp fdm-pipe inject inject-i postfetch-sink}
 PF_BENCH_REPORT=${PF_BENCH_REPORT-$PF_TOP/doc/PERFORMANCE.md}
 PF_BENCH_PROTOCOLS=${PF_BENCH_PROTOCOLS:-pop3 imap}
-PF_BENCH_CASES=${PF_BENCH_CASES:-mailbox accounts}
+PF_BENCH_CASES=${PF_BENCH_CASES:-mailbox accounts milter}
 
-# Only the many-accounts cases: tests/bench/accounts.sh alone.
+for case in $PF_BENCH_CASES; do
+	case "$case" in
+	mailbox | accounts | milter) ;;
+	*) echo "PF_BENCH_CASES: mailbox, accounts, milter, not $case" >&2; exit 2 ;;
+	esac
+done
+
+# The cases of PF_BENCH_CASES that other scripts run, each on services
+# of its own (those of this script stopped first); false if one failed.
+bench_other_cases()
+{
+	local s failed=0
+	for s in $PF_SERVICES; do
+		"${s}_stop" >/dev/null 2>&1
+	done
+	case " $PF_BENCH_CASES " in
+	*" accounts "*) "$PF_TOP/tests/bench/accounts.sh" || failed=1 ;;
+	esac
+	case " $PF_BENCH_CASES " in
+	*" milter "*) "$PF_TOP/tests/bench/milter_cost.sh" || failed=1 ;;
+	esac
+	return "$failed"
+}
+
 case " $PF_BENCH_CASES " in
 *" mailbox "*) ;;
-*" accounts "*) exec "$PF_TOP/tests/bench/accounts.sh" ;;
-*) echo "PF_BENCH_CASES: mailbox, accounts or both" >&2; exit 2 ;;
+*) bench_other_cases; exit ;;
 esac
 
 # The local part each tool delivers to, so the counts never mix.
@@ -370,13 +393,15 @@ bench_report()
 		echo "## The columns"
 		echo
 		bench_legend | fold -s -w 76 | sed 's/ *$//'
-		# The many-accounts section of tests/bench/accounts.sh stays.
-		if [ -f "$PF_BENCH_REPORT" ] &&
-		    grep -q '^<!-- accounts.sh -->$' "$PF_BENCH_REPORT"; then
-			echo
-			sed -n '/^<!-- accounts.sh -->$/,/^<!-- \/accounts.sh -->$/p' \
-			    "$PF_BENCH_REPORT"
-		fi
+		# The sections of accounts.sh and milter_cost.sh stay.
+		for section in accounts.sh milter_cost.sh; do
+			if [ -f "$PF_BENCH_REPORT" ] &&
+			    grep -q "^<!-- $section -->\$" "$PF_BENCH_REPORT"; then
+				echo
+				sed -n "/^<!-- $section -->\$/,/^<!-- \/$section -->\$/p" \
+				    "$PF_BENCH_REPORT"
+			fi
+		done
 	} >"$PF_BENCH_REPORT.new"
 	mv "$PF_BENCH_REPORT.new" "$PF_BENCH_REPORT"
 }
@@ -471,13 +496,6 @@ for tool in "${PF_BENCH_RUN[@]}"; do
 	tail -n 5 "$PF_TMP/$tool.log"
 	failed=1
 done
-# Then the many-accounts cases, on services of their own.
-case " $PF_BENCH_CASES " in
-*" accounts "*)
-	for s in $PF_SERVICES; do
-		"${s}_stop" >/dev/null 2>&1
-	done
-	"$PF_TOP/tests/bench/accounts.sh" || failed=1
-	;;
-esac
+# Then the many-accounts cases and the milter's cost.
+bench_other_cases || failed=1
 exit "$failed"

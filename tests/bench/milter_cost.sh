@@ -1,0 +1,240 @@
+#!/bin/bash
+# make bench, the milter's cost to the site's own mail (issue 10 item 5):
+# smtp-source sends ~4 KB messages over SMTP to a virtual(8) mailbox of a
+# domain that is no ETRN account's, through one harness Postfix with two
+# smtpd listeners that differ only in smtpd_milters (one with
+# postfetch-milter, one without), in alternating rounds. Prints msg/s of
+# each round, the median of each side and their ratio, and the milter's
+# CPU and write(2) calls (its replies to Postfix) per message. Reports;
+# never fails on a figure. See tests/bench/README.
+#
+#   tests/bench/milter_cost.sh         (bench.sh runs it: PF_BENCH_CASES)
+#
+# Environment: PF_BENCH_MILTER_MESSAGES (2000 a round),
+# PF_BENCH_MILTER_ROUNDS (5 of each side), PF_BENCH_MILTER_SESSIONS (4:
+# smtp-source -s), PF_BENCH_REPORT (doc/PERFORMANCE.md: its "The milter's
+# cost" section is replaced; empty: none), PF_BENCH_NOTE.
+
+source "$(dirname "$0")/../integration/milter_common.sh"
+source "$PF_TOP/tests/bench/lib.sh"
+
+MC_N=${PF_BENCH_MILTER_MESSAGES:-2000}
+MC_ROUNDS=${PF_BENCH_MILTER_ROUNDS:-5}
+MC_SESSIONS=${PF_BENCH_MILTER_SESSIONS:-4}
+MC_REPORT=${PF_BENCH_REPORT-$PF_TOP/doc/PERFORMANCE.md}
+MC_SOURCE=/usr/sbin/smtp-source
+MC_RCPT=bench@vbench.example
+
+case "$MC_N$MC_ROUNDS$MC_SESSIONS" in
+*[!0-9]* | "") echo "PF_BENCH_MILTER_* must be numbers" >&2; exit 2 ;;
+esac
+[ -x "$MC_SOURCE" ] || bail "$MC_SOURCE is missing (Debian's postfix package)"
+
+# Figures of each round, by SIDE:ROUND (SIDE: milter or plain).
+declare -A MC_RATE MC_CPU MC_WRITES
+# Messages delivered so far (their files are removed as they are counted).
+MC_DELIVERED=0
+# Set when a round was run again (what its first try sent lands too).
+MC_RETRIED=0
+
+# The milter's CPU ticks (all its threads, live and gone) and write(2)s.
+milter_counters()
+{
+	local ticks writes
+	ticks=$(awk '{ print $14 + $15 }' "/proc/$MILTER_PID/stat")
+	writes=$(awk '/^syscw:/ { print $2 }' "/proc/$MILTER_PID/io")
+	echo "$ticks $writes"
+}
+
+# Wait until Postfix is idle, then count what landed and remove it.
+mc_drain()
+{
+	postfix_wait_idle 300 || bail "Postfix did not drain its queue"
+	MC_DELIVERED=$((MC_DELIVERED + $(maildir_count vbench)))
+	find "$PF_TMP/mail/vbench" -type f -delete
+}
+
+# One round: mc_round SIDE ROUND PORT.
+mc_round()
+{
+	local side=$1 round=$2 port=$3 t0 t1 c0 c1 try
+	mc_drain
+	# A shared machine's disk may be full for a moment (452 4.3.1):
+	# the round is run again, up to three times.
+	for try in 1 2 3; do
+		c0=$(milter_counters)
+		t0=$(date +%s.%N)
+		"$MC_SOURCE" -d -s "$MC_SESSIONS" -l 4000 -m "$MC_N" \
+		    -f "$PF_BENCH_SENDER" -t "$MC_RCPT" "127.0.0.1:$port" &&
+		    break
+		[ "$try" -lt 3 ] || bail "smtp-source failed ($side, round $round)"
+		echo "# round $round $side: smtp-source failed, again" >&2
+		MC_RETRIED=1
+		sleep 5
+		mc_drain
+	done
+	t1=$(date +%s.%N)
+	c1=$(milter_counters)
+	read -r "MC_RATE[$side:$round]" "MC_CPU[$side:$round]" \
+	    "MC_WRITES[$side:$round]" < <(awk -v n="$MC_N" -v t0="$t0" \
+	    -v t1="$t1" -v c0="$c0" -v c1="$c1" -v hz="$(getconf CLK_TCK)" \
+	    'BEGIN {
+		split(c0, a); split(c1, b)
+		printf "%.1f %.3f %.2f\n", n / (t1 - t0),
+		    1000 * (b[1] - a[1]) / hz / n, (b[2] - a[2]) / n
+	}')
+	echo "# round $round $side: ${MC_RATE[$side:$round]} msg/s," \
+	    "milter ${MC_CPU[$side:$round]} ms/msg," \
+	    "${MC_WRITES[$side:$round]} writes/msg" >&2
+}
+
+# The median of the numbers given.
+median()
+{
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+		printf "%.3f\n", NR % 2 ? v[(NR + 1) / 2] :
+		    (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# The figures of SIDE's rounds: mc_values ARRAY SIDE.
+mc_values()
+{
+	local -n values=$1
+	local round
+	for round in $(seq "$MC_ROUNDS"); do
+		echo "${values[$2:$round]}"
+	done
+}
+
+# The table: each round, the medians, the ratio (plain text).
+mc_table()
+{
+	local round with without
+	printf '%-6s %14s %14s %8s %15s %13s\n' round "milter msg/s" \
+	    "plain msg/s" ratio "milter ms/msg" "writes/msg"
+	for round in $(seq "$MC_ROUNDS"); do
+		printf '%-6s %14s %14s %8.2f %15s %13s\n' "$round" \
+		    "${MC_RATE[milter:$round]}" "${MC_RATE[plain:$round]}" \
+		    "$(bench_calc "${MC_RATE[milter:$round]} / ${MC_RATE[plain:$round]}")" \
+		    "${MC_CPU[milter:$round]}" "${MC_WRITES[milter:$round]}"
+	done
+	# shellcheck disable=SC2046 # one number a line
+	with=$(median $(mc_values MC_RATE milter))
+	# shellcheck disable=SC2046
+	without=$(median $(mc_values MC_RATE plain))
+	# shellcheck disable=SC2046
+	printf '%-6s %14.1f %14.1f %8.2f %15.3f %13.2f\n' median "$with" \
+	    "$without" "$(bench_calc "$with / $without")" \
+	    "$(median $(mc_values MC_CPU milter))" \
+	    "$(median $(mc_values MC_WRITES milter))"
+	# shellcheck disable=SC2046
+	printf 'median of the rounds'"'"' ratios: %.2f   target >= 0.90: %s\n' \
+	    "$(median $(for round in $(seq "$MC_ROUNDS"); do
+		bench_calc "${MC_RATE[milter:$round]} / ${MC_RATE[plain:$round]}"
+	    done))" "$(bench_target "$(bench_calc "$with / $without")" ">=" 0.9)"
+}
+
+# What was measured and what the columns mean (plain text).
+mc_legend()
+{
+	cat <<-EOF
+	smtp-source -d -s $MC_SESSIONS -l 4000 -m $MC_N (one SMTP session per
+	message, $MC_SESSIONS at once) to <$MC_RCPT>, a virtual(8) maildir of
+	a domain that is no ETRN account's (one ETRN account with aliases and
+	local recipients is in the database). The same Postfix has two smtpd
+	listeners on loopback that differ only in smtpd_milters:
+	postfetch-milter (milter_protocol 6, no -v) or none. Rounds
+	alternate, milter first in odd rounds and last in even ones; each
+	starts with an empty queue. msg/s: messages over smtp-source's
+	wall time (what smtpd accepted; virtual(8) delivers meanwhile).
+	ratio: milter / plain. milter ms/msg: the milter's CPU (every thread)
+	per message; writes/msg: its write(2) calls per message: its replies
+	to Postfix (one per protocol round trip) and libmilter's hand-offs of
+	an idle connection between its threads.
+	EOF
+}
+
+# The section of the report (Markdown).
+mc_section()
+{
+	bench_section_head milter_cost.sh "The milter's cost to the site's own mail" \
+	    "$MC_LOAD0"
+	echo "- postfetch $(git -C "$PF_TOP" rev-parse --short HEAD 2>/dev/null), postfix $(dpkg-query -W -f '${Version}' postfix 2>/dev/null), libmilter $(dpkg-query -W -f '${Version}' libmilter1.0.1 2>/dev/null)"
+	echo
+	echo '```'
+	mc_table
+	echo '```'
+	echo
+	mc_legend | fmt -w 76
+	echo "<!-- /milter_cost.sh -->"
+}
+
+MC_LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+milter_setup
+echo "$MC_RCPT vbench/" >"$PF_POSTFIX_CONF/vmailbox"
+# The milter as a site runs it: not verbose.
+milter_stop
+"$MILTER_BIN" -d -c "$PF_TMP/postfetch.conf" >>"$PF_TMP/milter.log" 2>&1 &
+MILTER_PID=$!
+wait_port "$MILTER_PORT" 10 || bail "the milter does not listen"
+# What a site using postfetch has: an ETRN account, its aliases, a local
+# recipient (the milter reads them all; none is for vbench.example).
+pg_psql -c "INSERT INTO postfetch.account (name, protocol, host, domain)
+    VALUES ('etrn1', 'etrn', 'mx.etrn.example', 'etrn.example')" \
+    >/dev/null || bail "cannot add the account"
+pg_psql -c "INSERT INTO postfetch.alias (account_id, remote, local)
+    SELECT id, 'a' || i || '@etrn.example', 'user' || (i % 9 + 1)
+    || '@example.com' FROM postfetch.account, generate_series(1, 50) i" \
+    >/dev/null || bail "cannot add the aliases"
+pg_psql -c "INSERT INTO postfetch.local_recipient (address)
+    VALUES ('alice@example.com')" >/dev/null || bail "cannot add a local recipient"
+# A virtual(8) mailbox domain (smtpd wants 1.5 times message_size_limit
+# free on the disk: 1 MB is plenty), and a second listener: the same
+# smtpd without the milter.
+MC_PLAIN_PORT=$(free_port)
+postconf -c "$PF_POSTFIX_CONF" -e "virtual_mailbox_domains = vbench.example" \
+    "virtual_mailbox_maps = texthash:$PF_POSTFIX_CONF/vmailbox" \
+    "virtual_mailbox_base = $PF_TMP/mail" \
+    "virtual_uid_maps = static:$(id -u "$PF_USER")" \
+    "virtual_gid_maps = static:$(id -g "$PF_USER")" \
+    "message_size_limit = 1048576" ||
+    bail "cannot add the virtual domain"
+postconf -c "$PF_POSTFIX_CONF" -M \
+    "127.0.0.1:$MC_PLAIN_PORT/inet=127.0.0.1:$MC_PLAIN_PORT inet n - n - - smtpd -o smtpd_milters=" \
+    "virtual/unix=virtual unix - n n - - virtual" ||
+    bail "cannot add the listener"
+postfix_reload
+wait_port "$MC_PLAIN_PORT" 10 || bail "the second smtpd does not answer"
+
+# One unmeasured message each way: the processes and the directory ready.
+"$MC_SOURCE" -m 20 -f "$PF_BENCH_SENDER" -t "$MC_RCPT" \
+    "127.0.0.1:$PF_SMTP_PORT" || bail "smtp-source failed"
+"$MC_SOURCE" -m 20 -f "$PF_BENCH_SENDER" -t "$MC_RCPT" \
+    "127.0.0.1:$MC_PLAIN_PORT" || bail "smtp-source failed"
+for round in $(seq "$MC_ROUNDS"); do
+	if [ $((round % 2)) -eq 1 ]; then
+		mc_round milter "$round" "$PF_SMTP_PORT"
+		mc_round plain "$round" "$MC_PLAIN_PORT"
+	else
+		mc_round plain "$round" "$MC_PLAIN_PORT"
+		mc_round milter "$round" "$PF_SMTP_PORT"
+	fi
+done
+mc_drain
+expected=$((2 * MC_N * MC_ROUNDS + 40))
+
+echo
+mc_table
+echo "delivered $MC_DELIVERED of $expected"
+echo
+mc_legend
+if [ -n "$MC_REPORT" ]; then
+	bench_replace_section milter_cost.sh mc_section "$MC_REPORT"
+fi
+[ "$MC_DELIVERED" -eq "$expected" ] ||
+    { [ "$MC_RETRIED" = 1 ] && [ "$MC_DELIVERED" -gt "$expected" ]; } || {
+	echo "FAILED: $((expected - MC_DELIVERED)) messages did not land"
+	tail -n 5 "$PF_MAILLOG"
+	exit 1
+}
+exit 0
