@@ -4,11 +4,14 @@
  * (and whenever it had to reconnect, since it may have missed some). A
  * message that finds the snapshot older than the counter reads it again
  * through the loader connection, which only one thread uses at a time.
- * The outage and the recovery are logged once each.
+ * Taking and dropping a snapshot takes no lock: the current one is an
+ * atomic pointer and each snapshot counts its references. The outage and
+ * the recovery are logged once each.
  */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,10 +34,15 @@ static int		 listener_running;
 static int		 stop_pipe[2] = { -1, -1 };
 static char		*cache_conninfo;
 
+/* Read without a lock; only reload (under loader_mutex) and cache_stop
+ * change current. */
+static _Atomic(struct snapshot *) current;
+static atomic_ulong	 generation = 1;
+static atomic_int	 listening;	/* notifications are being received */
+/* Threads between reading current and counting their reference to it. */
+static atomic_uint	 readers;
+
 /* Under cache_mutex. */
-static struct snapshot	*current;
-static unsigned long	 generation = 1;
-static int		 listening;	/* notifications are being received */
 static int		 renew_loader;	/* the server came back: reset back-off */
 static int		 down;		/* the outage was logged */
 
@@ -59,6 +67,30 @@ bump(int now_listening, int reconnected)
 	if (reconnected)
 		renew_loader = 1;
 	pthread_mutex_unlock(&cache_mutex);
+}
+
+/* Drop a reference; the last one frees the snapshot. */
+static void
+snapshot_release(struct snapshot *snapshot)
+{
+	if (snapshot != NULL && atomic_fetch_sub(&snapshot->refs, 1) == 1)
+		snapshot_free(snapshot);
+}
+
+/*
+ * Make snapshot (with the cache's reference, or NULL) the current one and
+ * drop the cache's reference to the one it replaces once no thread can
+ * still be about to count a reference to that one. Under loader_mutex.
+ */
+static void
+replace_current(struct snapshot *snapshot)
+{
+	struct snapshot	*old;
+
+	old = atomic_exchange(&current, snapshot);
+	while (atomic_load(&readers) != 0)
+		sched_yield();
+	snapshot_release(old);
 }
 
 /* Wait up to ms for fd (or -1) to be readable; returns 1 to stop. */
@@ -216,9 +248,7 @@ cache_stop(void)
 		close(stop_pipe[1]);
 		stop_pipe[0] = stop_pipe[1] = -1;
 	}
-	if (current != NULL && current->refs == 0)
-		snapshot_free(current);
-	current = NULL;
+	replace_current(NULL);
 	db_free(loader);
 	loader = NULL;
 	free(cache_conninfo);
@@ -229,17 +259,17 @@ cache_stop(void)
 static struct snapshot *
 take_current(int allow_stale, int *fresh)
 {
-	struct snapshot	*snapshot = NULL;
+	struct snapshot	*snapshot;
 
-	pthread_mutex_lock(&cache_mutex);
-	if (current != NULL) {
-		*fresh = listening && current->generation == generation;
-		if (*fresh || allow_stale) {
-			snapshot = current;
-			snapshot->refs++;
-		}
+	atomic_fetch_add(&readers, 1);
+	if ((snapshot = atomic_load(&current)) != NULL) {
+		*fresh = listening && snapshot->generation == generation;
+		if (*fresh || allow_stale)
+			atomic_fetch_add(&snapshot->refs, 1);
+		else
+			snapshot = NULL;
 	}
-	pthread_mutex_unlock(&cache_mutex);
+	atomic_fetch_sub(&readers, 1);
 	return snapshot;
 }
 
@@ -247,7 +277,7 @@ take_current(int allow_stale, int *fresh)
 static int
 reload(char **cause)
 {
-	struct snapshot		*snapshot, *old;
+	struct snapshot		*snapshot;
 	struct directory	*directory;
 	unsigned long		 seen;
 	int			 renew;
@@ -276,15 +306,13 @@ reload(char **cause)
 	snapshot = xcalloc(1, sizeof *snapshot);
 	snapshot->directory = directory;
 	snapshot->generation = seen;
+	atomic_init(&snapshot->refs, 1);
 	pthread_mutex_lock(&cache_mutex);
 	if (down)
 		log_info("database available again");
 	down = 0;
-	old = current;
-	current = snapshot;
-	if (old != NULL && old->refs == 0)
-		snapshot_free(old);
 	pthread_mutex_unlock(&cache_mutex);
+	replace_current(snapshot);
 	log_debug("directory read: %zu accounts, %zu local recipients",
 	    directory->naccounts, directory->nlocals);
 	return 0;
@@ -317,10 +345,5 @@ cache_acquire(int allow_stale, int *fresh, char **cause)
 void
 cache_release(struct snapshot *snapshot)
 {
-	if (snapshot == NULL)
-		return;
-	pthread_mutex_lock(&cache_mutex);
-	if (--snapshot->refs == 0 && snapshot != current)
-		snapshot_free(snapshot);
-	pthread_mutex_unlock(&cache_mutex);
+	snapshot_release(snapshot);
 }

@@ -6,15 +6,17 @@
 #ifndef CACHE_H
 #define CACHE_H
 
+#include <stdatomic.h>
+
 #include "rewrite.h"
 
 #define CACHE_CHANNEL	"postfetch_config"
 
-/* A counted reference to one snapshot. */
+/* A counted reference to one snapshot (the cache holds one while it is current). */
 struct snapshot {
 	struct directory	*directory;
 	unsigned long		 generation;	/* of the data it was read at */
-	unsigned int		 refs;
+	atomic_uint		 refs;
 };
 
 /*
