@@ -12,8 +12,10 @@
 #
 # Environment: PF_BENCH_MILTER_MESSAGES (2000 a round),
 # PF_BENCH_MILTER_ROUNDS (5 of each side), PF_BENCH_MILTER_SESSIONS (4:
-# smtp-source -s), PF_BENCH_REPORT (doc/PERFORMANCE.md: its "The milter's
-# cost" section is replaced; empty: none), PF_BENCH_NOTE.
+# smtp-source -s), PF_BENCH_MILTER_SOCKET (inet: 127.0.0.1, as the
+# milter tests; unix: a unix-domain socket), PF_BENCH_REPORT
+# (doc/PERFORMANCE.md: its "The milter's cost" section is replaced;
+# empty: none), PF_BENCH_NOTE.
 
 source "$(dirname "$0")/../integration/milter_common.sh"
 source "$PF_TOP/tests/bench/lib.sh"
@@ -21,12 +23,17 @@ source "$PF_TOP/tests/bench/lib.sh"
 MC_N=${PF_BENCH_MILTER_MESSAGES:-2000}
 MC_ROUNDS=${PF_BENCH_MILTER_ROUNDS:-5}
 MC_SESSIONS=${PF_BENCH_MILTER_SESSIONS:-4}
+MC_SOCKET=${PF_BENCH_MILTER_SOCKET:-inet}
 MC_REPORT=${PF_BENCH_REPORT-$PF_TOP/doc/PERFORMANCE.md}
 MC_SOURCE=/usr/sbin/smtp-source
 MC_RCPT=bench@vbench.example
 
 case "$MC_N$MC_ROUNDS$MC_SESSIONS" in
 *[!0-9]* | "") echo "PF_BENCH_MILTER_* must be numbers" >&2; exit 2 ;;
+esac
+case "$MC_SOCKET" in
+inet | unix) ;;
+*) echo "PF_BENCH_MILTER_SOCKET: inet or unix" >&2; exit 2 ;;
 esac
 [ -x "$MC_SOURCE" ] || bail "$MC_SOURCE is missing (Debian's postfix package)"
 
@@ -150,7 +157,7 @@ mc_legend()
 	a virtual(8) maildir of a domain that is no ETRN account's (one ETRN
 	account with 50 aliases and a local recipient are in the database). The same Postfix has two smtpd
 	listeners on loopback that differ only in smtpd_milters:
-	postfetch-milter (milter_protocol 6, no -v) or none. Rounds
+	postfetch-milter (milter_protocol 6, no -v, $MC_SOCKET socket) or none. Rounds
 	alternate, milter first in odd rounds and last in even ones; each
 	starts with an empty queue. msg/s: messages over smtp-source's
 	wall time (what smtpd accepted; virtual(8) delivers meanwhile).
@@ -180,11 +187,26 @@ mc_section()
 MC_LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 milter_setup
 echo "$MC_RCPT vbench/" >"$PF_POSTFIX_CONF/vmailbox"
-# The milter as a site runs it: not verbose.
+# The milter as a site runs it: not verbose; on a unix socket if asked.
 milter_stop
+if [ "$MC_SOCKET" = unix ]; then
+	sed -i "s|^milter_socket = .*|milter_socket = unix:$PF_TMP/milter.sock|" \
+	    "$PF_TMP/postfetch.conf"
+fi
 "$MILTER_BIN" -d -c "$PF_TMP/postfetch.conf" >>"$PF_TMP/milter.log" 2>&1 &
 MILTER_PID=$!
-wait_port "$MILTER_PORT" 10 || bail "the milter does not listen"
+if [ "$MC_SOCKET" = unix ]; then
+	wait_until 10 "[ -S '$PF_TMP/milter.sock' ]" ||
+	    bail "the milter does not listen"
+	# Postfix's smtpd (user postfix) is in no group of the milter's user.
+	chmod 666 "$PF_TMP/milter.sock"
+	postconf -c "$PF_POSTFIX_CONF" -e \
+	    "smtpd_milters = unix:$PF_TMP/milter.sock" \
+	    "non_smtpd_milters = unix:$PF_TMP/milter.sock" ||
+	    bail "cannot point Postfix at the unix socket"
+else
+	wait_port "$MILTER_PORT" 10 || bail "the milter does not listen"
+fi
 # What a site using postfetch has: an ETRN account, its aliases, a local
 # recipient (the milter reads them all; none is for vbench.example).
 pg_psql -c "INSERT INTO postfetch.account (name, protocol, host, domain)
