@@ -172,7 +172,7 @@ scenario()
 {
 	local name=$1 p=$2 count=$3 fault=$4 start lines pids=() rc_send=0 pid
 	local nshop=$(($3 / 2)) nplain=$(($3 / 6)) out audit rc_audit rc_queue
-	local rc_rss maildrop smtp bounced retries error
+	local rc_rss maildrop smtp cut bounced retries error
 	start=$(date +%s.%N)
 	lines=$(wc -l <"$PF_MAILLOG")
 	MILTER_PEAK=0
@@ -223,8 +223,11 @@ scenario()
 	rc_rss=$?
 	ok "$name: milter peak RSS $MILTER_PEAK KiB (at most $RSS_BOUND_KB)" \
 	    test "$rc_rss" -eq 0
-	maildrop=$(maillog_since "$lines" 'postfix/cleanup.*milter-reject: [A-Z-]+ .*: 4\.')
-	smtp=$(maillog_since "$lines" 'postfix/smtpd.*milter-reject: (MAIL|RCPT|DATA|END-OF-MESSAGE) .*: 4[0-9][0-9] ')
+	# cleanup runs the milter for both kinds at the end of the message;
+	# only SMTP mail has a proto=.
+	maildrop=$(maillog_since "$lines" 'milter-reject: [A-Z-]+ from [^ ]+: 4\.[0-9.]+ [^=]*; +from=<[^>]*>( to=<[^>]*>)?$')
+	smtp=$(maillog_since "$lines" 'milter-reject: (MAIL|RCPT|DATA|END-OF-MESSAGE) .*: (4[0-9][0-9] )?4\..*proto=E?SMTP')
+	cut=$(maillog_since "$lines" 'warning: milter .*(can.t read|read error)')
 	bounced=$(maillog_since "$lines" 'status=bounced')
 	is "$bounced" 0 "$name: nothing bounced"
 	retries=$(grep -c '^retry ' "$PF_TMP/$p.retries")
@@ -233,7 +236,7 @@ scenario()
 		diag "  sender retries: $line"
 	done
 	error="$(sed -n 's/.*messages=\([0-9]*\).*misrewritten=\([0-9]*\).*maxlag=\(.*\)/\1 messages, \2 mis-rewritten, state lag <= \3 s/p' <<<"$out")"
-	error="$error; tempfails: $maildrop maildrop (pickup retried), $smtp smtp ($retries sender retries)"
+	error="$error; tempfails: $maildrop maildrop (pickup retried), $smtp smtp ($retries sender retries); $cut milter conversations cut"
 	[ "$rc_audit" -eq 0 ] || error="$error; $(head -n 1 "$PF_TMP/$p.audit")"
 	torture_row milter "$name" "$(torture_verdict $rc_send $rc_queue $rc_audit $rc_rss $((bounced != 0)))" \
 	    "$MILTER_PEAK" "$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')" \
