@@ -164,42 +164,64 @@ sample_rss()
 	[ "${kb:-0}" -gt "$MILTER_PEAK" ] && MILTER_PEAK=$kb
 }
 
-# One scenario: scenario CASE PREFIX COUNT FAULT. Half the COUNT messages
-# are shop's fetched mail, a sixth plain's (no fallback: the placeholder
-# is the postmaster), the rest SMTP mail for etrn.example; FAULT (a
-# command) runs once half of them are in.
-scenario()
+# Start the senders of scenario P, COUNT messages: half of them shop's
+# fetched mail, a sixth plain's (no fallback: the placeholder is the
+# postmaster), the rest SMTP mail for etrn.example. Their pids: SENDERS.
+senders()
 {
-	local name=$1 p=$2 count=$3 fault=$4 start lines pids=() rc_send=0 pid
-	local nshop=$(($3 / 2)) nplain=$(($3 / 6)) out audit rc_audit rc_queue
-	local rc_rss maildrop smtp cut bounced retries error
-	start=$(date +%s.%N)
-	lines=$(wc -l <"$PF_MAILLOG")
-	MILTER_PEAK=0
+	local p=$1 count=$2 nshop=$(($2 / 2)) nplain=$(($2 / 6))
+	SENDERS=()
 	python3 "$HERE/milter_send.py" --sendmail "$PF_SENDMAIL" --account shop \
 	    --key "$PF_TMP/secret" --placeholder fallback@example.com \
 	    --prefix "${p}f" --count "$nshop" --log "$PF_TMP/$p.shop.sent" \
 	    --rcpts u1@provider.example,u2@provider.example,u3@provider.example,nobody@provider.example \
 	    2>>"$PF_TMP/$p.retries" &
-	pids+=($!)
+	SENDERS+=($!)
 	python3 "$HERE/milter_send.py" --sendmail "$PF_SENDMAIL" --account plain \
 	    --key "$PF_TMP/secret" --placeholder postmaster --workers 1 \
 	    --prefix "${p}p" --count "$nplain" --log "$PF_TMP/$p.plain.sent" \
 	    --rcpts p1@plain.example,p2@plain.example 2>>"$PF_TMP/$p.retries" &
-	pids+=($!)
+	SENDERS+=($!)
 	python3 "$HERE/milter_send.py" --smtp "$PF_SMTP_PORT" \
 	    --prefix "${p}s" --count "$((count - nshop - nplain))" \
 	    --log "$PF_TMP/$p.smtp.sent" \
 	    --rcpts sales@etrn.example,info@etrn.example,other@etrn.example \
 	    2>>"$PF_TMP/$p.retries" &
-	pids+=($!)
+	SENDERS+=($!)
+}
+
+# The temporary failures of scenario P in the Postfix log after line
+# LINES and at the senders, as words for the table: tempfails P LINES.
+tempfails()
+{
+	local p=$1 lines=$2 maildrop smtp severed retries
+	# cleanup runs the milter at the end of both kinds of mail; only SMTP
+	# mail has a proto=.
+	maildrop=$(maillog_since "$lines" 'milter-reject: [A-Z-]+ from [^ ]+: 4\.[0-9.]+ [^=]*; +from=<[^>]*>( to=<[^>]*>)?$')
+	smtp=$(maillog_since "$lines" 'milter-reject: (MAIL|RCPT|DATA|END-OF-MESSAGE) .*: (4[0-9][0-9] )?4\..*proto=E?SMTP')
+	severed=$(maillog_since "$lines" 'warning: milter .*(can.t read|read error)')
+	retries=$(grep -c '^retry ' "$PF_TMP/$p.retries")
+	echo "tempfails: $maildrop maildrop (pickup retried), $smtp smtp" \
+	    "($retries sender retries); $severed milter conversations cut"
+}
+
+# One scenario: scenario CASE PREFIX COUNT FAULT. FAULT (a command) runs
+# once half the messages are in.
+scenario()
+{
+	local name=$1 p=$2 count=$3 fault=$4 start lines pid out error
+	local rc_send=0 rc_queue rc_audit rc_rss bounced
+	start=$(date +%s.%N)
+	lines=$(wc -l <"$PF_MAILLOG")
+	MILTER_PEAK=0
+	senders "$p" "$count"
 	if [ -n "$fault" ]; then
 		wait_until "$WAIT" "[ \$(done_count $p) -ge $((count / 2)) ]"
 		sample_rss
 		diag "$name: $(done_count "$p") of $count messages in: $fault"
 		$fault
 	fi
-	for pid in "${pids[@]}"; do
+	for pid in "${SENDERS[@]}"; do
 		wait "$pid" || rc_send=1
 	done
 	ok "$name: every message accepted in the end (senders retry)" \
@@ -223,20 +245,14 @@ scenario()
 	rc_rss=$?
 	ok "$name: milter peak RSS $MILTER_PEAK KiB (at most $RSS_BOUND_KB)" \
 	    test "$rc_rss" -eq 0
-	# cleanup runs the milter for both kinds at the end of the message;
-	# only SMTP mail has a proto=.
-	maildrop=$(maillog_since "$lines" 'milter-reject: [A-Z-]+ from [^ ]+: 4\.[0-9.]+ [^=]*; +from=<[^>]*>( to=<[^>]*>)?$')
-	smtp=$(maillog_since "$lines" 'milter-reject: (MAIL|RCPT|DATA|END-OF-MESSAGE) .*: (4[0-9][0-9] )?4\..*proto=E?SMTP')
-	cut=$(maillog_since "$lines" 'warning: milter .*(can.t read|read error)')
 	bounced=$(maillog_since "$lines" 'status=bounced')
 	is "$bounced" 0 "$name: nothing bounced"
-	retries=$(grep -c '^retry ' "$PF_TMP/$p.retries")
 	grep '^retry ' "$PF_TMP/$p.retries" | cut -d' ' -f3- | cut -c1-70 |
 	    sort | uniq -c | sort -rn | head -n 3 | while read -r line; do
 		diag "  sender retries: $line"
 	done
 	error="$(sed -n 's/.*messages=\([0-9]*\).*misrewritten=\([0-9]*\).*maxlag=\(.*\)/\1 messages, \2 mis-rewritten, state lag <= \3 s/p' <<<"$out")"
-	error="$error; tempfails: $maildrop maildrop (pickup retried), $smtp smtp ($retries sender retries); $cut milter conversations cut"
+	error="$error; $(tempfails "$p" "$lines")"
 	[ "$rc_audit" -eq 0 ] || error="$error; $(head -n 1 "$PF_TMP/$p.audit")"
 	torture_row milter "$name" "$(torture_verdict $rc_send $rc_queue $rc_audit $rc_rss $((bounced != 0)))" \
 	    "$MILTER_PEAK" "$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')" \
