@@ -165,14 +165,15 @@ sample_rss()
 }
 
 # Start the senders of scenario P, COUNT messages: half of them shop's
-# fetched mail, a sixth plain's (no fallback: the placeholder is the
-# postmaster), the rest SMTP mail for etrn.example. Their pids: SENDERS.
+# fetched mail (in sendmail -bs sessions, the fetcher's default), a sixth
+# plain's (no fallback: the placeholder is the postmaster; sendmail -i),
+# the rest SMTP mail for etrn.example. Their pids: SENDERS.
 senders()
 {
 	local p=$1 count=$2 nshop=$(($2 / 2)) nplain=$(($2 / 6))
 	SENDERS=()
 	python3 "$HERE/milter_send.py" --sendmail "$PF_SENDMAIL" --account shop \
-	    --key "$PF_TMP/secret" --placeholder fallback@example.com \
+	    --key "$PF_TMP/secret" --placeholder fallback@example.com --session \
 	    --prefix "${p}f" --count "$nshop" --log "$PF_TMP/$p.shop.sent" \
 	    --rcpts u1@provider.example,u2@provider.example,u3@provider.example,nobody@provider.example \
 	    2>>"$PF_TMP/$p.retries" &

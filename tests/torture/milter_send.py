@@ -10,12 +10,15 @@ Postfix, each tried again until it is accepted, as the real senders do.
     signed as fetcher/message.c signs it (tag.h: "NAME; t=T; b=BINDING;
     mac=HEX", bound to the Message-ID and the remote recipients, which
     travel in X-Postfetch-Recipients) and given to "PROGRAM -i -f SENDER --
-    PLACEHOLDER"; a non-zero exit is tried again (the fetcher keeps such a
-    message on the server and polls again). Needs --account, --key (the
-    secret file) and --placeholder.
+    PLACEHOLDER", or with --session to a "PROGRAM -bs" session per worker
+    (MAIL FROM, RCPT TO:<PLACEHOLDER>, DATA); a non-zero exit or a refusal
+    is tried again (the fetcher keeps such a message on the server and
+    polls again). Needs --account, --key (the secret file) and
+    --placeholder.
 
-  milter_send.py (--smtp PORT | --sendmail CMD ...) --prefix P --count N
-                 --rcpts a@d,b@d,... --log FILE [--workers 2] [--seed S]
+  milter_send.py (--smtp PORT | --sendmail CMD [--session] ...) --prefix P
+                 --count N --rcpts a@d,b@d,... --log FILE [--workers 2]
+                 [--seed S]
 
 Message I (0-based) is <P-I@torture.example> to a subset of --rcpts
 chosen by --seed. One line per message to --log once it is done, tab
@@ -51,13 +54,25 @@ class Refused(Exception):
 
 
 class Session:
-    """One SMTP connection, reused for message after message."""
+    """One SMTP session, reused for message after message: over a socket
+    to smtpd, or over the pipes of "sendmail -bs" (the process)."""
 
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), TIMEOUT)
-        self.file = self.sock.makefile("rb")
+    def __init__(self, port=None, process=None):
+        self.sock, self.process = None, process
+        if process is None:
+            self.sock = socket.create_connection(("127.0.0.1", port), TIMEOUT)
+            self.file = self.sock.makefile("rb")
+        else:
+            self.file = process.stdout
         self.expect(220)
         self.command("EHLO mx.provider.example", 250)
+
+    def write(self, data):
+        if self.sock is not None:
+            self.sock.sendall(data)
+        else:
+            self.process.stdin.write(data)
+            self.process.stdin.flush()
 
     def expect(self, code):
         lines = []
@@ -73,24 +88,31 @@ class Session:
             raise Refused(reply, reply.startswith("5"))
 
     def command(self, line, code):
-        self.sock.sendall(line.encode() + b"\r\n")
+        self.write(line.encode() + b"\r\n")
         self.expect(code)
 
-    def send(self, mid, rcpts):
+    def send(self, mid, envelope, lines):
         self.command("MAIL FROM:<sender@provider.example>", 250)
-        for rcpt in rcpts:
+        for rcpt in envelope:
             self.command("RCPT TO:<%s>" % rcpt, 250)
         self.command("DATA", 354)
-        text = "\r\n".join(headers(mid, rcpts) + ["", "Body of %s." % mid])
-        self.sock.sendall(text.encode() + b"\r\n.\r\n")
+        self.write("\r\n".join(lines).encode() + b"\r\n.\r\n")
         self.expect(250)
 
     def close(self):
         try:
-            self.sock.sendall(b"QUIT\r\n")
+            self.write(b"QUIT\r\n")
         except OSError:
             pass
-        self.sock.close()
+        if self.sock is not None:
+            self.sock.close()
+        else:
+            self.process.stdin.close()
+            try:
+                self.process.wait(TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 def headers(mid, rcpts):
@@ -110,8 +132,9 @@ class SMTP:
     def send(self, mid, rcpts):
         try:
             if self.session is None:
-                self.session = Session(self.port)
-            self.session.send(mid, rcpts)
+                self.session = Session(port=self.port)
+            self.session.send(mid, rcpts, headers(mid, rcpts) +
+                              ["", "Body of %s." % mid])
         except (Refused, OSError) as e:
             self.close()
             raise e if isinstance(e, Refused) else Refused(str(e))
@@ -123,12 +146,16 @@ class SMTP:
 
 
 class Sendmail:
-    """The --sendmail transport: the fetcher's signed hand-over."""
+    """The --sendmail transport: the fetcher's signed hand-over, one
+    "sendmail -i" per message or, with --session, a "sendmail -bs"
+    session per worker (the fetcher's sendmail_mode = session)."""
 
     def __init__(self, args):
         self.argv = shlex.split(args.sendmail)
         self.account = args.account
         self.placeholder = args.placeholder
+        self.sessions = args.session
+        self.session = None
         with open(args.key) as f:
             self.key = bytes.fromhex(f.read().strip())
 
@@ -144,8 +171,26 @@ class Sendmail:
         lines = ["X-Postfetch-Account: " + self.tag(mid, rcpts),
                  "X-Postfetch-Recipients:" + ",".join(
                      "\n\t<%s>" % r for r in rcpts)]
-        text = "\n".join(lines + headers(mid, rcpts) +
-                         ["", "Body of %s." % mid, ""])
+        lines = "\n".join(lines + headers(mid, rcpts)).split("\n") + [
+            "", "Body of %s." % mid]
+        if self.sessions:
+            self.send_session(mid, lines)
+        else:
+            self.send_one(lines)
+
+    def send_session(self, mid, lines):
+        try:
+            if self.session is None:
+                self.session = Session(process=subprocess.Popen(
+                    self.argv + ["-bs"], stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL))
+            self.session.send(mid, [self.placeholder], lines)
+        except (Refused, OSError) as e:
+            self.close()
+            raise e if isinstance(e, Refused) else Refused(str(e))
+
+    def send_one(self, lines):
+        text = "\n".join(lines + [""])
         try:
             done = subprocess.run(self.argv + ["-i", "-f",
                                   "sender@provider.example", "--",
@@ -158,7 +203,9 @@ class Sendmail:
                           done.stderr.decode("utf-8", "replace").strip()))
 
     def close(self):
-        pass
+        if self.session is not None:
+            self.session.close()
+            self.session = None
 
 
 def worker(args, queue, lock, log, failures):
@@ -200,6 +247,7 @@ def main():
     parser.add_argument("--account")
     parser.add_argument("--key")
     parser.add_argument("--placeholder")
+    parser.add_argument("--session", action="store_true")
     parser.add_argument("--prefix", required=True)
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--rcpts", required=True)
