@@ -195,15 +195,17 @@ senders()
 # LINES and at the senders, as words for the table: tempfails P LINES.
 tempfails()
 {
-	local p=$1 lines=$2 maildrop smtp severed retries
+	local p=$1 lines=$2 maildrop smtp severed retries deferred
 	# cleanup runs the milter at the end of both kinds of mail; only SMTP
 	# mail has a proto=.
 	maildrop=$(maillog_since "$lines" 'milter-reject: [A-Z-]+ from [^ ]+: 4\.[0-9.]+ [^=]*; +from=<[^>]*>( to=<[^>]*>)?$')
 	smtp=$(maillog_since "$lines" 'milter-reject: (MAIL|RCPT|DATA|END-OF-MESSAGE) .*: (4[0-9][0-9] )?4\..*proto=E?SMTP')
 	severed=$(maillog_since "$lines" 'warning: milter .*(can.t read|read error)')
 	retries=$(grep -c '^retry ' "$PF_TMP/$p.retries")
+	deferred=$(maillog_since "$lines" 'status=deferred')
 	echo "tempfails: $maildrop maildrop (pickup retried), $smtp smtp" \
-	    "($retries sender retries); $severed milter conversations cut"
+	    "($retries sender retries), $deferred deliveries deferred;" \
+	    "$severed milter conversations cut"
 }
 
 # One scenario: scenario CASE PREFIX COUNT FAULT. FAULT (a command) runs
