@@ -235,6 +235,45 @@ add_recipient(SMFICTX *ctx, const char *address)
 	return failed ? -1 : 0;
 }
 
+/* Whether an address of final has local part local (len bytes, any case). */
+static int
+final_local(const char **final, size_t nfinal, const char *local, size_t len)
+{
+	size_t	 j;
+
+	for (j = 0; j < nfinal; j++)
+		if (strncasecmp(final[j], local, len) == 0 &&
+		    (final[j][len] == '@' || final[j][len] == '\0'))
+			return 1;
+	return 0;
+}
+
+/*
+ * Delete an envelope recipient of a tagged message. Postfix deletes the
+ * recipients that were submitted as the address given, but shows a milter
+ * those of sendmail qualified (a placeholder "postmaster" as
+ * "postmaster@$myorigin"): delete the bare local part too, unless an
+ * address kept or added has that local part.
+ */
+static int
+delete_recipient(SMFICTX *ctx, const char *recipient, const char *bare,
+    const char **final, size_t nfinal)
+{
+	const char	*at;
+	char		*local;
+	int		 failed;
+
+	if (smfi_delrcpt(ctx, (char *)recipient) != MI_SUCCESS)
+		return -1;
+	if (bare == NULL || (at = strrchr(bare, '@')) == NULL || at == bare ||
+	    final_local(final, nfinal, bare, (size_t)(at - bare)))
+		return 0;
+	xasprintf(&local, "<%.*s>", (int)(at - bare), bare);
+	failed = smfi_delrcpt(ctx, local) != MI_SUCCESS;
+	free(local);
+	return failed ? -1 : 0;
+}
+
 /*
  * The envelope of a tagged message becomes exactly the rewritten
  * recipients of its tag (rcpts): the fetcher's placeholder, and anything
@@ -262,12 +301,14 @@ replace_envelope(SMFICTX *ctx, const struct message *message,
 		for (j = 0; bare != NULL && j < nfinal; j++)
 			if (!present[j] && strcasecmp(final[j], bare) == 0)
 				break;
-		free(bare);
 		if (bare != NULL && j < nfinal)
 			present[j] = 1;
-		else if (smfi_delrcpt(ctx, message->recipients[i]) !=
-		    MI_SUCCESS)
+		else if (delete_recipient(ctx, message->recipients[i], bare,
+		    final, nfinal) != 0) {
+			free(bare);
 			goto out;
+		}
+		free(bare);
 	}
 	for (j = 0; j < nfinal; j++)
 		if (!present[j] && add_recipient(ctx, final[j]) != 0)

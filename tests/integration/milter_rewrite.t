@@ -43,6 +43,8 @@ ok "one remote to several locals: bob" wait_for_delivery bob 1
 ok "local recipient kept: carol" wait_for_delivery carol 1
 ok "unknown recipient to the account's fallback" wait_for_delivery fallback 1
 postfix_wait_idle 20
+# sendmail's placeholder, "postmaster", reaches the milter qualified.
+is "$(maildir_count postmaster)" 0 "the placeholder (postmaster) got no copy"
 file=$(maildir_files pavel.maly | head -n 1)
 ok "the tag header is gone" not grep -qi '^X-Postfetch-Account:' "$file"
 ok "Original-Recipient records the remote address" \
