@@ -4,7 +4,10 @@
  * (and whenever it had to reconnect, since it may have missed some). A
  * message that finds the snapshot older than the counter reads it again
  * through the loader connection, which only one thread uses at a time.
- * The outage and the recovery are logged once each.
+ * The outage and the recovery are logged once each. Each directory read
+ * leaves its ETRN domains in the state file; at start that file stands in
+ * for the database until it answers (never fresh: only SMTP mail of no
+ * ETRN domain passes on it).
  */
 #include <errno.h>
 #include <poll.h>
@@ -19,6 +22,7 @@
 #include "db.h"
 #include "log.h"
 #include "lookup.h"
+#include "state.h"
 #include "xmalloc.h"
 
 #define LISTEN_RETRY	1000	/* ms between listener connection attempts */
@@ -40,6 +44,9 @@ static int		 down;		/* the outage was logged */
 
 /* Under loader_mutex. */
 static struct db	*loader;
+static char		*state_path;
+static char		*state_saved;	/* the file's text, as last written */
+static int		 state_failed;	/* the last write failed (logged) */
 
 /* Free a snapshot. */
 static void
@@ -186,12 +193,70 @@ listen_main(void *arg)
 	return NULL;
 }
 
+/*
+ * At start: the ETRN domains of the state file, as a snapshot that is
+ * never fresh, until the database answers.
+ */
+static void
+state_load(void)
+{
+	struct directory	*directory;
+	char			*cause = NULL;
+
+	if (state_read(state_path, &directory, &cause) != 0) {
+		log_warnx("state file ignored: %s; SMTP mail waits until the "
+		    "database is read", cause);
+		free(cause);
+		return;
+	}
+	if (directory == NULL) {
+		log_info("no state file %s yet: SMTP mail waits until the "
+		    "database is read", state_path);
+		return;
+	}
+	state_saved = state_format(directory);
+	current = xcalloc(1, sizeof *current);
+	current->directory = directory;
+	current->generation = 0;	/* older than any: never fresh */
+	log_debug("state file %s: %zu ETRN domains", state_path,
+	    directory->naccounts);
+}
+
+/* After a read: keep the ETRN domains in the state file if they changed. */
+static void
+state_save(const struct directory *directory)
+{
+	char	*text, *cause = NULL;
+
+	if ((text = state_format(directory)) == NULL)
+		return;		/* out of memory: the next read tries again */
+	if (state_saved != NULL && strcmp(text, state_saved) == 0) {
+		free(text);
+		return;
+	}
+	if (state_write(state_path, text, &cause) != 0) {
+		if (!state_failed)
+			log_warnx("state file not written: %s", cause);
+		state_failed = 1;
+		free(cause);
+		free(text);
+		return;
+	}
+	if (state_failed)
+		log_info("state file %s written again", state_path);
+	state_failed = 0;
+	free(state_saved);
+	state_saved = text;
+}
+
 void
-cache_start(const char *conninfo)
+cache_start(const char *conninfo, const char *path)
 {
 	int	 error;
 
 	cache_conninfo = xstrdup(conninfo);
+	state_path = xstrdup(path);
+	state_load();
 	loader = db_new(conninfo, lookup_statements);
 	if (pipe(stop_pipe) == -1)
 		fatal("pipe");
@@ -223,6 +288,10 @@ cache_stop(void)
 	loader = NULL;
 	free(cache_conninfo);
 	cache_conninfo = NULL;
+	free(state_path);
+	state_path = NULL;
+	free(state_saved);
+	state_saved = NULL;
 }
 
 /* The current snapshot with a reference, if it is fresh (or stale is ok). */
@@ -273,6 +342,7 @@ reload(char **cause)
 		return -1;
 	}
 
+	state_save(directory);
 	snapshot = xcalloc(1, sizeof *snapshot);
 	snapshot->directory = directory;
 	snapshot->generation = seen;
