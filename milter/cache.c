@@ -236,7 +236,8 @@ state_save(const struct directory *directory)
 	}
 	if (state_write(state_path, text, &cause) != 0) {
 		if (!state_failed)
-			log_warnx("state file not written: %s", cause);
+			log_warnx("state file not written: %s",
+			    cause != NULL ? cause : "out of memory");
 		state_failed = 1;
 		free(cause);
 		free(text);
@@ -336,14 +337,18 @@ reload(char **cause)
 		pthread_mutex_lock(&cache_mutex);
 		if (!down)
 			log_warnx("database unavailable, mail waits: %s",
-			    *cause);
+			    *cause != NULL ? *cause : "out of memory");
 		down = 1;
 		pthread_mutex_unlock(&cache_mutex);
 		return -1;
 	}
 
 	state_save(directory);
-	snapshot = xcalloc(1, sizeof *snapshot);
+	if ((snapshot = calloc(1, sizeof *snapshot)) == NULL) {
+		directory_free(directory);
+		*cause = strdup("out of memory");
+		return -1;
+	}
 	snapshot->directory = directory;
 	snapshot->generation = seen;
 	pthread_mutex_lock(&cache_mutex);

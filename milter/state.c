@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "state.h"
 #include "xmalloc.h"
 
@@ -95,35 +96,45 @@ write_all(int fd, const char *text, size_t length)
 	return 0;
 }
 
+/* Set *cause to "what: the error", or NULL out of memory; returns -1. */
+static int
+write_failed(char **cause, const char *what, int error)
+{
+	if (asprintf(cause, "%s: %s", what, strerror(error)) == -1)
+		*cause = NULL;
+	return -1;
+}
+
 int
 state_write(const char *path, const char *text, char **cause)
 {
 	char	*temporary;
-	int	 fd, saved;
+	int	 fd, error, rc;
 
-	xasprintf(&temporary, "%s.XXXXXX", path);
+	*cause = NULL;
+	if (asprintf(&temporary, "%s.XXXXXX", path) == -1)
+		return -1;
 	/* mkstemp makes it mode 0600, owned by the milter's user. */
 	if ((fd = mkstemp(temporary)) == -1) {
-		xasprintf(cause, "%s: %s", temporary, strerror(errno));
+		rc = write_failed(cause, temporary, errno);
 		free(temporary);
-		return -1;
+		return rc;
 	}
 	if (fchmod(fd, S_IRUSR | S_IWUSR) == -1 ||
 	    write_all(fd, text, strlen(text)) == -1 || fsync(fd) == -1 ||
 	    close(fd) == -1) {
-		saved = errno;
+		error = errno;
 		close(fd);
 		unlink(temporary);
-		xasprintf(cause, "%s: %s", temporary, strerror(saved));
+		rc = write_failed(cause, temporary, error);
 		free(temporary);
-		return -1;
+		return rc;
 	}
 	if (rename(temporary, path) == -1) {
-		saved = errno;
+		error = errno;
 		unlink(temporary);
-		xasprintf(cause, "rename %s: %s", path, strerror(saved));
 		free(temporary);
-		return -1;
+		return write_failed(cause, path, error);
 	}
 	free(temporary);
 	return 0;
@@ -216,6 +227,8 @@ state_read(const char *path, struct directory **directory, char **cause)
 	free(text);
 	*directory = directory_new(accounts, count, xcalloc(1, sizeof(char *)),
 	    0);
+	if (*directory == NULL)
+		fatalx("state_read: out of memory");	/* at start only */
 	return 0;
 fail:
 	while (count > 0) {
