@@ -203,6 +203,11 @@ message_account(struct message *message,
 		if (tag_verify(key, message->tags[i], now, TAG_MAX_AGE, name,
 		    sizeof name, where, sizeof where, signed_binding,
 		    &cause) != 0) {
+			if (cause == NULL) {
+				free(why);
+				recipients_free(&message->wanted);
+				return MESSAGE_NOMEM;
+			}
 			report(arg, message->tags[i], cause);
 			free(cause);
 			continue;

@@ -1,9 +1,10 @@
 /*
  * The milter's per-message logic out of memory (milter/message.c, the
  * X-Postfetch-Recipients parser, milter/rewrite.c): the allocations of one
- * message fail one at a time, and each time the failure is told (nomem,
- * MESSAGE_NOMEM, -1), never taken for an answer (no tag, no account, a
- * recipient kept as it was); the next message works. Under ASan,
+ * message (a forged tag, a good one, the recipients it is bound to, an
+ * envelope to rewrite) fail one at a time, and each time the failure is
+ * told (nomem, MESSAGE_NOMEM, -1), never taken for an answer (no tag, no
+ * account, a recipient kept as it was); the next message works. Under ASan,
  * LeakSanitizer shows that the failure paths free what they took. The
  * allocator calls are wrapped by the linker (-Wl,--wrap, see Makefile).
  */
@@ -110,7 +111,7 @@ static const unsigned char key[TAG_KEY_LEN] = {
 static char *const wanted[] = { "p.maly@provider.example",
     "who@provider.example", "local@example.com" };
 
-/* A tag is reported as bad: with memory, none is. */
+/* A tag is reported as bad: with memory, the forged one alone. */
 static void
 report(void *arg, const char *value, const char *cause)
 {
@@ -159,6 +160,7 @@ one_message(const struct directory *dir, const char *tag)
 		return -1;
 	message_recipient(message, "<postmaster>");
 	message_header(message, "Subject", "hello");
+	message_header(message, TAG_HEADER, "shop; t=1; mac=00");
 	message_header(message, TAG_HEADER, tag);
 	message_header(message, RECIPIENTS_HEADER, " <p.maly@provider.example>,"
 	    "\r\n\t<who@provider.example>, <local@example.com>");
@@ -174,7 +176,7 @@ one_message(const struct directory *dir, const char *tag)
 		message_free(message);
 		return -1;
 	}
-	if (rc != 0 || bad != 0 || strcmp(account, "shop") != 0 ||
+	if (rc != 0 || bad != 1 || strcmp(account, "shop") != 0 ||
 	    message->wanted.count != 3) {
 		message_free(message);
 		return 1;
