@@ -79,6 +79,9 @@ $(BUILD)/tests/unit/fetcher_%: $(BUILD)/tests/unit/fetcher_%.o $(TAP) $(PEER) $(
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/tests/unit/milter_%: $(BUILD)/tests/unit/milter_%.o $(TAP) $(LIBMILTER) $(LIBCOMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS) $(LDLIBS)
+# milter_nomem makes the allocations of the milter's logic fail one by one.
+NOMEM_WRAP = malloc calloc realloc reallocarray strdup strndup vasprintf asprintf
+$(BUILD)/tests/unit/milter_nomem: LDFLAGS += $(foreach f,$(NOMEM_WRAP),-Wl,--wrap=$(f))
 
 tests: all $(UNIT_TESTS)
 

@@ -15,6 +15,7 @@ struct conf {
 	char	*postmaster;		/* address for unknown recipients */
 	char	*secret_file;		/* HMAC key file */
 	char	*milter_socket;		/* libmilter syntax */
+	char	*milter_state_file;	/* the milter's last ETRN domains */
 	int	 max_parallel;		/* accounts polled at once */
 	int	 max_per_host;		/* connections to one remote host */
 	char	*default_schedule;	/* of accounts without one; "" = always */

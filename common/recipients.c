@@ -5,6 +5,7 @@
  * addresses in all. Strict both ways: the milter takes from it only what
  * the fetcher could have written.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,47 +85,58 @@ recipients_skip(const char *p)
 int
 recipients_parse(struct recipients *r, const char *value, char **cause)
 {
-	const char	*p, *end;
-	char		**list = NULL, *address;
+	const char	*p, *end, *reason = NULL;
+	char		**list = NULL, **grown, *address, many[64];
 	size_t		  count = 0, i;
+	int		  rc = RECIPIENTS_NOMEM;
 
 	p = recipients_skip(value);
 	while (*p != '\0') {
 		if (*p != '<' || (end = strchr(p + 1, '>')) == NULL) {
-			*cause = xstrdup("not a list of <address>");
+			reason = "not a list of <address>";
 			goto fail;
 		}
 		if (r->count + count >= RECIPIENTS_MAX) {
-			xasprintf(cause, "more than %d recipients",
+			snprintf(many, sizeof many, "more than %d recipients",
 			    RECIPIENTS_MAX);
+			reason = many;
 			goto fail;
 		}
-		address = xstrndup(p + 1, end - p - 1);
+		if ((address = strndup(p + 1, end - p - 1)) == NULL)
+			goto fail;
 		if (strlen(address) != (size_t)(end - p - 1) ||
 		    !recipients_carried(address)) {
 			free(address);
-			*cause = xstrdup("not a usable address");
+			reason = "not a usable address";
 			goto fail;
 		}
-		list = xreallocarray(list, count + 1, sizeof(*list));
+		if ((grown = reallocarray(list, count + 1, sizeof(*list))) ==
+		    NULL) {
+			free(address);
+			goto fail;
+		}
+		list = grown;
 		list[count++] = address;
 		p = recipients_skip(end + 1);
 		if (*p == ',') {
 			p = recipients_skip(p + 1);
 			if (*p == '\0') {
-				*cause = xstrdup("a comma at the end");
+				reason = "a comma at the end";
 				goto fail;
 			}
 		} else if (*p != '\0') {
-			*cause = xstrdup("text after an address");
+			reason = "text after an address";
 			goto fail;
 		}
 	}
 	if (count == 0) {
-		*cause = xstrdup("no recipient");
+		reason = "no recipient";
 		goto fail;
 	}
-	r->list = xreallocarray(r->list, r->count + count, sizeof(*r->list));
+	if ((grown = reallocarray(r->list, r->count + count,
+	    sizeof(*r->list))) == NULL)
+		goto fail;
+	r->list = grown;
 	memcpy(r->list + r->count, list, count * sizeof(*list));
 	r->count += count;
 	free(list);
@@ -133,7 +145,10 @@ fail:
 	for (i = 0; i < count; i++)
 		free(list[i]);
 	free(list);
-	return -1;
+	/* Out of memory, even for the reason: no cause. */
+	if (reason != NULL && (*cause = strdup(reason)) != NULL)
+		rc = -1;
+	return rc;
 }
 
 void

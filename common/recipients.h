@@ -31,10 +31,12 @@ int	recipients_carried(const char *address);
  * 0 or above RECIPIENTS_MAX or an address cannot be carried.
  */
 char   *recipients_format(char *const *list, size_t count);
+#define RECIPIENTS_NOMEM	(-2)	/* recipients_parse: out of memory */
+
 /*
  * Append the addresses of one field value ("<a>, <b>", folding white space
- * anywhere between them) to r. Returns 0, or -1 with *cause (r keeps what
- * came before this value).
+ * anywhere between them) to r. Returns 0, -1 with *cause, or
+ * RECIPIENTS_NOMEM without (r keeps what came before this value).
  */
 int	recipients_parse(struct recipients *r, const char *value,
 	    char **cause);

@@ -436,42 +436,43 @@ tag_verify(const unsigned char key[TAG_KEY_LEN], const char *value,
     char **cause)
 {
 	unsigned char	 got[TAG_MAC_HEX / 2], want[EVP_MAX_MD_SIZE];
-	const char	*name, *why, *encoded, *bound;
+	const char	*name, *why = NULL, *encoded, *bound;
+	char		 age[64];
 	size_t		 namelen, flen, blen;
 	long long	 when;
 	int		 rc = -1;
 
 	if (tag_parse(value, &name, &namelen, &when, &encoded, &flen, &bound,
-	    &blen, got, &why) != 0) {
-		*cause = xstrdup(why);
+	    &blen, got, &why) != 0)
 		goto out;
-	}
 	if (tag_mac(key, name, namelen, when, encoded, flen, bound, blen,
 	    want) != 0) {
-		*cause = xstrdup("cannot compute the mac");
+		why = "cannot compute the mac";
 		goto out;
 	}
 	if (CRYPTO_memcmp(got, want, sizeof(got)) != 0) {
-		*cause = xstrdup("bad mac");
+		why = "bad mac";
 		goto out;
 	}
 	if (when < (long long)now - (long long)max_age) {
-		xasprintf(cause, "stale (signed %llds ago)",
+		snprintf(age, sizeof age, "stale (signed %llds ago)",
 		    (long long)now - when);
+		why = age;
 		goto out;
 	}
 	if (when > (long long)now + TAG_FUTURE) {
-		xasprintf(cause, "from the future (signed %llds ahead)",
-		    when - (long long)now);
+		snprintf(age, sizeof age, "from the future (signed %llds "
+		    "ahead)", when - (long long)now);
+		why = age;
 		goto out;
 	}
 	if (namelen >= accountlen) {
-		*cause = xstrdup("account name too long for the buffer");
+		why = "account name too long for the buffer";
 		goto out;
 	}
 	if (folder != NULL && tag_folder_decode(encoded, flen, folder,
 	    folderlen) != 0) {
-		*cause = xstrdup("folder name too long for the buffer");
+		why = "folder name too long for the buffer";
 		goto out;
 	}
 	memcpy(account, name, namelen);
@@ -483,6 +484,9 @@ tag_verify(const unsigned char key[TAG_KEY_LEN], const char *value,
 	rc = 0;
 out:
 	explicit_bzero(want, sizeof(want));
+	/* Out of memory, even for the cause: none, but still -1. */
+	if (rc != 0)
+		*cause = strdup(why != NULL ? why : "malformed");
 	return rc;
 }
 

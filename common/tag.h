@@ -44,8 +44,9 @@ int	tag_sign(const unsigned char key[TAG_KEY_LEN], const char *account,
  * not older than max_age nor from the future (5 minutes slack). Returns 0
  * and copies the account name, the folder ("" if none; folder may be
  * NULL) and the binding ("" if none; binding may be NULL), or -1 with
- * *cause ("bad mac", "stale"...). Whether a binding is required, and
- * whether it matches the message, is the caller's business.
+ * *cause ("bad mac", "stale"...; NULL out of memory). Whether a binding
+ * is required, and whether it matches the message, is the caller's
+ * business.
  */
 int	tag_verify(const unsigned char key[TAG_KEY_LEN], const char *value,
 	    time_t now, time_t max_age, char *account, size_t accountlen,

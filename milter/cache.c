@@ -6,7 +6,10 @@
  * through the loader connection, which only one thread uses at a time.
  * Taking and dropping a snapshot takes no lock: the current one is an
  * atomic pointer and each snapshot counts its references. The outage and
- * the recovery are logged once each.
+ * the recovery are logged once each. Each directory read leaves its ETRN
+ * domains in the state file; at start that file stands in for the
+ * database until it answers (never fresh: only SMTP mail of no ETRN
+ * domain passes on it).
  */
 #include <errno.h>
 #include <poll.h>
@@ -22,6 +25,7 @@
 #include "db.h"
 #include "log.h"
 #include "lookup.h"
+#include "state.h"
 #include "xmalloc.h"
 
 #define LISTEN_RETRY	1000	/* ms between listener connection attempts */
@@ -48,6 +52,9 @@ static int		 down;		/* the outage was logged */
 
 /* Under loader_mutex. */
 static struct db	*loader;
+static char		*state_path;
+static char		*state_saved;	/* the file's text, as last written */
+static int		 state_failed;	/* the last write failed (logged) */
 
 /* Free a snapshot. */
 static void
@@ -218,12 +225,74 @@ listen_main(void *arg)
 	return NULL;
 }
 
+/*
+ * At start: the ETRN domains of the state file, as a snapshot that is
+ * never fresh, until the database answers.
+ */
+static void
+state_load(void)
+{
+	struct snapshot		*snapshot;
+	struct directory	*directory;
+	char			*cause = NULL;
+
+	if (state_read(state_path, &directory, &cause) != 0) {
+		log_warnx("state file ignored: %s; SMTP mail waits until the "
+		    "database is read", cause);
+		free(cause);
+		return;
+	}
+	if (directory == NULL) {
+		log_info("no state file %s yet: SMTP mail waits until the "
+		    "database is read", state_path);
+		return;
+	}
+	state_saved = state_format(directory);
+	snapshot = xcalloc(1, sizeof *snapshot);
+	snapshot->directory = directory;
+	snapshot->generation = 0;	/* older than any: never fresh */
+	atomic_init(&snapshot->refs, 1);
+	atomic_store(&current, snapshot);
+	log_debug("state file %s: %zu ETRN domains", state_path,
+	    directory->naccounts);
+}
+
+/* After a read: keep the ETRN domains in the state file if they changed. */
+static void
+state_save(const struct directory *directory)
+{
+	char	*text, *cause = NULL;
+
+	if ((text = state_format(directory)) == NULL)
+		return;		/* out of memory: the next read tries again */
+	if (state_saved != NULL && strcmp(text, state_saved) == 0) {
+		free(text);
+		return;
+	}
+	if (state_write(state_path, text, &cause) != 0) {
+		if (!state_failed)
+			log_warnx("state file not written: %s",
+			    cause != NULL ? cause : "out of memory");
+		state_failed = 1;
+		free(cause);
+		free(text);
+		return;
+	}
+	if (state_failed)
+		log_info("state file %s written again", state_path);
+	state_failed = 0;
+	free(state_saved);
+	state_saved = text;
+}
+
 void
-cache_start(const char *conninfo)
+cache_start(const char *conninfo, const char *path)
 {
 	int	 error;
 
 	cache_conninfo = xstrdup(conninfo);
+	state_path = xstrdup(path);
+	state_load();
 	loader = db_new(conninfo, lookup_statements);
 	if (pipe(stop_pipe) == -1)
 		fatal("pipe");
@@ -253,6 +322,10 @@ cache_stop(void)
 	loader = NULL;
 	free(cache_conninfo);
 	cache_conninfo = NULL;
+	free(state_path);
+	state_path = NULL;
+	free(state_saved);
+	state_saved = NULL;
 }
 
 /* The current snapshot with a reference, if it is fresh (or stale is ok). */
@@ -297,13 +370,18 @@ reload(char **cause)
 		pthread_mutex_lock(&cache_mutex);
 		if (!down)
 			log_warnx("database unavailable, mail waits: %s",
-			    *cause);
+			    *cause != NULL ? *cause : "out of memory");
 		down = 1;
 		pthread_mutex_unlock(&cache_mutex);
 		return -1;
 	}
 
-	snapshot = xcalloc(1, sizeof *snapshot);
+	state_save(directory);
+	if ((snapshot = calloc(1, sizeof *snapshot)) == NULL) {
+		directory_free(directory);
+		*cause = strdup("out of memory");
+		return -1;
+	}
 	snapshot->directory = directory;
 	snapshot->generation = seen;
 	atomic_init(&snapshot->refs, 1);

@@ -21,9 +21,11 @@ struct snapshot {
 
 /*
  * Start the listener thread on its own connection to conninfo. Nothing
- * is read yet; the first message does that.
+ * is read from the database yet (the first message does that); the ETRN
+ * domains of the state file at path stand in for it until then, and
+ * every read keeps them there.
  */
-void		 cache_start(const char *conninfo);
+void		 cache_start(const char *conninfo, const char *path);
 /* Stop the listener and free everything. */
 void		 cache_stop(void);
 /*

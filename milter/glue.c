@@ -5,6 +5,7 @@
  * the mail (sendmail-submitted mail stays in the maildrop queue and pickup
  * tries again; an SMTP client gets a 4xx reply).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -133,6 +134,24 @@ forget(SMFICTX *ctx)
 	smfi_setpriv(ctx, NULL);
 }
 
+/* Answer a temporary failure with a reply that says why. */
+static sfsistat
+tempfail(SMFICTX *ctx, const char *why)
+{
+	if (smfi_setreply(ctx, "451", "4.3.0", (char *)why) != MI_SUCCESS)
+		log_debug("smfi_setreply failed");
+	return SMFIS_TEMPFAIL;
+}
+
+/* Out of memory for this message: it waits, the milter goes on. */
+static sfsistat
+out_of_memory(SMFICTX *ctx, const char *queue_id)
+{
+	log_warnx("%s: out of memory: deferred", queue_id);
+	forget(ctx);
+	return tempfail(ctx, "postfetch: out of memory, try again later");
+}
+
 /* A new message begins. */
 static sfsistat
 glue_envfrom(SMFICTX *ctx, char **argv)
@@ -141,7 +160,8 @@ glue_envfrom(SMFICTX *ctx, char **argv)
 
 	(void)argv;
 	forget(ctx);
-	message = message_new();
+	if ((message = message_new()) == NULL)
+		return out_of_memory(ctx, "NOQUEUE");
 	message->smtp = received_by_smtp(ctx, &message->port_unknown);
 	smfi_setpriv(ctx, message);
 	return SMFIS_CONTINUE;
@@ -181,6 +201,8 @@ glue_eoh(SMFICTX *ctx)
 	char		*cause = NULL;
 	int		 fresh, involved;
 
+	if (message != NULL && message->nomem)
+		return out_of_memory(ctx, "NOQUEUE");
 	if (message == NULL || message->ntags > 0)
 		return SMFIS_CONTINUE;
 	if (!message->smtp) {
@@ -202,15 +224,6 @@ glue_eoh(SMFICTX *ctx)
 	return SMFIS_ACCEPT;
 }
 
-/* Answer a temporary failure with a reply that says why. */
-static sfsistat
-tempfail(SMFICTX *ctx, const char *why)
-{
-	if (smfi_setreply(ctx, "451", "4.3.0", (char *)why) != MI_SUCCESS)
-		log_debug("smfi_setreply failed");
-	return SMFIS_TEMPFAIL;
-}
-
 /* Remove every header called name (count of them), last first. */
 static int
 remove_headers(SMFICTX *ctx, const char *name, size_t count)
@@ -229,7 +242,8 @@ add_recipient(SMFICTX *ctx, const char *address)
 	char	*value;
 	int	 failed;
 
-	xasprintf(&value, "<%s>", address);
+	if (asprintf(&value, "<%s>", address) == -1)
+		return -1;
 	failed = smfi_addrcpt(ctx, value) != MI_SUCCESS;
 	free(value);
 	return failed ? -1 : 0;
@@ -288,15 +302,18 @@ replace_envelope(SMFICTX *ctx, const struct message *message,
 	size_t		  nfinal = 0, i, j;
 	int		 *present, rc = -1;
 
-	final = xcalloc(result->nrecipients + result->nadd + 1,
-	    sizeof *final);
+	final = calloc(result->nrecipients + result->nadd + 1, sizeof *final);
+	present = calloc(result->nrecipients + result->nadd + 1,
+	    sizeof *present);
+	if (final == NULL || present == NULL)
+		goto out;
 	for (i = 0; i < result->nrecipients; i++)
 		if (!result->remove[i])
 			final[nfinal++] = rcpts[i];
 	for (i = 0; i < result->nadd; i++)
 		final[nfinal++] = result->add[i];
-	present = xcalloc(nfinal + 1, sizeof *present);
 	for (i = 0; i < message->nrecipients; i++) {
+		/* NULL (out of memory too): deleted, and added again below. */
 		bare = rewrite_bare(message->recipients[i]);
 		for (j = 0; bare != NULL && j < nfinal; j++)
 			if (!present[j] && strcasecmp(final[j], bare) == 0)
@@ -351,8 +368,9 @@ apply(SMFICTX *ctx, const struct verdict *verdict,
 		return -1;
 	for (i = 0; i < result->nchanges; i++) {
 		change = &result->changes[i];
+		/* Never the null recipient here: NULL is out of memory. */
 		if ((bare = rewrite_bare(rcpts[change->recipient])) == NULL)
-			continue;
+			return -1;
 		log_info("%s: account=%s rcpt=<%s> -> <%s> (%s)",
 		    verdict->queue_id, change->account->name, bare, change->to,
 		    rewrite_reason_name(change->reason));
@@ -360,10 +378,12 @@ apply(SMFICTX *ctx, const struct verdict *verdict,
 		failed = 0;
 		if (i == 0 || result->changes[i - 1].recipient !=
 		    change->recipient) {
-			xasprintf(&value, "rfc822;%s", bare);
-			failed = smfi_addheader(ctx, MESSAGE_ORIGINAL, value) !=
-			    MI_SUCCESS;
-			free(value);
+			failed = 1;
+			if (asprintf(&value, "rfc822;%s", bare) != -1) {
+				failed = smfi_addheader(ctx, MESSAGE_ORIGINAL,
+				    value) != MI_SUCCESS;
+				free(value);
+			}
 		}
 		free(bare);
 		if (failed)
@@ -429,6 +449,8 @@ glue_eom(SMFICTX *ctx)
 	memset(&verdict, 0, sizeof verdict);
 	if ((verdict.queue_id = smfi_getsymval(ctx, "i")) == NULL)
 		verdict.queue_id = "NOQUEUE";
+	if (message->nomem)
+		return out_of_memory(ctx, verdict.queue_id);
 	/*
 	 * The fetcher injects through sendmail only: a tag that arrives by
 	 * SMTP is a copy of an old one, never trusted (but removed below).
@@ -447,11 +469,14 @@ glue_eom(SMFICTX *ctx)
 	if (message->ntags > 0 && message->smtp)
 		log_warnx("%s: %s header in mail received by SMTP: removed, "
 		    "not trusted", verdict.queue_id, TAG_HEADER);
-	else if (message->ntags > 0)
-		verdict.has_tag = message_account(message, glue_key,
-		    time(NULL), verdict.tagged, sizeof verdict.tagged,
-		    verdict.folder, sizeof verdict.folder, report_tag,
-		    &verdict) == 0;
+	else if (message->ntags > 0) {
+		status = message_account(message, glue_key, time(NULL),
+		    verdict.tagged, sizeof verdict.tagged, verdict.folder,
+		    sizeof verdict.folder, report_tag, &verdict);
+		if (status == MESSAGE_NOMEM)
+			return out_of_memory(ctx, verdict.queue_id);
+		verdict.has_tag = status == 0;
+	}
 	if (!verdict.has_tag && !message->smtp) {
 		/* Local mail of no account: only the bad tags go. */
 		status = SMFIS_CONTINUE;
@@ -483,15 +508,18 @@ glue_eom(SMFICTX *ctx)
 		rcpts = message->wanted.list;
 		nrcpts = message->wanted.count;
 	}
-	rewrite_recipients(snapshot->directory, account, glue_postmaster,
-	    rcpts, nrcpts, &result);
+	if (rewrite_recipients(snapshot->directory, account, glue_postmaster,
+	    rcpts, nrcpts, &result) != 0) {
+		cache_release(snapshot);
+		return out_of_memory(ctx, verdict.queue_id);
+	}
 	status = SMFIS_CONTINUE;
 	if (remove_headers(ctx, TAG_HEADER, message->ntags) != 0 ||
 	    (verdict.has_tag && remove_headers(ctx, RECIPIENTS_HEADER,
 	    message->nlists) != 0) ||
 	    apply(ctx, &verdict, message, rcpts, &result) != 0) {
-		log_warnx("%s: Postfix refused a change; deferred",
-		    verdict.queue_id);
+		log_warnx("%s: Postfix refused a change (or out of memory); "
+		    "deferred", verdict.queue_id);
 		status = tempfail(ctx, "postfetch: cannot rewrite recipients");
 	} else
 		summary(&verdict, &result, account);

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "lookup.h"
-#include "xmalloc.h"
 
 const struct db_statement lookup_statements[] = {
 	{ "milter_accounts", "SELECT id, name, protocol = 'etrn', domain, "
@@ -18,23 +17,20 @@ const struct db_statement lookup_statements[] = {
 	{ NULL, NULL, 0 }
 };
 
-/* A copy of a text column, or NULL for SQL NULL. */
-static char *
-column(const PGresult *result, int row, int field)
+/*
+ * A copy of a text column into *value: NULL for SQL NULL (and, if empty
+ * is set, for an empty string). Returns 0, or -1 out of memory.
+ */
+static int
+column(const PGresult *result, int row, int field, int empty,
+    char **value)
 {
-	if (PQgetisnull(result, row, field))
-		return NULL;
-	return xstrdup(PQgetvalue(result, row, field));
-}
+	const char	*text = PQgetvalue(result, row, field);
 
-/* A copy of an address column, or NULL for SQL NULL or an empty string. */
-static char *
-address_column(const PGresult *result, int row, int field)
-{
-	if (PQgetisnull(result, row, field) ||
-	    *PQgetvalue(result, row, field) == '\0')
-		return NULL;
-	return xstrdup(PQgetvalue(result, row, field));
+	*value = NULL;
+	if (PQgetisnull(result, row, field) || (empty && *text == '\0'))
+		return 0;
+	return (*value = strdup(text)) == NULL ? -1 : 0;
 }
 
 /* bsearch/qsort order of accounts by id. */
@@ -46,29 +42,39 @@ compare_ids(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-/* Read the accounts, sorted by id. */
-static struct account *
-read_accounts(const PGresult *result, size_t *count)
+/*
+ * Read the accounts, sorted by id, into *accounts (*count of them, rows
+ * read so far if out of memory). Returns 0, or -1 out of memory.
+ */
+static int
+read_accounts(const PGresult *result, struct account **accounts,
+    size_t *count)
 {
-	struct account	*accounts;
+	struct account	*account;
 	int		 row, rows = PQntuples(result);
 
-	accounts = xcalloc((size_t)rows + 1, sizeof *accounts);
+	*count = 0;
+	if ((*accounts = calloc((size_t)rows + 1, sizeof **accounts)) == NULL)
+		return -1;
 	for (row = 0; row < rows; row++) {
-		accounts[row].id = strtoll(PQgetvalue(result, row, 0), NULL, 10);
-		accounts[row].name = column(result, row, 1);
-		accounts[row].etrn = strcmp(PQgetvalue(result, row, 2), "t") == 0;
-		accounts[row].domain = column(result, row, 3);
-		accounts[row].fallback = address_column(result, row, 4);
-		accounts[row].deliver_to = address_column(result, row, 5);
+		account = &(*accounts)[(*count)++];
+		account->id = strtoll(PQgetvalue(result, row, 0), NULL, 10);
+		account->etrn = strcmp(PQgetvalue(result, row, 2), "t") == 0;
+		if (column(result, row, 1, 0, &account->name) != 0 ||
+		    column(result, row, 3, 0, &account->domain) != 0 ||
+		    column(result, row, 4, 1, &account->fallback) != 0 ||
+		    column(result, row, 5, 1, &account->deliver_to) != 0)
+			return -1;
 	}
-	*count = (size_t)rows;
-	qsort(accounts, *count, sizeof *accounts, compare_ids);
-	return accounts;
+	qsort(*accounts, *count, sizeof **accounts, compare_ids);
+	return 0;
 }
 
-/* Attach each alias row to its account (accounts sorted by id). */
-static void
+/*
+ * Attach each alias row to its account (accounts sorted by id). Returns 0,
+ * or -1 out of memory.
+ */
+static int
 read_aliases(const PGresult *result, struct account *accounts, size_t count)
 {
 	struct account	 key, *account;
@@ -84,27 +90,63 @@ read_aliases(const PGresult *result, struct account *accounts, size_t count)
 		    compare_ids);
 		if (account == NULL)
 			continue;
-		account->aliases = xreallocarray(account->aliases,
-		    account->naliases + 1, sizeof *account->aliases);
+		alias = reallocarray(account->aliases, account->naliases + 1,
+		    sizeof *account->aliases);
+		if (alias == NULL)
+			return -1;
+		account->aliases = alias;
 		alias = &account->aliases[account->naliases++];
-		alias->remote = column(result, row, 1);
-		alias->local = column(result, row, 2);
+		alias->local = NULL;
+		if (column(result, row, 1, 0, &alias->remote) != 0 ||
+		    column(result, row, 2, 0, &alias->local) != 0)
+			return -1;
 	}
+	return 0;
 }
 
-/* Read the local recipients. */
-static char **
-read_locals(const PGresult *result, size_t *count)
+/*
+ * Read the local recipients into *locals (*count of them). Returns 0, or
+ * -1 out of memory.
+ */
+static int
+read_locals(const PGresult *result, char ***locals, size_t *count)
 {
-	char	**locals;
-	int	  row, rows = PQntuples(result);
+	int	 row, rows = PQntuples(result);
 
-	locals = xcalloc((size_t)rows + 1, sizeof *locals);
 	*count = 0;
-	for (row = 0; row < rows; row++)
-		if (!PQgetisnull(result, row, 0))
-			locals[(*count)++] = column(result, row, 0);
-	return locals;
+	if ((*locals = calloc((size_t)rows + 1, sizeof **locals)) == NULL)
+		return -1;
+	for (row = 0; row < rows; row++) {
+		if (PQgetisnull(result, row, 0))
+			continue;
+		if (column(result, row, 0, 0, &(*locals)[*count]) != 0)
+			return -1;
+		(*count)++;
+	}
+	return 0;
+}
+
+/*
+ * The directory of the three results; NULL with *cause if out of memory
+ * (everything read is freed).
+ */
+static struct directory *
+read_directory(PGresult *results[3], char **cause)
+{
+	struct directory	 rows;
+	struct directory	*directory = NULL;
+
+	memset(&rows, 0, sizeof rows);
+	if (read_accounts(results[0], &rows.accounts, &rows.naccounts) == 0 &&
+	    read_aliases(results[1], rows.accounts, rows.naccounts) == 0 &&
+	    read_locals(results[2], &rows.locals, &rows.nlocals) == 0)
+		directory = directory_new(rows.accounts, rows.naccounts,
+		    rows.locals, rows.nlocals);
+	else
+		directory_clear(&rows);
+	if (directory == NULL)
+		*cause = strdup("out of memory reading the directory");
+	return directory;
 }
 
 struct directory *
@@ -112,9 +154,6 @@ lookup_directory(struct db *db, char **cause)
 {
 	PGresult		*results[3] = { NULL, NULL, NULL };
 	struct directory	*directory = NULL;
-	struct account		*accounts;
-	char			**locals;
-	size_t			 naccounts, nlocals;
 	int			 i;
 
 	if (db_connect(db, cause) != 0)
@@ -131,10 +170,7 @@ lookup_directory(struct db *db, char **cause)
 	if (db_command(db, "COMMIT", cause) != 0)
 		goto out;
 
-	accounts = read_accounts(results[0], &naccounts);
-	read_aliases(results[1], accounts, naccounts);
-	locals = read_locals(results[2], &nlocals);
-	directory = directory_new(accounts, naccounts, locals, nlocals);
+	directory = read_directory(results, cause);
 out:
 	if (directory == NULL) {
 		char *ignored = NULL;

@@ -152,7 +152,7 @@ main(int argc, char *argv[])
 	sigaddset(&signals, SIGHUP);
 	if ((error = pthread_sigmask(SIG_BLOCK, &signals, NULL)) != 0)
 		fatalx("pthread_sigmask: %s", strerror(error));
-	cache_start(conf.database);
+	cache_start(conf.database, conf.milter_state_file);
 	log_info("started on %s", conf.milter_socket);
 	status = smfi_main();
 	log_info("stopped");

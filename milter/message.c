@@ -15,7 +15,7 @@
 struct message *
 message_new(void)
 {
-	return xcalloc(1, sizeof(struct message));
+	return calloc(1, sizeof(struct message));
 }
 
 void
@@ -37,32 +37,56 @@ message_free(struct message *message)
 	free(message);
 }
 
+/*
+ * Append a copy of value (at most length bytes) to the array *list of
+ * *count strings. Returns 0, or -1 out of memory (nothing changed).
+ */
+static int
+append_copy(char ***list, size_t *count, const char *value, size_t length)
+{
+	char	**grown, *copy;
+
+	if ((copy = strndup(value, length)) == NULL)
+		return -1;
+	if ((grown = reallocarray(*list, *count + 1, sizeof *grown)) == NULL) {
+		free(copy);
+		return -1;
+	}
+	grown[(*count)++] = copy;
+	*list = grown;
+	return 0;
+}
+
 void
 message_recipient(struct message *message, const char *recipient)
 {
-	message->recipients = xreallocarray(message->recipients,
-	    message->nrecipients + 1, sizeof *message->recipients);
-	message->recipients[message->nrecipients++] = xstrdup(recipient);
+	if (append_copy(&message->recipients, &message->nrecipients,
+	    recipient, strlen(recipient)) != 0)
+		message->nomem = 1;
 }
 
-/* A copy of a header value without surrounding white space or line ends. */
-static char *
-trimmed(const char *value)
+/*
+ * Keep a tag value, without surrounding white space or line ends, as
+ * tags[ntags]. Returns 0, or -1 out of memory.
+ */
+static int
+keep_tag(struct message *message, const char *value)
 {
-	size_t	 length;
+	size_t	 length, kept = message->ntags;
 
 	while (isspace((unsigned char)*value))
 		value++;
 	length = strnlen(value, VALUE_KEEP);
 	while (length > 0 && isspace((unsigned char)value[length - 1]))
 		length--;
-	return xstrndup(value, length);
+	return append_copy(&message->tags, &kept, value, length);
 }
 
 /* Keep one X-Postfetch-Recipients value, within MESSAGE_LISTS_MAX. */
 static void
 keep_list(struct message *message, const char *value)
 {
+	char	*lists;
 	size_t	 length;
 
 	message->nlists++;
@@ -76,8 +100,12 @@ keep_list(struct message *message, const char *value)
 		message->lists_len = 0;
 		return;
 	}
-	message->lists = xreallocarray(message->lists,
-	    message->lists_len + length + 1, 1);
+	lists = realloc(message->lists, message->lists_len + length + 1);
+	if (lists == NULL) {
+		message->nomem = 1;
+		return;
+	}
+	message->lists = lists;
 	memcpy(message->lists + message->lists_len, value, length);
 	message->lists[message->lists_len + length] = '\0';
 	message->lists_len += length + 1;
@@ -95,24 +123,24 @@ message_header(struct message *message, const char *name, const char *value)
 		return;
 	}
 	if (strcasecmp(name, "Message-ID") == 0) {
-		if (message->message_id == NULL)
-			message->message_id = xstrndup(value, VALUE_KEEP);
+		if (message->message_id == NULL &&
+		    (message->message_id = strndup(value, VALUE_KEEP)) == NULL)
+			message->nomem = 1;
 		return;
 	}
 	if (strcasecmp(name, TAG_HEADER) != 0)
 		return;
-	if (message->ntags < MESSAGE_MAX_TAGS) {
-		message->tags = xreallocarray(message->tags,
-		    message->ntags + 1, sizeof *message->tags);
-		message->tags[message->ntags] = trimmed(value);
+	if (message->ntags < MESSAGE_MAX_TAGS && keep_tag(message, value) != 0) {
+		message->nomem = 1;
+		return;
 	}
 	message->ntags++;
 }
 
 /*
  * The binding of this message: of its first Message-ID and the recipients
- * of its X-Postfetch-Recipients headers, read into *wanted. Returns 0, or
- * -1 with *cause.
+ * of its X-Postfetch-Recipients headers, read into *wanted. Returns 0, -1
+ * with *cause, or MESSAGE_NOMEM.
  */
 static int
 message_binding(const struct message *message, struct recipients *wanted,
@@ -121,32 +149,32 @@ message_binding(const struct message *message, struct recipients *wanted,
 	char		 id[TAG_ID_MAX], *why = NULL;
 	const char	*value;
 	size_t		 i;
+	int		 rc;
 
-	if (message->lists_long) {
-		xasprintf(cause, "%s headers longer than %d bytes",
-		    RECIPIENTS_HEADER, MESSAGE_LISTS_MAX);
-		return -1;
-	}
-	if (message->nlists == 0) {
-		xasprintf(cause, "no %s header", RECIPIENTS_HEADER);
-		return -1;
-	}
+	if (message->lists_long)
+		return asprintf(cause, "%s headers longer than %d bytes",
+		    RECIPIENTS_HEADER, MESSAGE_LISTS_MAX) == -1 ?
+		    MESSAGE_NOMEM : -1;
+	if (message->nlists == 0)
+		return asprintf(cause, "no %s header", RECIPIENTS_HEADER) ==
+		    -1 ? MESSAGE_NOMEM : -1;
 	for (i = 0, value = message->lists; i < message->nlists;
 	    i++, value += strlen(value) + 1) {
-		if (recipients_parse(wanted, value, &why) != 0) {
-			xasprintf(cause, "%s: %s", RECIPIENTS_HEADER, why);
-			free(why);
+		if ((rc = recipients_parse(wanted, value, &why)) != 0) {
 			recipients_free(wanted);
-			return -1;
+			if (rc == RECIPIENTS_NOMEM || asprintf(cause, "%s: %s",
+			    RECIPIENTS_HEADER, why) == -1)
+				rc = MESSAGE_NOMEM;
+			free(why);
+			return rc == MESSAGE_NOMEM ? MESSAGE_NOMEM : -1;
 		}
 	}
 	id[0] = '\0';
 	if (message->message_id != NULL)
 		tag_message_id(message->message_id, id, sizeof id);
 	if (tag_binding(id, wanted->list, wanted->count, binding) != 0) {
-		*cause = xstrdup("out of memory");
 		recipients_free(wanted);
-		return -1;
+		return MESSAGE_NOMEM;
 	}
 	return 0;
 }
@@ -166,6 +194,8 @@ message_account(struct message *message,
 
 	recipients_free(&message->wanted);
 	bound = message_binding(message, &message->wanted, binding, &why);
+	if (bound == MESSAGE_NOMEM)
+		return MESSAGE_NOMEM;
 	kept = message->ntags < MESSAGE_MAX_TAGS ? message->ntags :
 	    MESSAGE_MAX_TAGS;
 	for (i = 0; i < kept; i++) {
@@ -173,6 +203,11 @@ message_account(struct message *message,
 		if (tag_verify(key, message->tags[i], now, TAG_MAX_AGE, name,
 		    sizeof name, where, sizeof where, signed_binding,
 		    &cause) != 0) {
+			if (cause == NULL) {
+				free(why);
+				recipients_free(&message->wanted);
+				return MESSAGE_NOMEM;
+			}
 			report(arg, message->tags[i], cause);
 			free(cause);
 			continue;

@@ -15,6 +15,7 @@
 #include "tag.h"
 
 #define MESSAGE_ORIGINAL	"Original-Recipient"
+#define MESSAGE_NOMEM		(-2)	/* message_account: out of memory */
 #define MESSAGE_MAX_TAGS	16	/* tag values kept; more are only counted */
 /* X-Postfetch-Recipients bytes kept: what RECIPIENTS_MAX addresses take */
 #define MESSAGE_LISTS_MAX	(RECIPIENTS_MAX * (ADDRESS_MAX + 8))
@@ -34,12 +35,18 @@ struct message {
 	struct recipients wanted; /* the verified tag's recipients */
 	int	  smtp;		/* received by smtpd, not submitted locally */
 	int	  port_unknown;	/* no {daemon_port}: smtp is a guess */
+	int	  nomem;	/* something was not kept: out of memory */
 };
 
 /* Called for each tag that does not verify: its value and why. */
 typedef void	(*message_report)(void *arg, const char *value,
 		    const char *cause);
 
+/*
+ * Out of memory is no exit here: message_new returns NULL, and the other
+ * functions set nomem (what was not kept is lost: answer a temporary
+ * failure) or return MESSAGE_NOMEM.
+ */
 struct message	*message_new(void);
 void		 message_free(struct message *);
 /* Record an envelope recipient as Postfix gave it. */
@@ -54,7 +61,8 @@ void		 message_header(struct message *, const char *name,
  * Message-ID and of the recipients of the X-Postfetch-Recipients headers
  * (tag_binding). Copies the account name to account, the IMAP folder it
  * names, or "", to folder, and the recipients to message->wanted; reports
- * every other tag. Returns 0, or -1 if no tag verifies.
+ * every other tag. Returns 0, -1 if no tag verifies, or MESSAGE_NOMEM
+ * if it could not tell (out of memory).
  */
 int		 message_account(struct message *,
 		    const unsigned char key[TAG_KEY_LEN], time_t now,

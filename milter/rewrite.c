@@ -5,13 +5,13 @@
  * back to the remote domain.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "address.h"
 #include "rewrite.h"
-#include "xmalloc.h"
 
 /* Lower-case s where it is. */
 static void
@@ -73,7 +73,14 @@ directory_new(struct account *accounts, size_t naccounts, char **locals,
 	if (nlocals > 0)
 		qsort(locals, nlocals, sizeof *locals, compare_strings);
 
-	directory = xcalloc(1, sizeof *directory);
+	directory = calloc(1, sizeof *directory);
+	if (directory == NULL) {
+		struct directory	 owned = { accounts, naccounts, locals,
+					    nlocals };
+
+		directory_clear(&owned);
+		return NULL;
+	}
 	directory->accounts = accounts;
 	directory->naccounts = naccounts;
 	directory->locals = locals;
@@ -84,11 +91,18 @@ directory_new(struct account *accounts, size_t naccounts, char **locals,
 void
 directory_free(struct directory *directory)
 {
+	if (directory == NULL)
+		return;
+	directory_clear(directory);
+	free(directory);
+}
+
+void
+directory_clear(struct directory *directory)
+{
 	struct account	*account;
 	size_t		 i, j;
 
-	if (directory == NULL)
-		return;
 	for (i = 0; i < directory->naccounts; i++) {
 		account = &directory->accounts[i];
 		for (j = 0; j < account->naliases; j++) {
@@ -105,7 +119,7 @@ directory_free(struct directory *directory)
 	for (i = 0; i < directory->nlocals; i++)
 		free(directory->locals[i]);
 	free(directory->locals);
-	free(directory);
+	memset(directory, 0, sizeof *directory);
 }
 
 const struct account *
@@ -151,17 +165,25 @@ is_local_lower(const struct directory *directory, const char *lower)
 	    sizeof lower, compare_strings) != NULL;
 }
 
+/* bsearch order of an address in any case against a lower-case entry. */
+static int
+compare_lowered(const void *key, const void *entry)
+{
+	const unsigned char	*a = key, *b = *(const unsigned char *const *)entry;
+	int			 c;
+
+	for (; (c = tolower(*a)) == *b && c != '\0'; a++, b++)
+		;
+	return c - *b;
+}
+
 int
 directory_is_local(const struct directory *directory, const char *address)
 {
-	char	*lower;
-	int	 found;
-
-	lower = xstrdup(address);
-	lower_in_place(lower);
-	found = is_local_lower(directory, lower);
-	free(lower);
-	return found;
+	if (directory->nlocals == 0)
+		return 0;
+	return bsearch(address, directory->locals, directory->nlocals,
+	    sizeof *directory->locals, compare_lowered) != NULL;
 }
 
 /* The first alias of remote (lower case) and how many there are. */
@@ -218,16 +240,38 @@ stays(const struct directory *directory, const struct account *tagged,
 	return is_local_lower(directory, lower);
 }
 
-/* Record that recipient i goes to target, and add target unless present. */
-static void
+/*
+ * Append item to the array *list of *count pointers; returns 0, or -1 out
+ * of memory (the array unchanged).
+ */
+static int
+append(const void ***list, size_t *count, const void *item)
+{
+	const void	**grown;
+
+	if ((grown = reallocarray(*list, *count + 1, sizeof *grown)) == NULL)
+		return -1;
+	grown[(*count)++] = item;
+	*list = grown;
+	return 0;
+}
+
+/*
+ * Record that recipient i goes to target, and add target unless present.
+ * Returns 0, or -1 out of memory.
+ */
+static int
 add_change(struct rewrite_result *result, size_t i,
     const struct account *account, const char *target,
     enum rewrite_reason reason, const char ***final, size_t *nfinal)
 {
 	struct rewrite_change	*change;
 
-	result->changes = xreallocarray(result->changes, result->nchanges + 1,
+	change = reallocarray(result->changes, result->nchanges + 1,
 	    sizeof *result->changes);
+	if (change == NULL)
+		return -1;
+	result->changes = change;
 	change = &result->changes[result->nchanges++];
 	change->recipient = i;
 	change->account = account;
@@ -235,12 +279,11 @@ add_change(struct rewrite_result *result, size_t i,
 	change->reason = reason;
 
 	if (address_listed(*final, *nfinal, target))
-		return;
-	*final = xreallocarray(*final, *nfinal + 1, sizeof **final);
-	(*final)[(*nfinal)++] = target;
-	result->add = xreallocarray(result->add, result->nadd + 1,
-	    sizeof *result->add);
-	result->add[result->nadd++] = target;
+		return 0;
+	if (append((const void ***)final, nfinal, target) != 0 ||
+	    append((const void ***)&result->add, &result->nadd, target) != 0)
+		return -1;
+	return 0;
 }
 
 /* The aliases of a recipient (lower case): exact ones, else the catch-all. */
@@ -248,18 +291,22 @@ static const struct alias *
 aliases_of(const struct account *account, const char *lower, size_t *count)
 {
 	const struct alias	*aliases;
-	char			*catchall;
+	char			 catchall[ADDRESS_MAX + 2];
+	int			 n;
 
 	if ((aliases = find_aliases(account, lower, count)) != NULL)
 		return aliases;
-	xasprintf(&catchall, "@%s", address_domain(lower));
-	aliases = find_aliases(account, catchall, count);
-	free(catchall);
-	return aliases;
+	n = snprintf(catchall, sizeof catchall, "@%s", address_domain(lower));
+	if (n < 0 || (size_t)n >= sizeof catchall)
+		return NULL;	/* longer than any address: no alias has it */
+	return find_aliases(account, catchall, count);
 }
 
-/* Where one recipient (lower case) of account goes; records the changes. */
-static void
+/*
+ * Where one recipient (lower case) of account goes; records the changes.
+ * Returns 0, or -1 out of memory.
+ */
+static int
 resolve(const struct directory *directory, const struct account *account,
     const char *postmaster, size_t i, const char *lower,
     struct rewrite_result *result, const char ***final, size_t *nfinal)
@@ -271,36 +318,49 @@ resolve(const struct directory *directory, const struct account *account,
 	for (j = 0; j < count; j++) {
 		if (routes_back(directory, account, lower, aliases[j].local))
 			continue;
-		add_change(result, i, account, aliases[j].local,
-		    REWRITE_ALIAS, final, nfinal);
+		if (add_change(result, i, account, aliases[j].local,
+		    REWRITE_ALIAS, final, nfinal) != 0)
+			return -1;
 		used++;
 	}
 	if (used > 0)
-		return;
+		return 0;
 	if (account->fallback != NULL &&
 	    !routes_back(directory, account, lower, account->fallback))
-		add_change(result, i, account, account->fallback,
+		return add_change(result, i, account, account->fallback,
 		    REWRITE_FALLBACK, final, nfinal);
-	else
-		add_change(result, i, account, postmaster,
-		    REWRITE_POSTMASTER, final, nfinal);
+	return add_change(result, i, account, postmaster, REWRITE_POSTMASTER,
+	    final, nfinal);
 }
 
-char *
-rewrite_bare(const char *recipient)
+/*
+ * The bare address of a recipient into *bare (NULL for the null one).
+ * Returns 0, or -1 out of memory.
+ */
+static int
+bare_copy(const char *recipient, char **bare)
 {
 	size_t	 length = strlen(recipient);
 
+	*bare = NULL;
 	if (length >= 2 && recipient[0] == '<' && recipient[length - 1] == '>') {
 		recipient++;
 		length -= 2;
 	}
 	if (length == 0)
-		return NULL;
-	return xstrndup(recipient, length);
+		return 0;
+	return (*bare = strndup(recipient, length)) == NULL ? -1 : 0;
 }
 
-void
+char *
+rewrite_bare(const char *recipient)
+{
+	char	*bare;
+
+	return bare_copy(recipient, &bare) == 0 ? bare : NULL;
+}
+
+int
 rewrite_recipients(const struct directory *directory,
     const struct account *account, const char *postmaster,
     char *const *recipients, size_t nrecipients, struct rewrite_result *result)
@@ -309,12 +369,15 @@ rewrite_recipients(const struct directory *directory,
 	const char		**final = NULL;
 	char			**lower;
 	size_t			  nfinal = 0, count, i;
+	int			  rc = -1;
 
 	memset(result, 0, sizeof *result);
 	result->nrecipients = nrecipients;
-	result->remove = xcalloc(nrecipients, sizeof *result->remove);
-	result->account = xcalloc(nrecipients, sizeof *result->account);
-	lower = xcalloc(nrecipients, sizeof *lower);
+	result->remove = calloc(nrecipients + 1, sizeof *result->remove);
+	result->account = calloc(nrecipients + 1, sizeof *result->account);
+	lower = calloc(nrecipients + 1, sizeof *lower);
+	if (result->remove == NULL || result->account == NULL || lower == NULL)
+		goto out;
 
 	/*
 	 * First the recipients that stay as they are (of no account, or
@@ -322,8 +385,9 @@ rewrite_recipients(const struct directory *directory,
 	 * alias leading to one of them does not add it twice.
 	 */
 	for (i = 0; i < nrecipients; i++) {
-		if ((lower[i] = rewrite_bare(recipients[i])) == NULL ||
-		    address_domain(lower[i]) == NULL)
+		if (bare_copy(recipients[i], &lower[i]) != 0)
+			goto out;
+		if (lower[i] == NULL || address_domain(lower[i]) == NULL)
 			continue;
 		lower_in_place(lower[i]);
 		owner = account;
@@ -340,8 +404,8 @@ rewrite_recipients(const struct directory *directory,
 				continue;
 			}
 		}
-		final = xreallocarray(final, nfinal + 1, sizeof *final);
-		final[nfinal++] = lower[i];
+		if (append((const void ***)&final, &nfinal, lower[i]) != 0)
+			goto out;
 	}
 
 	/* Then the ones that go elsewhere, in the order they came. */
@@ -349,14 +413,19 @@ rewrite_recipients(const struct directory *directory,
 		if ((owner = result->account[i]) == NULL)
 			continue;
 		result->remove[i] = 1;
-		resolve(directory, owner, postmaster, i, lower[i], result,
-		    &final, &nfinal);
+		if (resolve(directory, owner, postmaster, i, lower[i], result,
+		    &final, &nfinal) != 0)
+			goto out;
 	}
-
+	rc = 0;
+out:
 	free(final);
-	for (i = 0; i < nrecipients; i++)
+	for (i = 0; lower != NULL && i < nrecipients; i++)
 		free(lower[i]);
 	free(lower);
+	if (rc != 0)
+		rewrite_result_free(result);
+	return rc;
 }
 
 void
@@ -378,7 +447,9 @@ rewrite_involves(const struct directory *directory, char *const *recipients,
 	int	 found = 0;
 
 	for (i = 0; i < nrecipients && !found; i++) {
-		if ((bare = rewrite_bare(recipients[i])) == NULL)
+		if (bare_copy(recipients[i], &bare) != 0)
+			return -1;
+		if (bare == NULL)
 			continue;
 		found = directory_account_bydomain(directory, bare) != NULL;
 		free(bare);

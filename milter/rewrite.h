@@ -66,10 +66,14 @@ struct rewrite_result {
 /*
  * Build a directory from rows in any order and case (takes ownership of
  * the arrays and their strings): lower-cases and sorts what is looked up.
+ * NULL if out of memory (the rows are freed).
  */
 struct directory *directory_new(struct account *, size_t naccounts,
 		    char **locals, size_t nlocals);
 void		 directory_free(struct directory *);
+/* Free the rows of a directory (accounts with their strings and aliases,
+ * locals) and zero it, but not the directory itself. */
+void		 directory_clear(struct directory *);
 /* The account called name, or NULL. */
 const struct account *directory_account(const struct directory *,
 		    const char *name);
@@ -81,7 +85,8 @@ int		 directory_is_local(const struct directory *, const char *);
 
 /*
  * The bare address of a recipient as Postfix gives it: without the angle
- * brackets, or NULL if what is left is empty. Returns an xstrdup'd string.
+ * brackets, or NULL if what is left is empty (or out of memory). Returns
+ * a string to free.
  */
 char		*rewrite_bare(const char *recipient);
 /*
@@ -91,14 +96,18 @@ char		*rewrite_bare(const char *recipient);
  * and recipients of no account stay as they are. A recipient goes through
  * the account's aliases if it has any; else it stays if it is the tagged
  * account's deliver_to or a local recipient; else it goes to the fallback
- * or the postmaster. Fills result (free it with rewrite_result_free).
+ * or the postmaster. Fills result (free it with rewrite_result_free) and
+ * returns 0, or returns -1 out of memory (result empty).
  */
-void		 rewrite_recipients(const struct directory *,
+int		 rewrite_recipients(const struct directory *,
 		    const struct account *account, const char *postmaster,
 		    char *const *recipients, size_t nrecipients,
 		    struct rewrite_result *result);
 void		 rewrite_result_free(struct rewrite_result *);
-/* Whether a recipient (as Postfix gave it) is in an ETRN account's domain. */
+/*
+ * Whether a recipient (as Postfix gave it) is in an ETRN account's domain:
+ * 1, 0, or -1 out of memory (count it as a yes).
+ */
 int		 rewrite_involves(const struct directory *,
 		    char *const *recipients, size_t nrecipients);
 /* "alias", "fallback", "postmaster" or "kept". */

@@ -82,6 +82,7 @@ fetch_conf()
 		    "sendmail_path = $PF_SENDMAIL" \
 		    "postmaster = postmaster@example.com" \
 		    "secret_file = $PF_TMP/secret" "timeout = 20" \
+		    "milter_state_file = $PF_TMP/milter.state" \
 		    "user = root"; do
 			for line in "$@"; do
 				[ "${line%% *}" = "${default%% *}" ] &&

@@ -13,13 +13,7 @@ source "$(dirname "$0")/fetch_common.sh"
 fetch_setup drop
 
 # The recorder: every remote (and relayed) delivery lands in a file.
-mkdir -p "$PF_TMP/recorder"
-: >"$PF_TMP/recorder/got"
-printf '#!/bin/sh\n{ echo "=== to: $*"; cat; } >>"%s"\n' \
-    "$PF_TMP/recorder/got" >"$PF_TMP/recorder/record"
-chmod 755 "$PF_TMP/recorder/record"
-chown -R "$PF_USER" "$PF_TMP/recorder"
-postconf -c "$PF_POSTFIX_CONF" -M -e "recorder/unix=recorder unix - n n - - pipe user=$PF_USER argv=$PF_TMP/recorder/record \${recipient}" ||
+postfix_recorder ||
     bail "cannot add the recorder to master.cf"
 postfix_set "default_transport = recorder" "relay_transport = recorder" \
     "non_smtpd_milters =" "smtpd_milters ="

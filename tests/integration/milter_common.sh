@@ -8,6 +8,8 @@
 #   milter_send SENDER TAG RCPT... sendmail a message (TAG "" = no header;
 #                          a milter_tag: bound, the RCPTs in the header)
 #   milter_log             what the milter logged so far
+#   milter_outage_accounts the accounts of the outage tests: shop (pop3)
+#                          and etrn1 (etrn.example), with aliases
 # (smtp_session, to talk SMTP to the private smtpd, is in tests/lib/postfix.sh.)
 
 source "$(dirname "$0")/../lib/harness.sh"
@@ -71,6 +73,25 @@ milter_send()
 	} | $PF_SENDMAIL -i -f "$sender" -- "${envelope[@]}"
 }
 
+# The accounts of the outage tests: shop, a POP3 account, and etrn1, the
+# ETRN account of etrn.example; p.maly@ and a@provider.example, and
+# sales@etrn.example have aliases.
+milter_outage_accounts()
+{
+	pg_psql <<-'SQL' || bail "cannot insert the test accounts"
+	INSERT INTO postfetch.account (name, protocol, host, username, password)
+	    VALUES ('shop', 'pop3', 'pop.provider.example', 'u', 'p');
+	INSERT INTO postfetch.account (name, protocol, host, domain)
+	    VALUES ('etrn1', 'etrn', 'mx.provider.example', 'etrn.example');
+	INSERT INTO postfetch.alias (account_id, remote, local)
+	    SELECT id, r, l FROM postfetch.account, (VALUES
+		('shop', 'p.maly@provider.example', 'pavel.maly@example.com'),
+		('shop', 'a@provider.example', 'alice@example.com'),
+		('etrn1', 'sales@etrn.example', 'frank@example.com')) AS v(a, r, l)
+	    WHERE name = a;
+	SQL
+}
+
 # Everything the milter logged.
 milter_log()
 {
@@ -119,11 +140,17 @@ milter_setup()
 	chown "$PF_USER" "$PF_TMP/secret"
 	chmod 600 "$PF_TMP/secret"
 	MILTER_PORT=$(free_port)
+	# The state file's directory belongs to the user, as
+	# /var/lib/postfetch does.
+	mkdir -p "$PF_TMP/state"
+	chown "$PF_USER" "$PF_TMP/state"
+	MILTER_STATE=$PF_TMP/state/milter.state
 	cat >"$PF_TMP/postfetch.conf" <<-CONF
 	# postfetch.conf of a milter test
 	database = ${PF_DB/user=postgres/user=pf_milter_test} connect_timeout=5
 	secret_file = $PF_TMP/secret
 	milter_socket = inet:$MILTER_PORT@127.0.0.1
+	milter_state_file = $MILTER_STATE
 	user = $PF_USER
 	postmaster = postmaster
 	CONF

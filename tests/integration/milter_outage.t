@@ -21,18 +21,7 @@ postfix_busy()
 	postfix_queue | grep -Eq '"queue_name": *"(incoming|active)"'
 }
 
-pg_psql <<'SQL' || bail "cannot insert the test accounts"
-INSERT INTO postfetch.account (name, protocol, host, username, password)
-    VALUES ('shop', 'pop3', 'pop.provider.example', 'u', 'p');
-INSERT INTO postfetch.account (name, protocol, host, domain)
-    VALUES ('etrn1', 'etrn', 'mx.provider.example', 'etrn.example');
-INSERT INTO postfetch.alias (account_id, remote, local)
-    SELECT id, r, l FROM postfetch.account, (VALUES
-	('shop', 'p.maly@provider.example', 'pavel.maly@example.com'),
-	('shop', 'a@provider.example', 'alice@example.com'),
-	('etrn1', 'sales@etrn.example', 'frank@example.com')) AS v(a, r, l)
-    WHERE name = a;
-SQL
+milter_outage_accounts
 
 milter_send sender@example.com "$(milter_tag shop)" p.maly@provider.example
 ok "before the outage: delivered" wait_for_delivery pavel.maly 1

@@ -19,6 +19,7 @@ conf()
 		echo "database = host=127.0.0.1 port=1 dbname=none connect_timeout=1"
 		echo "secret_file = $PF_TMP/secret"
 		echo "milter_socket = unix:$PF_TMP/run/milter.sock"
+		echo "milter_state_file = $PF_TMP/run/milter.state"
 		echo "user = $PF_USER"
 		printf '%s\n' "$@"
 	} >"$PF_TMP/postfetch.conf"
@@ -27,7 +28,7 @@ conf()
 conf "no_such_key = 1"
 out=$("$MILTER_BIN" -d -c "$PF_TMP/postfetch.conf" 2>&1)
 is "$?" 2 "unknown key: exit 2"
-like "$out" "postfetch.conf:5: .*no_such_key" "unknown key: file:line named"
+like "$out" "postfetch.conf:6: .*no_such_key" "unknown key: file:line named"
 
 conf
 chmod 644 "$PF_TMP/secret"

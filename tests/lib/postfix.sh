@@ -13,6 +13,9 @@
 #                      incoming, active empty; deferred/hold may remain)
 #   postfix_queue_count      messages in the queue (all queues)
 #   postfix_held_count       messages on hold; postfix_deferred_count
+#   postfix_recorder         add the pipe transport "recorder" to
+#                      master.cf: it appends what it gets to
+#                      $PF_TMP/recorder/got
 #   smtp_session CMD...      talk SMTP to the private smtpd: each CMD is
 #                      sent (\n becomes CRLF), then one reply read; prints
 #                      the replies, greeting first
@@ -331,6 +334,20 @@ postfix_wait_idle()
 _postfix_in_flight()
 {
 	postfix_queue | grep -Eq '"queue_name": *"(maildrop|incoming|active)"'
+}
+
+# A pipe transport "recorder" that appends every message it gets to
+# $PF_TMP/recorder/got ("=== to: RCPT" first): point a transport at it to
+# prove that nothing was handed there.
+postfix_recorder()
+{
+	mkdir -p "$PF_TMP/recorder"
+	: >"$PF_TMP/recorder/got"
+	printf '#!/bin/sh\n{ echo "=== to: $*"; cat; } >>"%s"\n' \
+	    "$PF_TMP/recorder/got" >"$PF_TMP/recorder/record"
+	chmod 755 "$PF_TMP/recorder/record"
+	chown -R "$PF_USER" "$PF_TMP/recorder"
+	postconf -c "$PF_POSTFIX_CONF" -M -e "recorder/unix=recorder unix - n n - - pipe user=$PF_USER argv=$PF_TMP/recorder/record \${recipient}"
 }
 
 # Talk SMTP to the private smtpd: each argument is sent (\n becomes CRLF),

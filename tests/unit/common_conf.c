@@ -19,6 +19,7 @@ static const char defaults[] =
 	"postmaster = postmaster\n"
 	"secret_file = /etc/postfetch/secret\n"
 	"milter_socket = unix:/run/postfetch/milter.sock\n"
+	"milter_state_file = /var/lib/postfetch/milter.state\n"
 	"max_parallel = 10\n"
 	"max_per_host = 2\n"
 	"default_schedule =\n"
@@ -45,6 +46,7 @@ static const struct {
 	  "postmaster = root@example.com\n"
 	  "secret_file = /etc/pf/key\n"
 	  "milter_socket = inet:10025@127.0.0.1\n"
+	  "milter_state_file = /var/lib/pf/state\n"
 	  "max_parallel = 1000\n"
 	  "max_per_host = 100\n"
 	  "default_schedule = Mon-Fri 07:00-19:00,sat 08:00-12:00\n"
@@ -63,6 +65,7 @@ static const struct {
 	  "postmaster = root@example.com\n"
 	  "secret_file = /etc/pf/key\n"
 	  "milter_socket = inet:10025@127.0.0.1\n"
+	  "milter_state_file = /var/lib/pf/state\n"
 	  "max_parallel = 1000\n"
 	  "max_per_host = 100\n"
 	  "default_schedule = Mon-Fri 07:00-19:00,sat 08:00-12:00\n"
@@ -220,6 +223,8 @@ static const struct {
 	{ "milter socket without type", "milter_socket = /run/x.sock\n",
 	  "1: milter_socket: must be unix:/path, local:/path, inet:port@host "
 	  "or inet6:port@host" },
+	{ "relative milter_state_file", "milter_state_file = state\n",
+	  "1: milter_state_file: must be an absolute path" },
 	{ "milter socket relative", "milter_socket = unix:x.sock\n",
 	  "1: milter_socket: the socket must be an absolute path" },
 	{ "milter socket bad port", "milter_socket = inet:smtp@localhost\n",
