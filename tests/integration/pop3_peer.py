@@ -30,7 +30,7 @@ size. Faults on demand:
                      (instead of --message; write a file to add a message)
   --uid N:UID        message N's UID is UID (duplicates, 80 characters
                      or control characters: a hostile server's)
-  --silent           greet the first connection, then answer nothing
+  --silent           greet, then answer nothing
   --trickle-retr N   send RETR N's message one byte a second
   --endless-retr N   answer RETR N with 1000-byte lines that never end
   --endless-uidl     a UIDL listing that never ends (both stop at 256 MB
@@ -50,13 +50,11 @@ runs until killed.
 import argparse
 import hashlib
 import os
-import socket
-import ssl
 import sys
 import time
 
-GARBAGE = bytes(range(256)) * 64
-ENDLESS_MAX = 256 * 1024 * 1024
+from peer_common import ENDLESS_MAX, GARBAGE, serve, tls_context, \
+    tls_options
 
 
 def load(path):
@@ -129,8 +127,7 @@ class Session:
             self.starttls()
         self.reply("+OK pop3_peer ready" +
                    (" " + stamp if self.opts.apop else ""))
-        if self.faults["silent"]:
-            self.faults["silent"] = False
+        if self.opts.silent:
             while self.conn.recv(4096):
                 pass
             return
@@ -301,11 +298,7 @@ def main():
     p.add_argument("--endless-retr", type=int, action="append", default=[])
     p.add_argument("--endless-uidl", action="store_true")
     p.add_argument("--long-line", type=int)
-    p.add_argument("--tls-cert")
-    p.add_argument("--tls-key")
-    p.add_argument("--tls", action="store_true")
-    p.add_argument("--tls-garbage", action="store_true")
-    p.add_argument("--log")
+    tls_options(p)
     opts = p.parse_args()
 
     if opts.store and opts.message:
@@ -326,27 +319,12 @@ def main():
     for given in opts.uid:
         n, _, uid = given.partition(":")
         store[int(n) - 1]["uid"] = os.fsencode(uid)
-    ctx = None
-    if opts.tls_cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(opts.tls_cert, opts.tls_key)
+    ctx = tls_context(opts.tls_cert, opts.tls_key)
     faults = {"drop": set(opts.drop_in_retr),
-              "stall": set(opts.stall_in_retr), "silent": opts.silent}
+              "stall": set(opts.stall_in_retr)}
     log = open(opts.log, "a") if opts.log else None
-
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", opts.port))
-    server.listen(8)
-    print("ready %d" % server.getsockname()[1], flush=True)
-    while True:
-        conn, _ = server.accept()
-        try:
-            Session(conn, opts, store, faults, log, ctx).run()
-        except OSError:
-            pass
-        finally:
-            conn.close()
+    serve(opts.port, lambda conn: Session(conn, opts, store, faults, log,
+                                          ctx).run())
 
 
 if __name__ == "__main__":

@@ -1,7 +1,12 @@
 # The hostile-server cases' checks (tests/torture/*_hostile.t), sourced
 # after harness.sh, fetch_common.sh and torture.sh.
 #
-#   hostile_setup                  services, timeout = $TIMEOUT (3 s)
+#   hostile_setup                  services, timeout = $TIMEOUT (3 s);
+#                                  LONG (a long line: 10 MB, 100 MB in
+#                                  full), TLS and OTHER (a peer's arguments
+#                                  for the localhost and the other.example
+#                                  certificates), $PF_TMP/short (a message
+#                                  of empty lines, for a trickle)
 #   hostile_store NAME PREFIX [FIRST]  a peer's --store of two messages,
 #                                  files PREFIX1 and PREFIX2, their
 #                                  Message-IDs and bodies naming NAME-1 and
@@ -13,9 +18,9 @@
 #                                  succeeds, its log matching ERE), given
 #                                  up within 3
 #                                  timeouts, RSS under $RSS_BOUND_KB, and
-#                                  every message either still in STORE (or
-#                                  "-": the server keeps it) or delivered
-#                                  whole to trent; one torture_row
+#                                  every message either still in STORE or
+#                                  delivered whole to trent (STORE "-": no
+#                                  messages, as with ETRN); one torture_row
 TIMEOUT=3
 # 128 MiB: a listing at the drivers' cap (1,000,000 messages) takes
 # about 100 MB; everything else stays near 10 MB.
@@ -25,6 +30,11 @@ hostile_setup()
 {
 	fetch_setup
 	fetch_conf "timeout = $TIMEOUT"
+	LONG=$((10 * 1024 * 1024))
+	torture_full && LONG=$((100 * 1024 * 1024))
+	TLS=(--tls-cert "$PF_TLS_CERT" --tls-key "$PF_TLS_KEY")
+	OTHER=(--tls-cert "$PF_OTHER_CERT" --tls-key "$PF_OTHER_KEY")
+	hostile_short_lines "$PF_TMP/short" trickle-1
 }
 
 hostile_store()
@@ -95,10 +105,15 @@ hostile_check()
 	fi
 	lost=$((2 - left - whole))
 	[ "$lost" -lt 0 ] && lost=0
-	[ "$lost" -eq 0 ] && [ "$copies" -eq $((whole + dups)) ]
+	[ "$lost" -eq 0 ] && [ "$dups" -eq 0 ] &&
+	    [ "$copies" -eq $((whole + dups)) ]
 	rc_kept=$?
-	ok "$area $name: nothing lost or cut ($left of 2 left, $whole delivered whole, $copies copies)" \
-	    test "$rc_kept" -eq 0
+	if [ "$store" = - ]; then
+		lost=- dups=-
+	else
+		ok "$area $name: nothing lost, cut or doubled ($left of 2 left, $whole delivered whole, $copies copies)" \
+		    test "$rc_kept" -eq 0
+	fi
 	torture_row "$area" "$name" \
 	    "$(torture_verdict $rc_log $rc_time $rc_rss $rc_kept)" \
 	    "$PF_RSS_KB" "$PF_SECS" "$lost" "$dups" "${error:-$last}"

@@ -9,8 +9,6 @@ source "$(dirname "$0")/../integration/fetch_common.sh"
 source "$(dirname "$0")/../lib/torture.sh"
 source "$(dirname "$0")/hostile.sh"
 hostile_setup
-LONG=$((10 * 1024 * 1024))
-torture_full && LONG=$((100 * 1024 * 1024))
 
 # pop3 NAME EXPECTED_LOG_REGEX TLS PEER_ARGS...: a peer serving NAME's
 # two messages (or FIRST=file as the first) with those faults, an account
@@ -28,10 +26,6 @@ pop3()
 	peer_stop
 	hostile_check pop3 "$name" "$expect" "$store"
 }
-
-TLS=(--tls-cert "$PF_TLS_CERT" --tls-key "$PF_TLS_KEY")
-OTHER=(--tls-cert "$PF_OTHER_CERT" --tls-key "$PF_OTHER_KEY")
-hostile_short_lines "$PF_TMP/short" trickle-1
 
 pop3 silent 'timeout' disable --silent
 pop3 stall-in-retr 'timeout' disable --stall-in-retr 1
