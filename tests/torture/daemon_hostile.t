@@ -1,7 +1,7 @@
 #!/bin/bash
-# Torture: postfetch run polls 20 well-behaved Dovecot accounts, every 4 s,
+# Torture: postfetch run polls 20 well-behaved Dovecot accounts, every 3 s,
 # beside a hostile POP3 server that greets and then says nothing (each of
-# its polls hangs until the timeout, 12 s). The 20 keep their schedule:
+# its polls hangs until the timeout, 8 s). The 20 keep their schedule:
 # no gap between two of an account's polls comes near the timeout, and
 # each is polled about as often as its interval allows; the hostile
 # account's polls end within their timeout, as failures that say why; the
@@ -12,9 +12,9 @@ source "$(dirname "$0")/../lib/torture.sh"
 source "$(dirname "$0")/hostile.sh"
 
 GOOD=20
-INTERVAL=4
-TIMEOUT=12
-DURATION=30
+INTERVAL=3
+TIMEOUT=8
+DURATION=15
 torture_full && DURATION=120
 users=
 for n in $(seq -w 1 $GOOD); do users="$users good$n"; done
@@ -82,6 +82,9 @@ ok "the $GOOD good accounts: longest gap between polls $gap s (at most $bound)" 
 rc_polls=$?
 ok "the $GOOD good accounts: at least $fewest polls each in $DURATION s (at least $want), $failed failed" \
     test "$rc_polls" -eq 0
+[ "$failed" = 0 ] || diag "$(sql "SELECT a.name, p.error FROM postfetch.poll p
+    JOIN postfetch.account a ON a.id = p.account_id
+    WHERE a.name LIKE 'good%' AND p.error IS NOT NULL")"
 [ "$hostile" -ge 1 ] && grep -q 'timeout' <<<"$last"
 rc_log=$?
 ok "the hostile account: $hostile polls, its error says why ($last)" \
