@@ -35,6 +35,7 @@ account_add silent-peer host="'127.0.0.1'" port="$PF_PEER_PORT" \
     tls="'disable'" auth="'password'" username="'user'" \
     deliver_to="'trent@example.com'" poll_interval="'$INTERVAL seconds'"
 
+started=$(sql "SELECT now()")
 fetch_start run
 daemon=$PF_PID
 rss=0
@@ -44,17 +45,21 @@ while [ $SECONDS -lt $end ]; do
 	[ "$now" -gt "$rss" ] && rss=$now
 	sleep 1
 done
+stopped=$(sql "SELECT now()")
 kill -TERM "$daemon"
 fetch_wait
 peer_stop
 
-# The longest gap between the starts of two polls of one good account
-# (seconds), and the fewest polls one had.
+# The longest gap between the starts of two polls of one good account,
+# or between the start of the run and its first poll, or its last poll
+# and the end of the run (seconds); and the fewest polls one had.
 gap=$(sql "SELECT coalesce(round(max(g)::numeric, 1), 0) FROM (
-    SELECT extract(epoch FROM p.started - lag(p.started)
-	OVER (PARTITION BY p.account_id ORDER BY p.started)) AS g
-    FROM postfetch.poll p JOIN postfetch.account a ON a.id = p.account_id
-    WHERE a.name LIKE 'good%') x")
+    SELECT extract(epoch FROM t - lag(t) OVER (PARTITION BY id ORDER BY t))
+	AS g FROM (
+	SELECT p.account_id AS id, p.started AS t FROM postfetch.poll p
+	UNION ALL SELECT id, '$started' FROM postfetch.account
+	UNION ALL SELECT id, '$stopped' FROM postfetch.account) y
+    JOIN postfetch.account a USING (id) WHERE a.name LIKE 'good%') x")
 fewest=$(sql "SELECT min(n) FROM (SELECT count(p.id) AS n
     FROM postfetch.account a LEFT JOIN postfetch.poll p ON p.account_id = a.id
     WHERE a.name LIKE 'good%' GROUP BY a.id) x")

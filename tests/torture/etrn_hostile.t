@@ -25,8 +25,10 @@ etrn()
 	hostile_check etrn "$name" "$expect" -
 }
 
-etrn silent 'timeout' disable --silent
-etrn trickle 'timeout' disable --trickle
+# (quick form: silence and trickle are pop3_hostile.t's; the waits are
+# the same)
+torture_full && etrn silent 'timeout' disable --silent
+torture_full && etrn trickle 'timeout' disable --trickle
 etrn endless 'reply of more than [0-9]+ lines' disable --endless
 etrn long-line 'reply line too long' disable --long-line "$LONG"
 etrn starttls-refused 'STARTTLS refused' starttls "${TLS[@]}" --starttls-fails
