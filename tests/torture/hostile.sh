@@ -119,5 +119,5 @@ hostile_check()
 	fi
 	torture_row "$area" "$name" \
 	    "$(torture_verdict $rc_log $rc_time $rc_rss $rc_kept)" \
-	    "$PF_RSS_KB" "$PF_SECS" "$lost" "$dups" "${error:-$last}"
+	    "$PF_RSS_KB" "$PF_SECS" "$lost" "$dups" "$(cut -c1-120 <<<"${error:-$last}")"
 }

@@ -16,14 +16,14 @@ hostile_setup
 # TLS; KEEP=1: keep = true), POLLS polls (default 1), the last measured.
 imap()
 {
-	local name=$1 expect=$2 tls=$3 store n
+	local name=$1 expect=$2 tls=$3 store
 	shift 3
 	store=$(hostile_store "$name" "" "${FIRST:-}")
 	imap_peer_start --store "$store" "$@"
 	account_add "$name" protocol="'imap'" port="$PF_PEER_PORT" \
 	    username="'user'" deliver_to="'trent@example.com'" tls="'$tls'" \
 	    keep="${KEEP:-false}"
-	for n in $(seq "${POLLS:-1}"); do
+	for _ in $(seq "${POLLS:-1}"); do
 		torture_poll poll "$name"
 	done
 	peer_stop
