@@ -70,6 +70,7 @@ static void
 imap_tag(struct imap *i, char tag[IMAP_TAG_MAX + 1])
 {
 	snprintf(tag, IMAP_TAG_MAX + 1, "a%u", ++i->tags);
+	i->responses = 0;
 }
 
 int
@@ -327,6 +328,14 @@ imap_next(struct imap *i, const struct imap_stream *stream,
 		return -1;
 	}
 	log_debug("imap %s: < %s", i->host, r->shown);
+	/* A server that answers for ever holds the poll for ever. */
+	if (++i->responses > IMAP_MAX_RESPONSES) {
+		xasprintf(cause, "more than %d responses to one command, the "
+		    "last: %s", IMAP_MAX_RESPONSES, r->shown);
+		imap_response_free(r);
+		i->broken = "responses that never end";
+		return -1;
+	}
 	imap_note(i, r);
 	if (strcmp(r->tag, "*") != 0 && strcmp(r->tag, "+") != 0) {
 		text = r->shown + strlen(r->tag);

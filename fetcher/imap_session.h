@@ -22,6 +22,8 @@ struct transport;
 #define IMAP_COMMAND_MAX	8192	/* one command line we send */
 #define IMAP_LITERAL_MAX	(1024 * 1024) /* a literal kept in memory */
 #define IMAP_MAX_MESSAGES	1000000
+/* Untagged responses to one command: a listing's, and as many more. */
+#define IMAP_MAX_RESPONSES	(2 * IMAP_MAX_MESSAGES)
 
 /* Capabilities we act on. */
 #define IMAP_CAP_IMAP4		0x01	/* IMAP4rev1 or IMAP4rev2 */
@@ -53,6 +55,7 @@ struct imap {
 	char			 capabilities[512]; /* as listed, for check */
 	char			 reply[IMAP_SHOWN + 4]; /* last status, no tag */
 	int			 said_bye;	/* untagged BYE came */
+	unsigned long		 responses;	/* since the last command */
 	char			 bye[IMAP_SHOWN + 4];	/* its text */
 	char			 delimiter;	/* hierarchy, 0 = none/unknown */
 	char		       **listed;	/* LIST: shown name, wire name... */

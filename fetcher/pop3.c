@@ -179,22 +179,38 @@ pop3_multiline(struct pop3 *p, const char *what, char *buf, size_t size,
 }
 
 /*
- * Read a multi-line reply (a message after RETR's +OK) up to the final
- * ".", feeding the sink while feed is set. Returns 0 at the ".", -1 with
- * *cause.
+ * Read a multi-line reply (message m after RETR's +OK, or a listing when
+ * m is NULL) up to the final ".", feeding the sink while feed is set.
+ * Returns 0 at the ".", -1 with *cause; a message far larger than listed
+ * (LF counted as CRLF at worst doubles it) or a listing longer than any
+ * is given up before it fills the disk or holds the poll.
  */
 static int
-pop3_body(struct pop3 *p, const struct driver_sink *sink, void *arg, int feed,
-    char **cause)
+pop3_body(struct pop3 *p, const struct driver_message *m,
+    const struct driver_sink *sink, void *arg, int feed, char **cause)
 {
-	const char	*line;
-	size_t		 len;
-	int		 partial, start = 1;
+	const char		*line;
+	size_t			 len;
+	unsigned long long	 octets = 0, max;
+	int			 partial, start = 1;
+
+	max = m != NULL ? 2 * m->size + POP3_SIZE_SLACK : POP3_LISTING_MAX;
 
 	for (;;) {
 		if (transport_getline(p->transport, &line, &len, &partial,
 		    cause) != 0) {
 			p->broken = "connection failed";
+			return -1;
+		}
+		octets += len + (partial ? 0 : 2);
+		if (octets > max) {
+			p->broken = "reply far too long";
+			if (m != NULL)
+				xasprintf(cause, "RETR %llu: the server sent far "
+				    "more than the %llu octets it listed",
+				    m->handle, m->size);
+			else
+				*cause = xstrdup("a listing that never ends");
 			return -1;
 		}
 		if (start && len > 0 && line[0] == '.') {
@@ -650,7 +666,7 @@ pop3_list(struct pop3 *p, struct driver_message **list, size_t *count,
 			char	*ignored = NULL;
 
 			if (pop3_status(p, 0, &ignored) != POP3_OK ||
-			    pop3_body(p, NULL, NULL, 0, &ignored) != 0)
+			    pop3_body(p, NULL, NULL, NULL, 0, &ignored) != 0)
 				p->broken = "listing failed";
 			free(ignored);
 		}
@@ -698,8 +714,8 @@ pop3_retrieve(struct pop3 *p, const struct driver_message *list,
 			return -1;
 		if (stop) {
 			/* Pipelined before the sink said stop: drain. */
-			if (rc == POP3_OK &&
-			    pop3_body(p, NULL, NULL, 0, cause) != 0)
+			if (rc == POP3_OK && pop3_body(p,
+			    &list[indexes[done]], NULL, NULL, 0, cause) != 0)
 				return -1;
 			continue;
 		}
@@ -709,7 +725,7 @@ pop3_retrieve(struct pop3 *p, const struct driver_message *list,
 			stop = sink->end(arg, index, 0, p->reply) != 0;
 			continue;
 		}
-		if (pop3_body(p, sink, arg, feed, cause) != 0) {
+		if (pop3_body(p, &list[index], sink, arg, feed, cause) != 0) {
 			sink->end(arg, index, 0, NULL);
 			return -1;
 		}

@@ -16,6 +16,8 @@ struct driver_info;
 #define POP3_REPLY_SHOWN	200	/* octets of a reply put in a cause */
 #define POP3_RETR_WINDOW	4	/* RETR commands in flight (PIPELINING) */
 #define POP3_DELE_WINDOW	32	/* DELE commands in flight (PIPELINING) */
+#define POP3_SIZE_SLACK		65536	/* a message over its listed size */
+#define POP3_LISTING_MAX	(64 * 1024 * 1024) /* octets of a listing */
 #define POP3_MAX_MESSAGES	1000000
 
 enum pop3_status {

@@ -4,7 +4,10 @@
  * check, optional SHA-256 pin), a fixed-size line reader that hands out
  * over-long lines in pieces, a raw reader for counted bytes, and a
  * writer that sends in large chunks.
- * Every wait is a poll() bounded by the timeout of the operation.
+ * Every wait is a poll() bounded by the timeout of the operation, and
+ * the reads that answer one command share a budget: the timeout plus one
+ * second per TRANSPORT_MIN_RATE bytes they brought, so a server that
+ * trickles a byte at a time cannot hold a poll for ever.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -35,11 +38,14 @@
 #include "xmalloc.h"
 
 #define TRANSPORT_OUT	16384
+#define TRANSPORT_MIN_RATE	1000	/* bytes/s a server must keep up */
 
 struct transport {
 	int		 readfd;
 	int		 writefd;
 	int		 timeout;		/* seconds */
+	long long	 waited;	/* ms waited for the server since the */
+	unsigned long long got;		/* last command, and bytes read */
 	SSL_CTX		*ctx;
 	SSL		*ssl;
 	size_t		 start;			/* unread data in in[] */
@@ -472,13 +478,53 @@ transport_starttls(struct transport *t, const char *host, int verify,
 	return 0;
 }
 
+/*
+ * A read that failed at the deadline the budget set: say the server was
+ * too slow rather than silent. Returns -1.
+ */
+static int
+transport_slow(struct transport *t, long long start, long long deadline,
+    int slow, char **cause)
+{
+	long long	 now;
+
+	now = clock_ms();
+	t->waited += now - start;
+	if (!slow || now < deadline)
+		return -1;
+	free(*cause);
+	xasprintf(cause, "timeout: server too slow (%llu bytes in %lld s "
+	    "since the last command, under %d bytes/s)", t->got,
+	    t->waited / 1000, TRANSPORT_MIN_RATE);
+	return -1;
+}
+
+/*
+ * The deadline of the next wait for the server: the read's own, or
+ * sooner when the budget of the command (timeout plus a second per
+ * TRANSPORT_MIN_RATE bytes read since it was sent, less the time already
+ * waited) runs out first; then *slow is set.
+ */
+static long long
+transport_budget(const struct transport *t, long long now,
+    long long deadline, int *slow)
+{
+	long long	 left;
+
+	left = t->timeout * 1000LL + (long long)(t->got * 1000 /
+	    TRANSPORT_MIN_RATE) - t->waited;
+	*slow = now + left < deadline;
+	return *slow ? now + left : deadline;
+}
+
 /* Read more into the buffer. Returns 0, or -1 with *cause. */
 static int
 transport_fill(struct transport *t, long long deadline, char **cause)
 {
-	ssize_t	 n;
-	size_t	 space;
-	int	 rc;
+	ssize_t		 n;
+	size_t		 space;
+	long long	 start;
+	int		 rc, slow;
 
 	if (t->start > 0) {
 		memmove(t->in, t->in + t->start, t->end - t->start);
@@ -486,6 +532,8 @@ transport_fill(struct transport *t, long long deadline, char **cause)
 		t->start = 0;
 	}
 	space = sizeof(t->in) - t->end;
+	start = clock_ms();
+	deadline = transport_budget(t, start, deadline, &slow);
 	for (;;) {
 		if (t->ssl != NULL) {
 			ERR_clear_error();
@@ -493,8 +541,8 @@ transport_fill(struct transport *t, long long deadline, char **cause)
 			rc = SSL_read(t->ssl, t->in + t->end, space > INT_MAX ?
 			    INT_MAX : (int)space);
 			if (rc > 0) {
-				t->end += rc;
-				return 0;
+				n = rc;
+				break;
 			}
 			rc = transport_ssl_wait(t, rc, deadline,
 			    "reading from server", cause);
@@ -502,21 +550,23 @@ transport_fill(struct transport *t, long long deadline, char **cause)
 				continue;
 			if (rc == 0)
 				*cause = xstrdup("connection closed by server");
-			return -1;
+			return transport_slow(t, start, deadline, slow, cause);
 		}
 		n = read(t->readfd, t->in + t->end, space);
-		if (n > 0) {
-			t->end += n;
-			return 0;
-		}
+		if (n > 0)
+			break;
 		if (n == 0) {
 			*cause = xstrdup("connection closed by server");
 			return -1;
 		}
 		if (transport_again(t->readfd, POLLIN, deadline,
 		    "reading from server", cause) != 0)
-			return -1;
+			return transport_slow(t, start, deadline, slow, cause);
 	}
+	t->end += n;
+	t->got += n;
+	t->waited += clock_ms() - start;
+	return 0;
 }
 
 int
@@ -585,6 +635,9 @@ transport_send(struct transport *t, const char *buf, size_t len,
 	int		 rc;
 
 	deadline = clock_ms() + t->timeout * 1000LL;
+	/* A command: the reads of its answer start a new budget. */
+	t->waited = 0;
+	t->got = 0;
 	while (len > 0) {
 		if (t->ssl != NULL) {
 			ERR_clear_error();

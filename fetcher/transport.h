@@ -26,7 +26,9 @@ struct transport_tls {
 
 /*
  * Connect to host:port, trying every address getaddrinfo gives; timeout
- * (seconds) bounds each connect and, later, each read and write. address
+ * (seconds) bounds each connect and, later, each read and write; the
+ * reads that answer one command wait at most the timeout plus a second
+ * per 1000 bytes they bring (transport.c, TRANSPORT_MIN_RATE). address
  * receives "host[ip]:port" of the address connected to; a failure's
  * cause names the last address tried.
  */

@@ -5,7 +5,8 @@ Serves the files given with --message (one message each, LF or CRLF line
 ends, sent with CRLF; UIDs 1, 2, ...) or the files of a --store directory
 as INBOX to user/password, one connection at a time. LOGIN, AUTHENTICATE
 PLAIN, LOGIN, CRAM-MD5 and XOAUTH2 (the token is the password), STARTTLS,
-LIST, SELECT/EXAMINE, STATUS, [UID] SEARCH, [UID] FETCH, [UID] STORE,
+LIST, SELECT/EXAMINE, STATUS, [UID] SEARCH, [UID] FETCH (BODY[],
+RFC822, BODY[HEADER.FIELDS (MESSAGE-ID)] and the attributes), [UID] STORE,
 EXPUNGE, UID EXPUNGE, CLOSE, NOOP, LOGOUT; pipelined commands and client
 literals are fine. INTERNALDATE is each file's mtime. BODY[] and RFC822
 set \\Seen, BODY.PEEK[] does not; flags last as long as the process.
@@ -36,6 +37,15 @@ Faults:
   --exists-in-fetch  once, after the first message of a FETCH, a new
                      message arrives: "* N EXISTS" in the FETCH responses
   --uidvalidity-per-session  UIDVALIDITY is N, N+1, ... per connection
+  --silent           greet, then answer nothing
+  --trickle-fetch UID  send that UID's literal one byte a second
+  --endless-untagged answer SELECT/EXAMINE with untagged lines that never
+                     end (they stop at 256 MB and wait: a client that did
+                     not give up hangs)
+  --long-line SIZE   a greeting of one line of SIZE bytes
+  --say-uid UID:SHOWN  FETCH responses give SHOWN (any text: a duplicate,
+                     80 digits, control characters) as that UID
+  --tls-garbage      after the TLS handshake, send bytes that are no IMAP
   --capability-before-tls "X Y"  extra capabilities shown only before
                      STARTTLS (a client must forget them after it)
   --log FILE         append every client line to FILE (passwords as is:
@@ -56,6 +66,8 @@ import socket
 import ssl
 import sys
 import time
+
+from peer_common import ENDLESS_MAX, GARBAGE
 
 HUGE = 10 * 1024 ** 3
 XOAUTH2_ERROR = base64.b64encode(
@@ -127,6 +139,30 @@ class Session:
 
     def reply(self, text):
         self.send(text.encode() + b"\r\n")
+
+    def trickle(self, data):
+        """Send data one byte a second (until the client closes)."""
+        for i in range(len(data)):
+            self.send(data[i:i + 1])
+            time.sleep(1)
+
+    def hold(self):
+        """Say nothing more until the client closes."""
+        while self.conn.recv(4096):
+            pass
+
+    def endless(self):
+        """Untagged lines until the client closes (or 256 MB, then hold)."""
+        line = b"* OK [ALERT] this line is one of many" + b"." * 60 + b"\r\n"
+        for _ in range(ENDLESS_MAX // (64 * len(line))):
+            self.send(line * 64)
+        self.hold()
+
+    def tls_start(self):
+        self.conn = self.state["ssl"].wrap_socket(self.conn, server_side=True)
+        self.tls = True
+        while self.opts.tls_garbage:
+            self.send(GARBAGE)
 
     def log(self, text):
         if self.state["log"]:
@@ -255,8 +291,7 @@ class Session:
                 self.log("DISCARDED: " + line.rstrip(b"\r").decode("latin-1"))
         self.buf = b""
         self.reply("%s OK Begin TLS negotiation now" % tag)
-        self.conn = self.state["ssl"].wrap_socket(self.conn, server_side=True)
-        self.tls = True
+        self.tls_start()
 
     # --- the mailbox
     def live(self):
@@ -344,7 +379,7 @@ class Session:
             names = names + ["FLAGS"] if "FLAGS" not in names else names
         for name in names:
             if name == "UID":
-                out.append("UID %d" % uid)
+                out.append("UID %s" % self.state["shown"].get(uid, uid))
             elif name == "RFC822.SIZE":
                 out.append("RFC822.SIZE %d" % self.state["sizes"].get(
                     uid, len(wire)))
@@ -356,9 +391,19 @@ class Session:
             elif name == "FLAGS":
                 out.append("FLAGS (%s)" % " ".join(sorted(self.flags(m))))
         head = ("* %d FETCH (%s" % (n, " ".join(out))).encode()
+        if any(x.startswith(("BODY[HEADER.FIELDS", "BODY.PEEK[HEADER.FIELDS"))
+               for x in names):
+            ids = b"".join(l + b"\r\n" for l in wire.split(b"\r\n")
+                           if l.lower().startswith(b"message-id:")) + b"\r\n"
+            return self.send(head + b" BODY[HEADER.FIELDS (MESSAGE-ID)] "
+                             b"{%d}\r\n%s)\r\n" % (len(ids), ids))
         if body is None:
             return self.send(head + b")\r\n")
         head += b"%s%s " % (b" " if out else b"", body.encode())
+        if uid in self.opts.trickle_fetch:
+            self.send(head + b"{%d}\r\n" % len(wire))
+            self.trickle(wire + b")\r\n")
+            return False
         if uid in self.opts.huge_literal:
             self.send(head + b"{%d}\r\n" % HUGE + wire[:64])
             while self.conn.recv(4096):
@@ -416,9 +461,12 @@ class Session:
     # --- the command loop
     def run(self):
         if self.opts.tls:
-            self.conn = self.state["ssl"].wrap_socket(self.conn,
-                                                      server_side=True)
-            self.tls = True
+            self.tls_start()
+        if self.opts.long_line:
+            self.send(b"* OK ")
+            for _ in range(self.opts.long_line // 65536):
+                self.send(b"x" * 65536)
+            self.send(b"\r\n")
         if self.opts.preauth:
             self.authed = True
             self.reply("* PREAUTH [CAPABILITY %s] imap_peer ready, logged in "
@@ -426,6 +474,8 @@ class Session:
         else:
             self.reply("* OK [CAPABILITY %s] imap_peer ready"
                        % self.capabilities())
+        if self.opts.silent:
+            return self.hold()
         while True:
             words = parse(self.command())
             if len(words) < 2 or not all(isinstance(w, bytes)
@@ -474,6 +524,9 @@ class Session:
             self.reply('* NAMESPACE (("" "/")) NIL NIL')
         elif cmd in ("LIST", "LSUB"):
             self.reply('* %s (\\HasNoChildren) "/" INBOX' % cmd)
+        elif cmd in ("SELECT", "EXAMINE") and o.endless_untagged:
+            self.endless()
+            return False
         elif cmd in ("SELECT", "EXAMINE"):
             return self.select(tag, cmd, args)
         elif cmd == "STATUS" and args and args[0].upper() == b"INBOX":
@@ -541,6 +594,13 @@ def main():
     p.add_argument("--exists-in-fetch", action="store_true")
     p.add_argument("--uidvalidity-per-session", action="store_true")
     p.add_argument("--capability-before-tls", default="")
+    p.add_argument("--silent", action="store_true")
+    p.add_argument("--trickle-fetch", type=int, action="append", default=[])
+    p.add_argument("--endless-untagged", action="store_true")
+    p.add_argument("--long-line", type=int)
+    p.add_argument("--say-uid", action="append", default=[],
+                   metavar="UID:SHOWN")
+    p.add_argument("--tls-garbage", action="store_true")
     p.add_argument("--log")
     opts = p.parse_args()
 
@@ -555,7 +615,11 @@ def main():
              "uidnext": len(opts.message) + 1,
              "flags": {}, "sizes": {}, "drop": set(opts.drop_in_fetch),
              "xoauth2_expire": opts.xoauth2_expire_once, "arrive": True,
-             "log": open(opts.log, "a") if opts.log else None, "ssl": None}
+             "log": open(opts.log, "a") if opts.log else None, "ssl": None,
+             "shown": {}}
+    for spec in opts.say_uid:
+        uid, _, shown = spec.partition(":")
+        state["shown"][int(uid)] = shown
     for spec in opts.flags:
         uid, _, flags = spec.partition(":")
         state["flags"][int(uid)] = set(flags.split())

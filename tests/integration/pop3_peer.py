@@ -28,6 +28,19 @@ size. Faults on demand:
                      its UID; QUIT removes the deleted ones, so a peer
                      started again on DIR has the same messages and UIDs
                      (instead of --message; write a file to add a message)
+  --uid N:UID        message N's UID is UID (duplicates, 80 characters
+                     or control characters: a hostile server's)
+  --silent           greet, then answer nothing
+  --trickle-retr N   send RETR N's message one byte a second
+  --endless-retr N   answer RETR N with 1000-byte lines that never end
+  --endless-uidl     a UIDL listing that never ends (both stop at 256 MB
+                     and wait: a client that did not give up hangs)
+  --long-line SIZE   UIDL's first line is one line of SIZE bytes
+  --tls-cert F --tls-key F   offer STLS with that certificate (or serve
+                     implicit TLS with --tls)
+  --tls              implicit TLS on connect (like port 995)
+  --tls-garbage      after the TLS handshake, send bytes that are no
+                     POP3 (and read nothing)
   --log FILE         append every client line to FILE (PASS shown as is:
                      test passwords only)
 
@@ -37,8 +50,11 @@ runs until killed.
 import argparse
 import hashlib
 import os
-import socket
 import sys
+import time
+
+from peer_common import ENDLESS_MAX, GARBAGE, serve, tls_context, \
+    tls_options
 
 
 def load(path):
@@ -63,8 +79,9 @@ def cut_at_dot(wire):
 class Session:
     """One client connection."""
 
-    def __init__(self, conn, opts, store, faults, log):
+    def __init__(self, conn, opts, store, faults, log, ctx):
         self.conn = conn
+        self.ctx = ctx
         self.file = conn.makefile("rb")
         self.opts = opts
         self.store = store
@@ -78,10 +95,42 @@ class Session:
     def reply(self, text):
         self.send(text.encode() + b"\r\n")
 
+    def trickle(self, data):
+        """Send data one byte a second (until the client closes)."""
+        for i in range(len(data)):
+            self.conn.sendall(data[i:i + 1])
+            time.sleep(1)
+
+    def endless(self, line):
+        """Send numbered lines of line until the client closes (or, that
+        a broken client cannot fill the disk, 256 MB were sent: then say
+        nothing more)."""
+        n = 0
+        while n * len(line) < ENDLESS_MAX:
+            self.send(b"".join(b"%d %s\r\n" % (n + i, line)
+                               for i in range(1, 65)))
+            n += 64
+        while self.conn.recv(4096):
+            pass
+
+    def starttls(self):
+        """Wrap the connection in TLS; garbage after it if asked."""
+        self.conn = self.ctx.wrap_socket(self.conn, server_side=True)
+        self.file = self.conn.makefile("rb")
+        if self.opts.tls_garbage:
+            while True:
+                self.send(GARBAGE)
+
     def run(self):
         stamp = "<%d.1@pop3_peer>" % os.getpid()
+        if self.opts.tls:
+            self.starttls()
         self.reply("+OK pop3_peer ready" +
                    (" " + stamp if self.opts.apop else ""))
+        if self.opts.silent:
+            while self.conn.recv(4096):
+                pass
+            return
         authed = False
         user = None
         while True:
@@ -101,12 +150,17 @@ class Session:
                 caps = ["USER", "UIDL", "TOP"]
                 if not self.opts.no_pipelining:
                     caps.append("PIPELINING")
-                if self.opts.stls_refused:
+                if self.opts.stls_refused or \
+                        (self.ctx and not self.opts.tls):
                     caps.append("STLS")
                 if self.opts.sasl:
                     caps.append("SASL " + self.opts.sasl)
                 self.send(b"+OK\r\n" + "".join(c + "\r\n" for c in caps)
                           .encode() + b".\r\n")
+            elif cmd == "STLS" and not authed and self.ctx and \
+                    not self.opts.stls_refused and not self.opts.tls:
+                self.reply("+OK begin TLS")
+                self.starttls()
             elif cmd == "STLS" and not authed:
                 self.reply("-ERR TLS not available")
             elif cmd == "AUTH" and not authed:
@@ -161,6 +215,14 @@ class Session:
             live = self.live()
             self.reply("+OK %d %d" % (len(live),
                                       sum(m["listed"] for _, m in live)))
+        elif cmd == "UIDL" and not args and self.opts.endless_uidl:
+            self.send(b"+OK\r\n")
+            self.endless(b"endless-uid")
+        elif cmd == "UIDL" and not args and self.opts.long_line:
+            self.send(b"+OK\r\n1 ")
+            for _ in range(self.opts.long_line // 65536):
+                self.send(b"u" * 65536)
+            self.send(b"\r\n.\r\n")
         elif cmd == "UIDL" and not args:
             self.send(b"+OK\r\n" + b"".join(b"%d %s\r\n" % (n, m["uid"])
                       for n, m in self.live()) + b".\r\n")
@@ -182,6 +244,12 @@ class Session:
                 while self.conn.recv(4096):
                     pass
                 return False
+            elif n in self.opts.trickle_retr:
+                self.send(b"+OK\r\n")
+                self.trickle(m["wire"] + b".\r\n")
+            elif n in self.opts.endless_retr:
+                self.send(b"+OK\r\n")
+                self.endless(b"x" * 992)
             elif n in self.opts.cut_at_dot:
                 self.send(b"+OK\r\n" + cut_at_dot(m["wire"]) + b".\r\n")
             else:
@@ -224,7 +292,13 @@ def main():
     p.add_argument("--stls-refused", action="store_true")
     p.add_argument("--apop", action="store_true")
     p.add_argument("--sasl")
-    p.add_argument("--log")
+    p.add_argument("--uid", action="append", default=[], metavar="N:UID")
+    p.add_argument("--silent", action="store_true")
+    p.add_argument("--trickle-retr", type=int, action="append", default=[])
+    p.add_argument("--endless-retr", type=int, action="append", default=[])
+    p.add_argument("--endless-uidl", action="store_true")
+    p.add_argument("--long-line", type=int)
+    tls_options(p)
     opts = p.parse_args()
 
     if opts.store and opts.message:
@@ -242,23 +316,15 @@ def main():
     for lie in opts.lie_size:
         n, size = (int(x) for x in lie.split(":"))
         store[n - 1]["listed"] = size
+    for given in opts.uid:
+        n, _, uid = given.partition(":")
+        store[int(n) - 1]["uid"] = os.fsencode(uid)
+    ctx = tls_context(opts.tls_cert, opts.tls_key)
     faults = {"drop": set(opts.drop_in_retr),
               "stall": set(opts.stall_in_retr)}
     log = open(opts.log, "a") if opts.log else None
-
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", opts.port))
-    server.listen(8)
-    print("ready %d" % server.getsockname()[1], flush=True)
-    while True:
-        conn, _ = server.accept()
-        try:
-            Session(conn, opts, store, faults, log).run()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        finally:
-            conn.close()
+    serve(opts.port, lambda conn: Session(conn, opts, store, faults, log,
+                                          ctx).run())
 
 
 if __name__ == "__main__":

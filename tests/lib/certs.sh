@@ -8,12 +8,14 @@
 #                                   host "127.0.0.1" is a name mismatch)
 #                PF_SELFSIGNED_CERT/KEY  a self-signed certificate for
 #                                   localhost that the CA does not vouch for
+#                PF_OTHER_CERT/KEY  signed by the CA, but for another host
+#                                   (DNS:other.example)
 
 # Make the CA, the server certificate and the self-signed one.
 certs_make()
 {
 	local d=$PF_TMP/certs
-	[ -f "$d/server.crt" ] && { _certs_export; return 0; }
+	[ -f "$d/other.crt" ] && { _certs_export; return 0; }
 	mkdir -p "$d"
 	(
 		set -e
@@ -33,6 +35,13 @@ certs_make()
 		openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key \
 		    -CAcreateserial -out server.crt -days 2 -sha256 \
 		    -extfile server.ext
+		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		    -nodes -keyout other.key -out other.csr \
+		    -subj "/O=postfetch tests/CN=other.example"
+		sed 's/DNS:localhost/DNS:other.example/' server.ext >other.ext
+		openssl x509 -req -in other.csr -CA ca.crt -CAkey ca.key \
+		    -CAcreateserial -out other.crt -days 2 -sha256 \
+		    -extfile other.ext
 		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
 		    -nodes -keyout selfsigned.key -out selfsigned.crt -days 2 \
 		    -subj "/O=postfetch tests/CN=localhost" \
@@ -54,6 +63,8 @@ _certs_export()
 	PF_TLS_KEY=$PF_TMP/certs/server.key
 	PF_SELFSIGNED_CERT=$PF_TMP/certs/selfsigned.crt
 	PF_SELFSIGNED_KEY=$PF_TMP/certs/selfsigned.key
+	PF_OTHER_CERT=$PF_TMP/certs/other.crt
+	PF_OTHER_KEY=$PF_TMP/certs/other.key
 	export PF_TEST_CA PF_TLS_CERT PF_TLS_KEY PF_SELFSIGNED_CERT \
-	    PF_SELFSIGNED_KEY
+	    PF_SELFSIGNED_KEY PF_OTHER_CERT PF_OTHER_KEY
 }

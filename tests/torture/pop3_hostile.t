@@ -1,49 +1,47 @@
 #!/bin/bash
 # Torture: hostile POP3 servers (tests/integration/pop3_peer.py). For each
-# case postfetch gives a clear error, stays under its RSS bound, gives up
-# within its timeout and deletes nothing it did not deliver; each case is
-# a row of the reliability table (tests/torture/run).
+# case postfetch gives a clear error in its log and in the account's
+# last_error, stays under its RSS bound, gives up within its timeout and
+# deletes nothing it did not deliver whole (tests/torture/hostile.sh);
+# each case is a row of the reliability table (tests/torture/run).
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../integration/fetch_common.sh"
 source "$(dirname "$0")/../lib/torture.sh"
-fetch_setup
-TIMEOUT=3
-RSS_BOUND_KB=$((64 * 1024))
-fetch_conf "timeout = $TIMEOUT"
+source "$(dirname "$0")/hostile.sh"
+hostile_setup
 
-# A case: hostile CASE EXPECTED_LOG_REGEX PEER_ARGS... against messages
-# m1 and m2; the poll must fail with that log line, within 3 timeouts and
-# the RSS bound, and leave both messages on the server.
-hostile()
+# pop3 NAME EXPECTED_LOG_REGEX TLS PEER_ARGS...: a peer serving NAME's
+# two messages (or FIRST=file as the first) with those faults, an account
+# on it (tls = TLS), one poll.
+pop3()
 {
-	local name=$1 expect=$2 rc_log rc_time rc_rss rc_kept error left
-	shift 2
-	peer_start "$@" --message "$PF_TMP/m1" --message "$PF_TMP/m2"
-	peer_account "$name" nick@example.com
+	local name=$1 expect=$2 tls=$3 store
+	shift 3
+	store=$(hostile_store "$name" peer- "${FIRST:-}")
+	peer_start --store "$store" "$@"
+	peer_account "$name" trent@example.com
+	sql "UPDATE postfetch.account SET tls = '$tls' WHERE name = '$name'" \
+	    >/dev/null
 	torture_poll poll "$name"
-	grep -Eq "account=$name .*$expect" "$PF_LOG"
-	rc_log=$?
-	ok "$name: the log says why ($expect)" test "$rc_log" -eq 0
-	log_on_failure "$rc_log"
-	error=$(grep -E "account=$name .*$expect" "$PF_LOG" | tail -n 1 |
-	    sed 's/.*account=[^:]*: //')
-	awk -v s="$PF_SECS" -v t=$((3 * TIMEOUT)) 'BEGIN { exit !(s <= t) }'
-	rc_time=$?
-	ok "$name: gave up in $PF_SECS s (at most $((3 * TIMEOUT)))" test "$rc_time" -eq 0
-	[ "$PF_RSS_KB" -le "$RSS_BOUND_KB" ]
-	rc_rss=$?
-	ok "$name: peak RSS $PF_RSS_KB KiB (at most $RSS_BOUND_KB)" test "$rc_rss" -eq 0
-	left=$(server_count "$name")
-	[ "$left" = 2 ]
-	rc_kept=$?
-	ok "$name: nothing deleted ($left of 2 left)" test "$rc_kept" -eq 0
 	peer_stop
-	torture_row pop3 "$name" "$(torture_verdict $rc_log $rc_time $rc_rss $rc_kept)" \
-	    "$PF_RSS_KB" "$PF_SECS" 0 0 "$error"
+	hostile_check pop3 "$name" "$expect" "$store"
 }
 
-small_message "$PF_TMP/m1" m1
-small_message "$PF_TMP/m2" m2
-hostile stall-in-retr 'poll failed: timeout' --stall-in-retr 1
+pop3 silent 'timeout' disable --silent
+pop3 stall-in-retr 'timeout' disable --stall-in-retr 1
+FIRST=$PF_TMP/short pop3 trickle 'server too slow' disable --trickle-retr 1
+pop3 endless-retr 'far more' disable --endless-retr 1
+pop3 endless-uidl 'more than [0-9]+ messages in UIDL' disable --endless-uidl
+pop3 long-line 'malformed UIDL line' disable --long-line "$LONG"
+pop3 drop-in-retr 'connection closed by server' disable --drop-in-retr 1
+pop3 lie-size 'size mismatch' disable --lie-size 1:40
+pop3 unstuffed-dot 'size mismatch' disable --cut-at-dot 1
+pop3 duplicate-uid 'the same UID' disable --uid 2:peer-1
+pop3 uid-80 'malformed UIDL line' disable --uid "1:$(printf 'u%.0s' $(seq 80))"
+pop3 uid-control 'malformed UIDL line' disable --uid $'1:a\001b'
+pop3 stls-refused 'STLS' starttls --stls-refused
+pop3 stls-garbage 'TLS|reply' starttls "${TLS[@]}" --tls-garbage
+pop3 tls-garbage 'TLS|reply' direct "${TLS[@]}" --tls --tls-garbage
+pop3 other-host 'certificate verification failed' direct "${OTHER[@]}" --tls
 
 done_testing

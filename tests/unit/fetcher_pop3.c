@@ -546,21 +546,27 @@ test_retrieve(void)
 	}
 }
 
-/* A 10 MB line streams through in pieces, never held whole. */
-static void
-test_huge(void)
+/*
+ * RETR 1 of a message listed with size octets that is a 10 MB line, then
+ * a short one, into record: pop3_retrieve's result, its cause in *cause,
+ * what the client sent in *sent.
+ */
+static int
+huge_retrieve(unsigned long long size, struct record *record, char **cause,
+    char **sent)
 {
 	struct driver_message	 list[1];
-	struct record		 record;
 	struct peer		 peer;
 	struct pop3		*p;
 	size_t			 index = 0;
-	char			*cause = NULL, *sent, *chunk;
+	char			*chunk;
+	int			 rc;
 
 	memset(list, 0, sizeof(list));
 	list[0].handle = 1;
-	memset(&record, 0, sizeof(record));
-	record.count_only = 1;
+	list[0].size = size;
+	memset(record, 0, sizeof(*record));
+	record->count_only = 1;
 	chunk = xmalloc(65536);
 	memset(chunk, 'a', 65536);
 	chunk[65535] = '\r';		/* a bare CR at a buffer edge */
@@ -568,16 +574,41 @@ test_huge(void)
 	    160, "\r\n..short line\r\n.\r\n", 0);
 	free(chunk);
 	p = session_open(&peer, 5);
-	is_int(pop3_retrieve(p, list, &index, 1, &record_sink, &record,
-	    &cause), 0, "huge line: retrieved");
+	rc = pop3_retrieve(p, list, &index, 1, &record_sink, record, cause);
+	pop3_close(p);
+	*sent = peer_finish(&peer);
+	return rc;
+}
+
+/* A 10 MB line streams through in pieces, never held whole; listed as
+ * 1000 octets, it is given up soon. */
+static void
+test_huge(void)
+{
+	struct record		 record;
+	char			*cause = NULL, *sent;
+
+	is_int(huge_retrieve(65536 * 160 + 15, &record, &cause, &sent), 0,
+	    "huge line: retrieved");
 	is_int(record.bytes, 65536 * 160 + 11, "huge line: every byte fed, "
 	    "the last CR dropped with its LF");
 	is_int(record.lines, 2, "huge line: two lines");
 	ok(record.pieces > 100, "huge line: in pieces (%zu)", record.pieces);
 	is_str(record.b.data, "B0||E0:1\n", "huge line: complete");
-	pop3_close(p);
-	sent = peer_finish(&peer);
 	is_str(sent, LOGIN_PLAIN_C "RETR 1\r\n", "huge line: client lines");
+	free(sent);
+	free(cause);
+	free(record.b.data);
+
+	cause = NULL;
+	is_int(huge_retrieve(1000, &record, &cause, &sent), -1,
+	    "listed as 1000 octets: given up");
+	is_str(cause, "RETR 1: the server sent far more than the 1000 octets "
+	    "it listed", "listed as 1000 octets: the cause says so");
+	ok(record.bytes <= 2 * 1000 + 2 * 65536, "listed as 1000 octets: "
+	    "%zu fed, not 10 MB", (size_t)record.bytes);
+	is_str(record.b.data, "B0||E0:0\n", "listed as 1000 octets: the "
+	    "message ends incomplete");
 	free(sent);
 	free(cause);
 	free(record.b.data);

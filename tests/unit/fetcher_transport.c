@@ -1,7 +1,8 @@
 /*
  * Unit tests for fetcher/transport.c: the line reader (CRLF, LF, NUL
  * bytes, over-long lines in pieces), the raw byte reader, the chunked
- * writer, connect errors, and the TLS client against a child TLS server
+ * writer, the budget of a command's answer against a server that
+ * trickles, connect errors, and the TLS client against a child TLS server
  * with a certificate made here: verification, host names, fingerprint
  * pins.
  */
@@ -22,6 +23,7 @@
 #include <openssl/x509v3.h>
 
 #include "../../fetcher/transport.h"
+#include "clock.h"
 #include "tap.h"
 #include "xmalloc.h"
 
@@ -165,6 +167,51 @@ test_writer(void)
 	waitpid(pid, &i, 0);
 	ok(WIFEXITED(i) && WEXITSTATUS(i) == 0, "writer: peer got 300 KB");
 	free(data);
+}
+
+/*
+ * A server that sends a short line every 300 ms never lets one read time
+ * out (1 s), but the answer's budget does: about a second, not for ever.
+ * A command sent starts a new budget.
+ */
+static void
+test_trickle(void)
+{
+	struct transport	*t;
+	const char		*line;
+	size_t			 len;
+	char			*cause = NULL;
+	long long		 start, took;
+	pid_t			 pid;
+	int			 fd, partial, lines = 0;
+
+	fork_peer(&pid, &fd);
+	if (pid == 0) {
+		while (write(fd, "\n", 1) == 1)
+			usleep(300000);
+		_exit(0);
+	}
+	t = transport_fds(fd, fd, 1);
+	start = clock_ms();
+	while (lines < 100 && transport_getline(t, &line, &len, &partial,
+	    &cause) == 0)
+		lines++;
+	took = clock_ms() - start;
+	ok(lines < 100 && took < 2500, "trickle: given up after %d lines, "
+	    "%lld ms", lines, took);
+	ok(cause != NULL && strncmp(cause, "timeout: server too slow (",
+	    26) == 0 && strstr(cause, " since the last command, under 1000 "
+	    "bytes/s)") != NULL, "trickle: the cause says the server was too "
+	    "slow: %s", cause != NULL ? cause : "(none)");
+	free(cause);
+	cause = NULL;
+	ok(transport_write(t, "NOOP\r\n", 6, &cause) == 0 &&
+	    transport_flush(t, &cause) == 0 &&
+	    transport_getline(t, &line, &len, &partial, &cause) == 0,
+	    "trickle: a new command, a new budget");
+	transport_free(t);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
 }
 
 /* A refused connection names the address. */
@@ -360,6 +407,7 @@ main(void)
 	test_lines();
 	test_bytes();
 	test_writer();
+	test_trickle();
 	test_connect();
 	test_tls();
 	return done_testing();
