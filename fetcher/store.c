@@ -103,11 +103,12 @@ statements_append(struct db_statement **all, size_t *n,
 }
 
 struct db *
-store_db_new(const char *conninfo)
+store_db_new(const char *conninfo, const char *owner)
 {
 	static struct db_statement	*all;
 	struct db			*db;
 	size_t				 n = 0;
+	char				*name;
 
 	if (all == NULL) {
 		statements_append(&all, &n, account_statements);
@@ -119,6 +120,10 @@ store_db_new(const char *conninfo)
 	}
 	db = db_new(conninfo, all);
 	db_require_schema(db, DB_SCHEMA_VERSION);
+	/* due.c tells a live fetcher's lease by its sessions' name */
+	name = xprintf(STORE_APPLICATION "%s", owner);
+	db_set_application(db, name);
+	free(name);
 	return db;
 }
 
