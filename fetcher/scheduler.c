@@ -259,7 +259,10 @@ scheduler_wait(struct scheduler *s, long long until)
 		;
 }
 
-/* The database failed the scheduler: said once per outage. Frees cause. */
+/*
+ * The database failed the scheduler: said once per outage; look again
+ * soon (db.c paces the connection attempts). Frees cause.
+ */
 static void
 scheduler_db_failed(struct scheduler *s, char *cause)
 {
@@ -267,6 +270,7 @@ scheduler_db_failed(struct scheduler *s, char *cause)
 		log_warnx("database: %s", cause);
 	free(cause);
 	s->db_down = 1;
+	s->next_look = clock_ms() + SCHEDULER_RETRY_MS;
 }
 
 /* LISTEN on every new connection; take the notifications in. */
@@ -380,9 +384,7 @@ scheduler_look(struct scheduler *s)
 	s->next_look = clock_ms() + SCHEDULER_IDLE_MS;
 	if (due_load(context->db, context->owner, &list, &count,
 	    &cause) != 0) {
-		/* look again soon: db.c paces the connection attempts */
 		scheduler_db_failed(s, cause);
-		s->next_look = clock_ms() + SCHEDULER_RETRY_MS;
 		return;
 	}
 	if (s->db_down)
@@ -409,18 +411,20 @@ scheduler_look(struct scheduler *s)
 		case 0:
 			break;	/* another fetcher was quicker */
 		default:
-			log_warnx("database: %s", cause);
-			free(cause);
+			scheduler_db_failed(s, cause);
 			cause = NULL;
 			break;
 		}
 	}
 	due_free(list, count);
 	/* accounts waiting for a worker to end are looked at when one does */
-	if (!waiting && due_wake(context->db, SCHEDULER_IDLE_MS / 1000, &wake,
+	if (waiting || s->db_down)
+		return;
+	if (due_wake(context->db, SCHEDULER_IDLE_MS / 1000, &wake,
 	    &cause) == 0)
 		s->next_look = clock_ms() + (wake > 0 ? wake * 1000LL : 1000);
-	free(cause);
+	else
+		scheduler_db_failed(s, cause);
 }
 
 /* Renew the leases of the accounts being polled. */
