@@ -55,7 +55,6 @@ while ((i < kills || (inflight < kills / 2 && i < 3 * kills))); do
 	workers=$(faults_workers | tr '\n' ' ')
 	faults_sample
 	kill -KILL "$PF_DAEMON"
-	fetch_wait
 	[ -z "$workers" ] || inflight=$((inflight + 1))
 	kill_span "$([ -n "$workers" ] && echo 1)"
 	# shellcheck disable=SC2086
@@ -63,6 +62,8 @@ while ((i < kills || (inflight < kills / 2 && i < 3 * kills))); do
 		lingering=$((lingering + 1))
 		kill -KILL $workers 2>/dev/null
 	fi
+	# the log, the workers' lines too, goes to all.log
+	fetch_wait
 	echo "$SECONDS s: daemon kill $i: $DELAY ms, workers: ${workers:-none}" >>"$PF_TMP/kills"
 done
 PF_DAEMON=
