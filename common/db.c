@@ -28,6 +28,7 @@ struct db {
 	struct db_statement	*statements;	/* copy of the table */
 	PGconn			*conn;
 	char			*server;	/* "host:port/dbname" */
+	char			*application;	/* or NULL: log_name() */
 	unsigned long		 generation;	/* connects so far */
 	int			 backoff;	/* seconds; 0 = none */
 	time_t			 failed;	/* monotonic time of last failure */
@@ -127,7 +128,15 @@ db_free(struct db *db)
 	free(db->statements);
 	free(db->server);
 	free(db->failure);
+	free(db->application);
 	free(db);
+}
+
+void
+db_set_application(struct db *db, const char *name)
+{
+	free(db->application);
+	db->application = xstrdup(name);
 }
 
 void
@@ -244,7 +253,8 @@ db_connect(struct db *db, char **cause)
 	/* Ours first: what the conninfo says overrides them. */
 	const char	*keys[] = { "application_name", "connect_timeout",
 			    "dbname", NULL };
-	const char	*values[] = { log_name(), DB_CONNECT_TIMEOUT,
+	const char	*values[] = { db->application != NULL ?
+			    db->application : log_name(), DB_CONNECT_TIMEOUT,
 			    db->conninfo, NULL };
 	char		*line;
 	time_t		 wait;

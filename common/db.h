@@ -35,6 +35,9 @@ struct db_statement {
  */
 struct db	*db_new(const char *conninfo, const struct db_statement *);
 void		 db_free(struct db *);
+/* Connect as application_name name instead of log_name() (the conninfo's
+ * own still wins); for the next connect. */
+void		 db_set_application(struct db *, const char *name);
 /*
  * Have every connect check that postfetch.schema_version is at version
  * (DB_SCHEMA_VERSION) and fail otherwise, with a cause that says which

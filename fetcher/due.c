@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "due.h"
+#include "store.h"
 #include "xmalloc.h"
 
 /* Whether a session holds the claim (advisory lock) of account a. */
@@ -18,12 +19,20 @@
 	"  AND l.objsubid = 2 AND l.granted"				\
 	"  AND l.objid::bigint = (a.id & 4294967295))"
 #define DUE_EXPIRED	" (a.lease_until IS NOT NULL AND a.lease_until < now())"
+/* Whether a session of the lease's owner is connected (store.h); the
+ * server cuts application_name to 63 bytes. */
+#define DUE_OWNER_ALIVE \
+	" EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity s"		\
+	"  WHERE s.application_name ="					\
+	"  left('" STORE_APPLICATION "' || a.lease_owner, 63))"
 /* Free: not held (or held by a fetcher whose lease ran out: stuck), and
- * no other fetcher's lease running. */
+ * no other fetcher's lease running (a fetcher that died leaves a lease
+ * without a session: it holds nothing). */
 #define DUE_FREE \
 	" (NOT" DUE_LOCKED " OR" DUE_EXPIRED ")"			\
 	" AND (a.lease_owner IS NULL OR a.lease_owner = $1"		\
-	"  OR a.lease_until IS NULL OR a.lease_until < now())"
+	"  OR a.lease_until IS NULL OR a.lease_until < now()"		\
+	"  OR NOT" DUE_OWNER_ALIVE ")"
 
 const struct db_statement due_statements[] = {
 	{ "due_load",

@@ -157,7 +157,7 @@ reload(struct engine_context *context, void *arg)
 		return -1;
 	}
 	if (strcmp(fresh.database, conf->database) != 0) {
-		db = store_db_new(fresh.database);
+		db = store_db_new(fresh.database, context->owner);
 		if (db_connect(db, &cause) != 0) {
 			log_warnx("database: %s; the configuration stays as "
 			    "it was", cause);
@@ -307,7 +307,7 @@ main(int argc, char **argv)
 	context.max_sendmail = conf.max_sendmail > 0 ?
 	    (size_t)conf.max_sendmail : engine_default_sendmail();
 	context.owner = owner_name();
-	context.db = store_db_new(conf.database);
+	context.db = store_db_new(conf.database, context.owner);
 	if (db_connect(context.db, &cause) != 0)
 		die(EXIT_FAILED, "database: %s", cause);
 

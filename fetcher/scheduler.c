@@ -34,6 +34,7 @@
 #define SCHEDULER_TAKE		60	/* s of lease until the worker claims */
 #define SCHEDULER_RENEW_MS	60000	/* between lease renewals */
 #define SCHEDULER_IDLE_MS	30000	/* at most between looks */
+#define SCHEDULER_RETRY_MS	2000	/* after a look the database failed */
 #define SCHEDULER_NOTICE_MS	200	/* a notification: look this soon */
 #define SCHEDULER_KILL_MS	120000	/* after SIGTERM, then SIGKILL */
 #define SCHEDULER_CHANNEL	"postfetch_poll"
@@ -56,6 +57,7 @@ struct scheduler {
 	long long		 next_look;	/* clock_ms() */
 	long long		 next_renew;
 	long long		 stopping;	/* clock_ms() of SIGTERM, or 0 */
+	int			 db_down;	/* the last look failed */
 };
 
 static volatile sig_atomic_t	 scheduler_stop, scheduler_hup;
@@ -257,6 +259,20 @@ scheduler_wait(struct scheduler *s, long long until)
 		;
 }
 
+/*
+ * The database failed the scheduler: said once per outage; look again
+ * soon (db.c paces the connection attempts). Frees cause.
+ */
+static void
+scheduler_db_failed(struct scheduler *s, char *cause)
+{
+	if (!s->db_down)
+		log_warnx("database: %s", cause);
+	free(cause);
+	s->db_down = 1;
+	s->next_look = clock_ms() + SCHEDULER_RETRY_MS;
+}
+
 /* LISTEN on every new connection; take the notifications in. */
 static void
 scheduler_listen(struct scheduler *s)
@@ -269,8 +285,7 @@ scheduler_listen(struct scheduler *s)
 
 	if (s->listening != db_generation(db)) {
 		if (db_command(db, "LISTEN " SCHEDULER_CHANNEL, &cause) != 0) {
-			log_warnx("database: %s", cause);
-			free(cause);
+			scheduler_db_failed(s, cause);
 			s->listening = 0;
 			return;
 		}
@@ -369,10 +384,12 @@ scheduler_look(struct scheduler *s)
 	s->next_look = clock_ms() + SCHEDULER_IDLE_MS;
 	if (due_load(context->db, context->owner, &list, &count,
 	    &cause) != 0) {
-		log_warnx("database: %s", cause);
-		free(cause);
+		scheduler_db_failed(s, cause);
 		return;
 	}
+	if (s->db_down)
+		log_info("database: reachable again");
+	s->db_down = 0;
 	for (i = 0; i < count; i++) {
 		if (scheduler_is_running(s, list[i].id) ||
 		    (kind = scheduler_kind(s, &list[i])) == -1)
@@ -394,18 +411,20 @@ scheduler_look(struct scheduler *s)
 		case 0:
 			break;	/* another fetcher was quicker */
 		default:
-			log_warnx("database: %s", cause);
-			free(cause);
+			scheduler_db_failed(s, cause);
 			cause = NULL;
 			break;
 		}
 	}
 	due_free(list, count);
 	/* accounts waiting for a worker to end are looked at when one does */
-	if (!waiting && due_wake(context->db, SCHEDULER_IDLE_MS / 1000, &wake,
+	if (waiting || s->db_down)
+		return;
+	if (due_wake(context->db, SCHEDULER_IDLE_MS / 1000, &wake,
 	    &cause) == 0)
 		s->next_look = clock_ms() + (wake > 0 ? wake * 1000LL : 1000);
-	free(cause);
+	else
+		scheduler_db_failed(s, cause);
 }
 
 /* Renew the leases of the accounts being polled. */

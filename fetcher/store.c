@@ -45,8 +45,14 @@ const struct db_statement store_statements[] = {
 	{ "store_release",
 	  "UPDATE postfetch.account SET lease_owner = NULL, lease_until = NULL"
 	  " WHERE id = $1 AND lease_owner = $2", 2 },
+	/* Under the claim no other poll of the account runs: one still
+	 * open ended without recording its end, and is closed first. */
 	{ "store_poll_begin",
-	  "INSERT INTO postfetch.poll (account_id, poller, started)"
+	  "WITH lost AS (UPDATE postfetch.poll SET ended = now(),"
+	  "  error = 'its end was not recorded: the fetcher died or lost"
+	  " the database'"
+	  "  WHERE account_id = $1 AND ended IS NULL)"
+	  " INSERT INTO postfetch.poll (account_id, poller, started)"
 	  " VALUES ($1, $2, now()) RETURNING id", 2 },
 	{ "store_poll_end",
 	  "UPDATE postfetch.poll SET ended = now(), messages = $2, bytes = $3,"
@@ -97,11 +103,12 @@ statements_append(struct db_statement **all, size_t *n,
 }
 
 struct db *
-store_db_new(const char *conninfo)
+store_db_new(const char *conninfo, const char *owner)
 {
 	static struct db_statement	*all;
 	struct db			*db;
 	size_t				 n = 0;
+	char				*name;
 
 	if (all == NULL) {
 		statements_append(&all, &n, account_statements);
@@ -113,6 +120,10 @@ store_db_new(const char *conninfo)
 	}
 	db = db_new(conninfo, all);
 	db_require_schema(db, DB_SCHEMA_VERSION);
+	/* due.c tells a live fetcher's lease by its sessions' name */
+	name = xprintf(STORE_APPLICATION "%s", owner);
+	db_set_application(db, name);
+	free(name);
 	return db;
 }
 

@@ -53,9 +53,12 @@ extern const struct db_statement store_statements[];
 
 /*
  * A database handle with every statement of the fetcher, that refuses a
- * schema other than DB_SCHEMA_VERSION.
+ * schema other than DB_SCHEMA_VERSION. Its sessions are named (as
+ * application_name) STORE_APPLICATION followed by owner, the name its
+ * leases carry: a lease whose owner has no session left is not running.
  */
-struct db *store_db_new(const char *conninfo);
+#define STORE_APPLICATION	"postfetch "
+struct db *store_db_new(const char *conninfo, const char *owner);
 /*
  * Claim the account: hold its advisory lock on this database session
  * (kept if held, taken if free), then write owner and lease seconds from

@@ -34,7 +34,7 @@ worker_main(const struct engine_context *parent, const char *name,
 	signal(SIGPIPE, SIG_IGN);
 	engine_interrupted = 0;
 	engine_catch_signals();
-	context.db = store_db_new(parent->conf->database);
+	context.db = store_db_new(parent->conf->database, parent->owner);
 	if (db_connect(context.db, &cause) != 0) {
 		log_warnx("account=%s: not %s: database: %s", name,
 		    check ? "checked" : "polled", cause);

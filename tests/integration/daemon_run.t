@@ -7,7 +7,8 @@
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
 
-fetch_setup dgood dnow dchk dh1 dh2 dh3 dh4 dh5 dh6 dstuck dout din dkill
+fetch_setup dgood dnow dchk dh1 dh2 dh3 dh4 dh5 dh6 dstuck dout din dkill \
+    ddead dlive
 
 # The row of account NAME: last_result|last_error.
 result_of()
@@ -152,6 +153,34 @@ ok "stuck: past its lease, the account is taken over" \
 ok "stuck: says so" grep -q 'account=dstuck host=localhost: stuck:42 let its lease expire while holding the account: its database session was ended, taken over' "$PF_LOG"
 is "$(claim_holders dstuck)" - "stuck: the stuck session is gone"
 claim_drop
+
+# --- a lease without a claim: its fetcher's sessions say if it lives ------
+# (a daemon killed between taking an account and its worker's claim)
+small_message "$PF_TMP/l1" lease-1
+mailbox_fill ddead "$PF_TMP/l1"
+account_add ddead port="$PF_POP3S_PORT" tls="'direct'" \
+    deliver_to="'olivia@example.com'" "next_poll=now() + interval '1 day'"
+sql "UPDATE postfetch.account SET lease_owner = 'gone:1', next_poll = now(),
+    lease_until = now() + interval '10 min' WHERE name = 'ddead'" >/dev/null
+ok "dead lease: a lease whose fetcher has no session is taken over at once" \
+    wait_for_delivery olivia 1 10
+small_message "$PF_TMP/l2" lease-2
+mailbox_fill dlive "$PF_TMP/l2"
+account_add dlive port="$PF_POP3S_PORT" tls="'direct'" \
+    deliver_to="'peggy@example.com'" "next_poll=now() + interval '1 day'"
+PGAPPNAME='postfetch alive:2' pg_psql -c 'SELECT pg_sleep(600)' \
+    >/dev/null 2>&1 &
+alive=$!
+wait_until 10 "[ \"\$(sql \"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'postfetch alive:2'\")\" = 1 ]"
+sql "UPDATE postfetch.account SET lease_owner = 'alive:2', next_poll = now(),
+    lease_until = now() + interval '10 min' WHERE name = 'dlive'" >/dev/null
+sleep 3
+is "$(maildir_count peggy)" 0 "live lease: respected while its fetcher has a session"
+sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+    WHERE application_name = 'postfetch alive:2'" >/dev/null
+wait "$alive" 2>/dev/null
+sql "UPDATE postfetch.account SET next_poll = now() WHERE name = 'dlive'" >/dev/null
+ok "live lease: taken over once that session is gone" wait_for_delivery peggy 1 10
 
 # --- max_per_host and max_parallel ---------------------------------------
 sendmail_script slow 'cat >/dev/null; sleep 1'

@@ -53,6 +53,8 @@ owner=$(sql "SELECT lease_owner FROM postfetch.account WHERE name = 'killed'")
 like "$owner" ":$PF_BG_PID\$" "the lease names the polling process"
 kill -KILL "$PF_BG_PID"
 wait "$PF_BG_PID" 2>/dev/null
+lost_poll=$(sql "SELECT max(p.id) FROM postfetch.poll p
+    JOIN postfetch.account a ON a.id = p.account_id WHERE a.name = 'killed'")
 stall_pid=$(cat "$PF_TMP/stall.pid")
 ok "its sendmail dies with it" wait_until 5 "[ -n '$stall_pid' ] && ! pf_alive $stall_pid"
 fetch_conf
@@ -64,6 +66,9 @@ fetch_poll killed
 is "$PF_RC" 0 "the next poll succeeds"
 log_on_failure "$PF_RC"
 is "$(log_count 'being polled by another fetcher')" 0 "it is not told the account is busy"
+like "$(sql "SELECT ended IS NOT NULL, error FROM postfetch.poll WHERE id = $lost_poll")" \
+    '^t\|its end was not recorded: the fetcher died or lost the database$' \
+    "it closes the killed poll's row, saying its end was not recorded"
 is "$(log_count 'account=killed .*: delivered$')" 2 "it delivers both messages"
 ok "both reach bob" wait_for_delivery bob 2
 is "$(mailbox_count killed)" 0 "and deletes them on the server"

@@ -22,6 +22,12 @@
 #   peer_account NAME [RECIPIENT]  an account on pop3_peer.py (multidrop
 #                                without RECIPIENT)
 #   small_message FILE ID        a small message with Message-ID <ID@example.org>
+#   random_message FILE ID SIZE SEED  one with SIZE random bytes (base64)
+#                                that follow from SEED and ID
+#   digests FILE...              "<message-id> body-hash" of each message
+#   fetch_compare SENT USER...   compare the messages in directory SENT with
+#                                what the USERs got: PF_LOST, PF_ALTERED,
+#                                PF_DUPS, PF_SENT_COUNT, PF_DELIVERED_COUNT
 #   sql QUERY                    one value from the test database
 #   claim_holders NAME           the pids of the sessions holding the
 #                                claim (advisory lock) of account NAME, or -
@@ -229,6 +235,62 @@ small_message()
 {
 	printf 'From: a@example.org\nTo: kim@example.com\nMessage-ID: <%s@example.org>\nSubject: %s\n\nBody of %s.\n' \
 	    "$2" "$2" "$2" >"$1"
+}
+
+# A message whose body has the lines a transport is tempted to change
+# (dots, "From "), then SIZE random bytes in base64 (4/3 of SIZE); its
+# content follows from SEED and ID: random_message FILE ID SIZE SEED
+random_message()
+{
+	{
+		printf 'From: Sender <sender@example.org>\nTo: grace@example.com\n'
+		printf 'Message-ID: <%s@example.org>\nSubject: test %s\n\n' \
+		    "$2" "$2"
+		printf '.\n..\n. a dot\nFrom the body\n\n'
+		head -c "$3" /dev/zero |
+		    openssl enc -aes-128-ctr -nosalt -pbkdf2 \
+		    -pass "pass:$4/$2" 2>/dev/null | base64 -w 76
+	} >"$1"
+}
+
+# "<message-id> body-hash" of each message FILE, one a line.
+digests()
+{
+	local file
+	for file in "$@"; do
+		printf '%s %s\n' \
+		    "$(grep -m 1 -i '^Message-ID:' "$file" | sed 's/^[^<]*//')" \
+		    "$(sed '1,/^$/d' "$file" | sha256sum | cut -d' ' -f1)"
+	done
+}
+
+# Compare the messages in directory SENT with the copies local(8)
+# delivered to the USERs, by Message-ID and body hash: fetch_compare SENT
+# USER... PF_LOST: sent, no intact copy delivered; PF_ALTERED: delivered
+# copies that match nothing sent (truncated or altered); PF_DUPS: copies
+# beyond the first of a message; PF_SENT_COUNT, PF_DELIVERED_COUNT. The
+# digests of the lost and altered ones are in $PF_TMP/lost and
+# $PF_TMP/altered.
+fetch_compare()
+{
+	local sent=$1 user
+	shift
+	# shellcheck disable=SC2046
+	digests $(find "$sent" -type f) | sort -u >"$PF_TMP/sent.digests"
+	for user in "$@"; do
+		# shellcheck disable=SC2046
+		digests $(maildir_files "$user")
+	done | sort >"$PF_TMP/delivered.digests"
+	sort -u "$PF_TMP/delivered.digests" >"$PF_TMP/unique.digests"
+	comm -23 "$PF_TMP/sent.digests" "$PF_TMP/unique.digests" \
+	    >"$PF_TMP/lost"
+	comm -13 "$PF_TMP/sent.digests" "$PF_TMP/unique.digests" \
+	    >"$PF_TMP/altered"
+	PF_LOST=$(wc -l <"$PF_TMP/lost")
+	PF_ALTERED=$(wc -l <"$PF_TMP/altered")
+	PF_SENT_COUNT=$(wc -l <"$PF_TMP/sent.digests")
+	PF_DELIVERED_COUNT=$(wc -l <"$PF_TMP/delivered.digests")
+	PF_DUPS=$((PF_DELIVERED_COUNT - $(wc -l <"$PF_TMP/unique.digests")))
 }
 
 # The log lines of the last run matching ERE.

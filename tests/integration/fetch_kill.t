@@ -22,22 +22,6 @@ sent=$PF_TMP/sent
 mkdir "$sent" "$PF_TMP/spool"
 fetch_conf "spool_directory = $PF_TMP/spool"
 
-# A message: message FILE ID SIZE. The body has the lines a transport is
-# tempted to change (dots, "From "), then SIZE random bytes in base64
-# (4/3 of SIZE); its content follows from the seed and ID.
-message()
-{
-	{
-		printf 'From: Sender <sender@example.org>\nTo: grace@example.com\n'
-		printf 'Message-ID: <%s@example.org>\nSubject: kill test %s\n\n' \
-		    "$2" "$2"
-		printf '.\n..\n. a dot\nFrom the body\n\n'
-		head -c "$3" /dev/zero |
-		    openssl enc -aes-128-ctr -nosalt -pbkdf2 \
-		    -pass "pass:$seed/$2" 2>/dev/null | base64 -w 76
-	} >"$1"
-}
-
 # Put batch B of 40 messages on the server, each kept in $sent too: one
 # of 2-2.5 MB and five of 200-650 KB among messages of 1-45 KB, the large
 # ones early, where most kills land.
@@ -50,7 +34,7 @@ fill_batch()
 		01 | 06 | 13 | 20 | 28) size=$((150000 + RANDOM * 10)) ;;
 		*) size=$((500 + RANDOM)) ;;
 		esac
-		message "$sent/k$1-$i" "k$1-$i" "$size"
+		random_message "$sent/k$1-$i" "k$1-$i" "$size" "$seed"
 		files+=("$sent/k$1-$i")
 	done
 	mailbox_fill kill "${files[@]}"
@@ -81,17 +65,6 @@ killed_poll()
 	sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"
 	kill -KILL "$PF_PID" 2>/dev/null
 	fetch_wait
-}
-
-# "<message-id> body-hash" of each message FILE, one a line.
-digests()
-{
-	local file
-	for file in "$@"; do
-		printf '%s %s\n' \
-		    "$(grep -m 1 -i '^Message-ID:' "$file" | sed 's/^[^<]*//')" \
-		    "$(sed '1,/^$/d' "$file" | sha256sum | cut -d' ' -f1)"
-	done
 }
 
 account_add kill port="$PF_POP3S_PORT" tls="'direct'" \
@@ -152,20 +125,15 @@ is "$(maildir_count postmaster)" 0 "nothing bounced to the postmaster"
 is "$(find "$PF_TMP/spool" -mindepth 1 | wc -l)" 0 \
     "nothing is left in the spool directory"
 
-# shellcheck disable=SC2046
-digests $(find "$sent" -type f) | sort -u >"$PF_TMP/sent.digests"
-# shellcheck disable=SC2046
-digests $(maildir_files grace) | sort >"$PF_TMP/delivered.digests"
-sort -u "$PF_TMP/delivered.digests" >"$PF_TMP/unique.digests"
-lost=$(comm -23 "$PF_TMP/sent.digests" "$PF_TMP/unique.digests")
-altered=$(comm -13 "$PF_TMP/sent.digests" "$PF_TMP/unique.digests")
-is "$(printf '%s' "$lost" | grep -c .)" 0 \
-    "no message lost ($(wc -l <"$PF_TMP/sent.digests") sent)"
-[ -z "$lost" ] || diag "lost (seed $seed), the first ones:" "$(head -n 10 <<<"$lost")"
-is "$(printf '%s' "$altered" | grep -c .)" 0 \
-    "no copy truncated or altered ($(wc -l <"$PF_TMP/delivered.digests") delivered)"
-[ -z "$altered" ] || diag "altered (seed $seed), the first ones:" "$(head -n 10 <<<"$altered")"
-[ -z "$lost$altered" ] || diag "the polls:" "$(cat "$PF_TMP/polls")"
-diag "$(($(wc -l <"$PF_TMP/delivered.digests") - $(wc -l <"$PF_TMP/unique.digests"))) duplicates (allowed: a killed poll's delivered but unrecorded messages come again)"
+fetch_compare "$sent" grace
+is "$PF_LOST" 0 "no message lost ($PF_SENT_COUNT sent)"
+[ "$PF_LOST" -eq 0 ] ||
+    diag "lost (seed $seed), the first ones:" "$(head -n 10 "$PF_TMP/lost")"
+is "$PF_ALTERED" 0 \
+    "no copy truncated or altered ($PF_DELIVERED_COUNT delivered)"
+[ "$PF_ALTERED" -eq 0 ] ||
+    diag "altered (seed $seed), the first ones:" "$(head -n 10 "$PF_TMP/altered")"
+[ "$PF_LOST$PF_ALTERED" = 00 ] || diag "the polls:" "$(cat "$PF_TMP/polls")"
+diag "$PF_DUPS duplicates (allowed: a killed poll's delivered but unrecorded messages come again)"
 
 done_testing

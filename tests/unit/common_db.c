@@ -264,6 +264,22 @@ test_failures(const char *conninfo)
 }
 
 /* A URI works as well as a conninfo string. */
+/* A handle named by db_set_application connects under that name. */
+static void
+test_application(const char *conninfo)
+{
+	struct db	*db;
+	char		*cause = NULL, *v;
+
+	db = db_new(conninfo, statements);
+	db_set_application(db, "postfetch host:42");
+	v = value(db, "application", 0, NULL, &cause);
+	is_str(v, "postfetch host:42", "db_set_application names the session");
+	free(v);
+	free(cause);
+	db_free(db);
+}
+
 static void
 test_uri(void)
 {
@@ -333,6 +349,7 @@ main(int argc, char **argv)
 	test_basic(conninfo);
 	test_reconnect(conninfo);
 	test_failures(conninfo);
+	test_application(conninfo);
 	test_uri();
 	return done_testing();
 }

@@ -306,8 +306,8 @@ main(void)
 		return 0;
 	}
 	admin = db_new(conninfo, admin_statements);
-	a = store_db_new(conninfo);
-	b = store_db_new(conninfo);
+	a = store_db_new(conninfo, "test:1");
+	b = store_db_new(conninfo, "test:2");
 	if (db_connect(a, &cause) != 0 || db_connect(b, &cause) != 0 ||
 	    db_connect(admin, &cause) != 0) {
 		printf("Bail out! %s\n", cause);

@@ -1,0 +1,94 @@
+#!/bin/bash
+# Torture: PostgreSQL, Postfix and Dovecot stopped in the middle of the
+# daemon's polls, then started again. The daemon survives each outage and,
+# once the service is back, delivers everything: nothing lost or
+# truncated, duplicates counted, nothing left in the spool directory or
+# the Postfix queue, no account claimed, no poll row open. One row per
+# service; 3 outages each in make torture, 1 in make check.
+source "$(dirname "$0")/faults_common.sh"
+faults_setup 4 "max_parallel = 4"
+rounds=1 batch=30 down=2
+torture_full && rounds=3
+
+# The number of messages delivered in this daemon's log.
+delivered()
+{
+	grep -c ': delivered$' "$PF_LOG"
+}
+
+# One service stopped ROUNDS times in the middle of polls: outage NAME
+# STOP START DUPS_CAUSE. The row's error is the last failure the daemon
+# logged during the outages; FAULTS_MAILDROP the most messages seen
+# waiting in Postfix's maildrop during one.
+outage()
+{
+	local name=$1 stop=$2 start=$3 why=$4 round before alive=0 hit=0 n
+	FAULTS_RSS=0 FAULTS_MAILDROP=0
+	faults_daemon_start
+	for ((round = 1; round <= rounds; round++)); do
+		faults_refill "$batch"
+		faults_poll_now
+		before=$(delivered)
+		# in the middle of polls: a worker has delivered a message
+		wait_until 20 "[ \$(delivered) -gt $before ]"
+		[ -n "$(faults_workers)" ] && hit=$((hit + 1))
+		"$stop"
+		echo "$SECONDS s: $name stopped, workers: $(faults_workers | tr '\n' ' ')" >>"$PF_TMP/outages"
+		faults_sample
+		sleep "$down"
+		faults_sample
+		n=$(find "$PF_TMP/postfix/queue/maildrop" -type f | wc -l)
+		[ "$n" -le "$FAULTS_MAILDROP" ] || FAULTS_MAILDROP=$n
+		"$start"
+		echo "$SECONDS s: $name started" >>"$PF_TMP/outages"
+		! pf_alive "$PF_DAEMON" || alive=$((alive + 1))
+	done
+	is "$alive" "$rounds" "$name: the daemon survives its outages"
+	ok "$name: stopped in the middle of polls ($hit of $rounds)" test "$hit" -ge 1
+	FAULTS_ERROR=$(grep -E 'poll failed: |not delivered, left on the server: |warning: database: ' \
+	    "$PF_LOG" | tail -n 1 | sed 's/^[^:]*: //; s/^warning: //; s/.*poll failed: //')
+	faults_recover 120 "$PF_LOG"
+	FAULTS_RC=$((FAULTS_RC + rounds - alive))
+}
+
+# The row of the last outage: row NAME DUPS_CAUSE [RC...]
+row()
+{
+	local name=$1 why=$2
+	shift 2
+	faults_check faults "$name-outage" "$FAULTS_RSS" "$FAULTS_SETTLED" \
+	    "$FAULTS_ERROR; dups: $why" "$FAULTS_RC" "$@"
+}
+
+# PostgreSQL: the polls in flight lose it (what sendmail accepted and
+# was not committed comes again); the scheduler logs it once, and looks
+# again every two seconds.
+outage postgresql pg_stop pg_start
+like "$FAULTS_ERROR" 'database: .*(refused|terminat|shut)' \
+    "postgresql: the daemon says the database went away: $FAULTS_ERROR"
+said=$(grep -c 'warning: database: ' "$PF_LOG")
+ok "postgresql: the scheduler says the database went away ($said times)" \
+    test "$said" -ge 1 -a "$said" -le $((2 * rounds))
+is "$(grep -c 'database: reachable again' "$PF_LOG")" "$said" \
+    "postgresql: and that it is back, as many times"
+ok "postgresql: delivering again within 20 s ($FAULTS_SETTLED s)" \
+    test "$FAULTS_SETTLED" -le 20
+row postgresql "messages sendmail accepted whose seen commit failed with the database" \
+    $((FAULTS_SETTLED > 20))
+
+# Postfix: its sendmail does not fail without the master, postdrop
+# queues in the maildrop, and pickup takes the mail at the start.
+outage postfix postfix_stop postfix_start
+ok "postfix: mail waited in the maildrop while Postfix was down ($FAULTS_MAILDROP at most)" \
+    test "$FAULTS_MAILDROP" -gt 0
+FAULTS_ERROR=${FAULTS_ERROR:-"no failure: sendmail queued $FAULTS_MAILDROP messages in the maildrop while the master was down"}
+row postfix "none expected from postfetch (Postfix may deliver again what its stop cut)"
+
+# Dovecot: the polls in flight lose their connection (nothing committed
+# is lost: it is deleted at the next poll), the next ones cannot connect.
+outage dovecot dovecot_stop dovecot_start
+like "$FAULTS_ERROR" 'refused|closed|connection|timeout' \
+    "dovecot: the daemon says the server went away: $FAULTS_ERROR"
+row dovecot "none expected"
+
+done_testing
