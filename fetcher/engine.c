@@ -160,9 +160,51 @@ engine_renew(struct engine *e)
 }
 
 /*
+ * Commit the UIDs; when the connection to the database is lost, reconnect
+ * and try again for up to timeout seconds, with the claim taken again
+ * first. Delivered mail is recorded even if another fetcher took the
+ * claim meanwhile (engine_renew then stops the poll). Returns as
+ * seen_commit().
+ */
+static int
+engine_seen_commit(struct engine *e, const char **uids,
+    const unsigned long long *sizes, char **cause)
+{
+	struct db		*db = e->context->db;
+	const struct timespec	 nap = { 0, ENGINE_RETRY_MS * 1000000L };
+	long long		 deadline;
+	int			 rc;
+
+	rc = seen_commit(db, &e->key, uids, sizes,
+	    (const char *const *)e->pending_ids, e->npending, cause);
+	if (rc != -1 || db_conn(db) != NULL)
+		return rc;
+	log_warnx("account=%s host=%s: database lost with %zu delivered "
+	    "messages to record, retrying for up to %ds: %s", e->account.name,
+	    engine_host(e), e->npending, e->context->conf->timeout, *cause);
+	deadline = clock_ms() + e->context->conf->timeout * 1000LL;
+	while (rc == -1 && db_conn(db) == NULL && clock_ms() < deadline) {
+		nanosleep(&nap, NULL);
+		free(*cause);
+		*cause = NULL;
+		if (db_connect(db, cause) != 0)
+			continue;
+		engine_renew(e);
+		rc = seen_commit(db, &e->key, uids, sizes,
+		    (const char *const *)e->pending_ids, e->npending, cause);
+	}
+	if (rc == 1)
+		log_info("account=%s host=%s: %zu delivered messages recorded "
+		    "after a reconnect", e->account.name, engine_host(e),
+		    e->npending);
+	return rc;
+}
+
+/*
  * Commit the delivered UIDs waiting for it, in one transaction. If that
- * fails, they stay on the server (and may be delivered again); the poll
- * delivers no more.
+ * fails (for a lost database, after engine_seen_commit's retries), they
+ * stay on the server (and may be delivered again); the poll delivers no
+ * more.
  */
 static void
 engine_commit(struct engine *e)
@@ -181,8 +223,7 @@ engine_commit(struct engine *e)
 		uids[i] = e->list[e->pending[i]].uid;
 		sizes[i] = e->list[e->pending[i]].size;
 	}
-	rc = seen_commit(e->context->db, &e->key, uids, sizes,
-	    (const char *const *)e->pending_ids, e->npending, &cause);
+	rc = engine_seen_commit(e, uids, sizes, &cause);
 	if (rc == 1) {
 		for (i = 0; i < e->npending; i++)
 			e->committed[e->pending[i]] = 1;

@@ -38,6 +38,7 @@ void	engine_catch_signals(void);
 #define ENGINE_RENEW	60	/* renew the claim this often in a poll */
 #define ENGINE_BATCH	64	/* seen rows committed at once, at most */
 #define ENGINE_BATCH_MS	250	/* and at least this often */
+#define ENGINE_RETRY_MS	200	/* a seen commit after a lost database */
 #define ENGINE_SIZE_ROOM 4096	/* of message_size_limit, for the header
 				 * fields added on the way into Postfix */
 

@@ -6,7 +6,7 @@ PF_POSTFIX_EXTRA="message_size_limit = 0"
 PF_MAIL_USERS="kim leo mallory mia nick olga pat quinn rita"
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/fetch_common.sh"
-fetch_setup failing big odd sigterm killed stolen
+fetch_setup failing big odd sigterm killed stolen outage
 
 # --- sendmail fails (exit 75): every message stays, nothing in seen.
 sendmail_script sendmail-75 'cat >/dev/null' \
@@ -150,6 +150,30 @@ is "$(log_count 'account=stolen host=localhost: poll not recorded: the claim was
     "a claim lost during the poll is logged"
 is "$(sql "SELECT lease_owner FROM postfetch.account WHERE name = 'stolen'")" "other/1" \
     "the other fetcher keeps its claim"
+
+# --- PostgreSQL stops right after sendmail accepted a message and comes
+# back 2 s later: the seen commit is retried after a reconnect, so the
+# message is recorded and deleted, not left to be delivered again.
+pg_ctl="cd $PF_TMP && runuser -u $PF_USER -- $PF_PG_BIN/pg_ctl -D $PF_PG_DATA"
+sendmail_script sendmail-outage "cat >>$PF_TMP/outage.got" \
+    "$pg_ctl -m fast -w -t 30 stop >/dev/null 2>&1" \
+    "setsid bash -c 'sleep 2; $pg_ctl -l $PF_PG_LOG -w -t 60 start' </dev/null >/dev/null 2>&1 &" \
+    'exit 0'
+small_message "$PF_TMP/out1" "outage1"
+mailbox_account outage kim@example.com "$PF_TMP/out1"
+poll_through sendmail-outage outage
+for i in $(seq 60); do _pg_ready && break; sleep 1; done
+is "$PF_RC" 0 "database outage after sendmail: poll exits 0"
+log_on_failure "$PF_RC"
+is "$(grep -c '^Message-ID: <outage1@example.org>' "$PF_TMP/outage.got")" 1 \
+    "the message is handed to sendmail once"
+is "$(log_count 'account=outage .*not recorded')" 0 \
+    "nothing is logged as not recorded"
+is "$(log_count 'account=outage host=localhost: 1 delivered messages recorded after a reconnect$')" 1 \
+    "it is recorded after the reconnect"
+is "$(mailbox_count outage)" 0 "and deleted on the server"
+is "$(last_poll outage)|$(sql "SELECT last_result FROM postfetch.account WHERE name = 'outage'")" \
+    "1|115||ok" "the poll's end and the account's result are recorded"
 
 # --- A server that gives a new message the UID of an expunged one: the
 # UID left the seen index at QUIT, so the new message is fetched, not
