@@ -179,8 +179,8 @@ is "$(maildir_count peggy)" 0 "live lease: respected while its fetcher has a ses
 sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
     WHERE application_name = 'postfetch alive:2'" >/dev/null
 wait "$alive" 2>/dev/null
-sql "UPDATE postfetch.account SET next_poll = now() WHERE name = 'dlive'" >/dev/null
-ok "live lease: taken over once that session is gone" wait_for_delivery peggy 1 10
+sql "SELECT postfetch.poll_now('dlive')" >/dev/null
+ok "live lease: taken over once that session is gone" wait_for_delivery peggy 1 30
 
 # --- max_per_host and max_parallel ---------------------------------------
 sendmail_script slow 'cat >/dev/null; sleep 1'

@@ -1,4 +1,5 @@
 #!/bin/bash
+# PF_SERIAL: installs a system package; tests/run-tests runs it alone.
 # The Debian package as an administrator meets it: make deb (lintian without
 # errors), installed with apt on this machine: files, conffile, the
 # postfetch user, the secret, the units (systemd-analyze verify; the daemon

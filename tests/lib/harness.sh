@@ -98,10 +98,14 @@ harness_cleanup()
 }
 
 # Print a TCP port that is free on 127.0.0.1 and was not handed out before
-# by this harness (remembered in $PF_TMP/.ports, so it works in $(...)).
+# by this harness (remembered in $PF_TMP/.ports, so it works in $(...)),
+# nor by another script of the run (tests/run-tests: $PF_PORTS_FILE, under
+# a lock, since scripts may run at once).
 free_port()
 {
-	local port used="$PF_TMP/.ports"
+	local port used=${PF_PORTS_FILE:-$PF_TMP/.ports}
+	exec 8>>"$used.lock"
+	flock 8
 	port=$(perl -MIO::Socket::INET -e '
 		my %used;
 		if (open(my $f, "<", $ARGV[0])) {
@@ -119,8 +123,9 @@ free_port()
 			print "$p\n";
 			exit 0;
 		}
-		exit 1;' "$used") || bail "no free port found"
+		exit 1;' "$used") || { exec 8>&-; bail "no free port found"; }
 	echo "$port" >>"$used"
+	exec 8>&-
 	echo "$port"
 }
 

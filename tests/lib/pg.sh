@@ -57,24 +57,24 @@ _pg_initdb()
 }
 
 # Make the data directory: under tests/run-tests, a copy of one initdb done
-# once per run ($PF_TMP_ROOT/pg-template), else a fresh initdb.
+# once per run ($PF_RUN_ROOT/pg-template), else a fresh initdb.
 _pg_make_data()
 {
-	local template
-	if [ -z "${PF_TMP_ROOT:-}" ] || [ ! -d "$PF_TMP_ROOT" ]; then
+	local template root=${PF_RUN_ROOT:-${PF_TMP_ROOT:-}}
+	if [ -z "$root" ] || [ ! -d "$root" ]; then
 		_pg_initdb "$PF_PG_DATA"
 		return
 	fi
-	template=$PF_TMP_ROOT/pg-template/$(basename "$(dirname "$PF_PG_BIN")")
+	template=$root/pg-template/$(basename "$(dirname "$PF_PG_BIN")")
 	(
 		flock 9
 		if [ ! -f "$template/PG_VERSION" ]; then
-			mkdir -p "$PF_TMP_ROOT/pg-template"
-			chown "$PF_USER:$PF_GROUP" "$PF_TMP_ROOT/pg-template"
+			mkdir -p "$root/pg-template"
+			chown "$PF_USER:$PF_GROUP" "$root/pg-template"
 			rm -rf "$template"
 			_pg_initdb "$template" || exit 1
 		fi
-	) 9>"$PF_TMP_ROOT/pg-template.lock" || return 1
+	) 9>"$root/pg-template.lock" || return 1
 	cp -a "$template" "$PF_PG_DATA"
 }
 
