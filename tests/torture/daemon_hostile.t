@@ -1,7 +1,9 @@
 #!/bin/bash
 # Torture: postfetch run polls 20 well-behaved Dovecot accounts, every 3 s,
 # beside a hostile POP3 server that greets and then says nothing (each of
-# its polls hangs until the timeout, 8 s). The 20 keep their schedule:
+# its polls hangs until the timeout, 8 s), and in the full form also
+# beside servers that trickle, never end a message, or answer an IMAP
+# command for ever. The 20 keep their schedule:
 # no gap between two of an account's polls comes near the timeout, and
 # each is polled about as often as its interval allows; the hostile
 # account's polls end within their timeout, as failures that say why; the
@@ -29,11 +31,41 @@ for user in $users; do
 done
 sql "INSERT INTO postfetch.account (name, protocol, host, port, tls, username,
     password, deliver_to, poll_interval) VALUES $values" >/dev/null
+# hostile_account NAME PROTOCOL PEER_ARGS...: a hostile server (pop3 or
+# imap) and its account, polled as often as the good ones.
+peers=()
+hostile_account()
+{
+	local name=$1 protocol=$2
+	shift 2
+	if [ "$protocol" = imap ]; then
+		imap_peer_start "$@"
+	else
+		peer_start "$@"
+	fi
+	peers+=("$PF_PEER_PID")
+	account_add "$name" protocol="'$protocol'" host="'127.0.0.1'" \
+	    port="$PF_PEER_PORT" tls="'disable'" auth="'password'" \
+	    username="'user'" deliver_to="'trent@example.com'" \
+	    poll_interval="'$INTERVAL seconds'"
+}
 store=$(hostile_store silent-peer peer-)
-peer_start --store "$store" --silent
-account_add silent-peer host="'127.0.0.1'" port="$PF_PEER_PORT" \
-    tls="'disable'" auth="'password'" username="'user'" \
-    deliver_to="'trent@example.com'" poll_interval="'$INTERVAL seconds'"
+hostile_account silent-peer pop3 --store "$store" --silent
+# The full form adds, beside it, servers that trickle a byte a second,
+# never end a message, and answer one IMAP command for ever.
+others=0
+if torture_full; then
+	hostile_short_lines "$PF_TMP/short" trickle-1
+	hostile_account trickle-peer pop3 --message "$PF_TMP/short" \
+	    --trickle-retr 1
+	small_message "$PF_TMP/endless" endless-1
+	hostile_account endless-peer pop3 --message "$PF_TMP/endless" \
+	    --endless-retr 1
+	small_message "$PF_TMP/untagged" untagged-1
+	hostile_account untagged-peer imap --message "$PF_TMP/untagged" \
+	    --endless-untagged
+	others=3
+fi
 
 started=$(sql "SELECT now()")
 fetch_start run
@@ -48,7 +80,8 @@ done
 stopped=$(sql "SELECT now()")
 kill -TERM "$daemon"
 fetch_wait
-peer_stop
+kill "${peers[@]}" 2>/dev/null
+wait "${peers[@]}" 2>/dev/null
 
 # The longest gap between the starts of two polls of one good account,
 # or between the start of the run and its first poll, or its last poll
@@ -74,6 +107,12 @@ longest=$(sql "SELECT coalesce(round(max(extract(epoch FROM p.ended -
     WHERE a.name = 'silent-peer' AND p.ended IS NOT NULL")
 last=$(sql "SELECT coalesce(last_error, '') FROM postfetch.account
     WHERE name = 'silent-peer'")
+
+# The other hostile accounts: how many had a poll that ended in an error.
+failing=$(sql "SELECT count(DISTINCT a.id) FROM postfetch.poll p
+    JOIN postfetch.account a ON a.id = p.account_id
+    WHERE a.name LIKE '%-peer' AND a.name <> 'silent-peer'
+    AND p.ended IS NOT NULL AND p.error IS NOT NULL")
 
 # The bound on a gap: the interval plus half the hostile's hang. A
 # scheduler held up by the hostile account would show the whole timeout.
@@ -102,10 +141,18 @@ ok "the hostile account: its longest poll $longest s (at most $((2 * TIMEOUT)))"
 rc_rss=$?
 ok "the daemon and its workers: peak RSS $rss KiB (at most $RSS_BOUND_KB)" \
     test "$rc_rss" -eq 0
+[ "$failing" = "$others" ]
+rc_others=$?
+[ "$others" = 0 ] ||
+    is "$failing" "$others" "the other hostile accounts ($others): each gave up with an error"
+[ "$others" = 0 ] || diag "$(sql "SELECT name, last_error FROM postfetch.account
+    WHERE name LIKE '%-peer'")"
 left=$(find "$store" -type f | grep -c .)
 is "$left" 2 "the hostile server: nothing deleted"
-torture_row daemon "$GOOD-good-beside-silent" \
-    "$(torture_verdict $rc_gap $rc_polls $rc_log $rc_time $rc_rss)" \
+beside=silent
+[ "$others" = 0 ] || beside="silent+$others-more"
+torture_row daemon "$GOOD-good-beside-$beside" \
+    "$(torture_verdict $rc_gap $rc_polls $rc_log $rc_time $rc_rss $rc_others)" \
     "$rss" "$longest" "$((2 - left))" - \
     "good: max gap ${gap}s (interval ${INTERVAL}s), >=$fewest polls each; hostile: $hostile polls, $last"
 
