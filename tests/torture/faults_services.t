@@ -16,13 +16,15 @@ delivered()
 	grep -c ': delivered$' "$PF_LOG"
 }
 
-# One service stopped ROUNDS times in the middle of polls: outage NAME
-# STOP START DUPS_CAUSE. The row's error is the last failure the daemon
+# One service stopped ROUNDS times in the middle of polls, for DOWN
+# seconds, and until the command NOTICED (if given) succeeds: outage NAME
+# STOP START [NOTICED]; OUTAGE_FROM is the log line the outage began at.
+# The row's error is the last failure the daemon
 # logged during the outages; FAULTS_MAILDROP the most messages seen
 # waiting in Postfix's maildrop during one.
 outage()
 {
-	local name=$1 stop=$2 start=$3 why=$4 round before alive=0 hit=0 n
+	local name=$1 stop=$2 start=$3 noticed=$4 round before alive=0 hit=0 n
 	FAULTS_RSS=0 FAULTS_MAILDROP=0
 	faults_daemon_start
 	for ((round = 1; round <= rounds; round++)); do
@@ -32,10 +34,13 @@ outage()
 		# in the middle of polls: a worker has delivered a message
 		wait_until 20 "[ \$(delivered) -gt $before ]"
 		[ -n "$(faults_workers)" ] && hit=$((hit + 1))
+		OUTAGE_FROM=$(($(wc -l <"$PF_LOG") + 1))
 		"$stop"
 		echo "$SECONDS s: $name stopped, workers: $(faults_workers | tr '\n' ' ')" >>"$PF_TMP/outages"
 		faults_sample
 		sleep "$down"
+		[ -z "$noticed" ] || wait_until 30 "$noticed" ||
+		    diag "$name: the outage went unnoticed for 30 s"
 		faults_sample
 		n=$(find "$PF_TMP/postfix/queue/maildrop" -type f | wc -l)
 		[ "$n" -le "$FAULTS_MAILDROP" ] || FAULTS_MAILDROP=$n
@@ -72,7 +77,14 @@ pg_back()
 	wait_until 20 '[ "$(grep -c "database: reachable again" "$PF_LOG")" -ge "$(grep -c "warning: database: " "$PF_LOG")" ]'
 }
 
-outage postgresql pg_stop pg_back
+# Keep it down until the scheduler has seen it (an outage that no query
+# met would test nothing; on a slow machine 2 s may pass unseen).
+pg_noticed()
+{
+	tail -n "+$OUTAGE_FROM" "$PF_LOG" | grep -q 'warning: database: '
+}
+
+outage postgresql pg_stop pg_back pg_noticed
 like "$FAULTS_ERROR" 'database: .*(refused|terminat|shut)' \
     "postgresql: the daemon says the database went away: $FAULTS_ERROR"
 said=$(grep -c 'warning: database: ' "$PF_LOG")
