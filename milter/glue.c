@@ -26,15 +26,18 @@
 /* The macro that tells SMTP mail from locally submitted mail. */
 #define GLUE_PORT	"{daemon_port}"
 /*
- * The protocol steps skipped: only envelope and headers matter. DATA is
- * not skipped although unused: Postfix sends its macros anyway, and a
- * packet that gets no reply leaves the next one (the headers, from
- * cleanup) waiting for the delayed TCP ACK, some 40 ms a message on an
- * inet socket. The headers get no reply each: cleanup sends them all at
- * once with the end of headers, which is answered.
+ * The protocol steps skipped: only envelope and headers matter. MAIL,
+ * RCPT and the headers get no reply (SMFIP_NR_*): Postfix keeps them in
+ * its buffer and sends them with the next step that waits for one. DATA
+ * and the end of headers are answered: two round trips a message. Not
+ * fewer: smtpd's last write (DATA) must be answered before cleanup
+ * writes the headers, or on an inet socket Nagle holds those until the
+ * milter's delayed ACK, some 40 ms a message. (libmilter answers for the
+ * filter where an MTA cannot do without replies.)
  */
 #define GLUE_SKIPPED	(SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOBODY | \
-			    SMFIP_NOUNKNOWN | SMFIP_NR_HDR)
+			    SMFIP_NOUNKNOWN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | \
+			    SMFIP_NR_HDR)
 
 /*
  * The macros asked for at each step: the port at MAIL FROM, the queue ID
@@ -53,6 +56,8 @@ static const struct {
 };
 
 static unsigned char	 glue_key[TAG_KEY_LEN];
+/* A message that could not be set up: deferred at the end of headers. */
+static struct message	 glue_nomem = { .nomem = 1 };
 static char		*glue_postmaster;
 
 /* What the end of message found out and will do. */
@@ -130,7 +135,10 @@ received_by_smtp(SMFICTX *ctx, int *unknown)
 static void
 forget(SMFICTX *ctx)
 {
-	message_free(smfi_getpriv(ctx));
+	struct message	*message = smfi_getpriv(ctx);
+
+	if (message != &glue_nomem)
+		message_free(message);
 	smfi_setpriv(ctx, NULL);
 }
 
@@ -152,7 +160,7 @@ out_of_memory(SMFICTX *ctx, const char *queue_id)
 	return tempfail(ctx, "postfetch: out of memory, try again later");
 }
 
-/* A new message begins. */
+/* A new message begins; Postfix waits for no reply (SMFIP_NR_MAIL). */
 static sfsistat
 glue_envfrom(SMFICTX *ctx, char **argv)
 {
@@ -161,22 +169,24 @@ glue_envfrom(SMFICTX *ctx, char **argv)
 	(void)argv;
 	forget(ctx);
 	if ((message = message_new()) == NULL)
-		return out_of_memory(ctx, "NOQUEUE");
-	message->smtp = received_by_smtp(ctx, &message->port_unknown);
+		message = &glue_nomem;
+	else
+		message->smtp = received_by_smtp(ctx, &message->port_unknown);
 	smfi_setpriv(ctx, message);
-	return SMFIS_CONTINUE;
+	return SMFIS_NOREPLY;
 }
 
-/* Remember each recipient exactly as Postfix gave it. */
+/* Remember each recipient exactly as Postfix gave it (no reply). */
 static sfsistat
 glue_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct message	*message = smfi_getpriv(ctx);
 
-	if (message != NULL && argv[0] != NULL)
+	if (message != NULL && !message->nomem && argv[0] != NULL)
 		message_recipient(message, argv[0]);
-	return SMFIS_CONTINUE;
+	return SMFIS_NOREPLY;
 }
+
 
 /* Look at each header; Postfix waits for no reply (SMFIP_NR_HDR). */
 static sfsistat
@@ -184,7 +194,7 @@ glue_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct message	*message = smfi_getpriv(ctx);
 
-	if (message != NULL)
+	if (message != NULL && !message->nomem)
 		message_header(message, name, value);
 	return SMFIS_NOREPLY;
 }

@@ -1,12 +1,14 @@
 #!/bin/bash
 # make bench, the milter's cost to the site's own mail (issue 10 item 5):
 # smtp-source sends ~4 KB messages over SMTP to a virtual(8) mailbox of a
-# domain that is no ETRN account's, through one harness Postfix with two
-# smtpd listeners that differ only in smtpd_milters (one with
-# postfetch-milter, one without), in alternating rounds. Prints msg/s of
-# each round, the median of each side and their ratio, and the milter's
-# CPU and write(2) calls (its replies to Postfix) per message. Reports;
-# never fails on a figure. See tests/bench/README.
+# domain that is no ETRN account's, through one harness Postfix with three
+# smtpd listeners that differ only in smtpd_milters: postfetch-milter,
+# null_milter.c (a libmilter filter that does nothing: the least any
+# libmilter filter costs) and none, in rotating rounds. Prints msg/s of
+# each round, the median of each side and the ratios, the machine's CPU
+# a message, and each filter's CPU and write(2) calls (its replies to
+# Postfix) a message. Reports; never fails on a figure. See
+# tests/bench/README.
 #
 #   tests/bench/milter_cost.sh         (bench.sh runs it: PF_BENCH_CASES)
 #
@@ -37,20 +39,25 @@ inet | unix) ;;
 esac
 [ -x "$MC_SOURCE" ] || bail "$MC_SOURCE is missing (Debian's postfix package)"
 
-# Figures of each round, by SIDE:ROUND (SIDE: milter or plain).
-declare -A MC_RATE MC_CPU MC_WRITES
+# Figures of each round, by SIDE:ROUND (SIDE: milter, null or plain).
+declare -A MC_RATE MC_CPU MC_WRITES MC_BUSY
 # Messages delivered so far (their files are removed as they are counted).
 MC_DELIVERED=0
 # Set when a round was run again (what its first try sent lands too).
 MC_RETRIED=0
 
-# The milter's CPU ticks (all its threads, live and gone) and write(2)s.
-milter_counters()
+# A filter's CPU ticks (all its threads, live and gone) and write(2)s,
+# and the whole machine's busy ticks (user, nice, system, irq, softirq):
+# filter_counters PID (0 0 for no filter: PID 0).
+filter_counters()
 {
-	local ticks writes
-	ticks=$(awk '{ print $14 + $15 }' "/proc/$MILTER_PID/stat")
-	writes=$(awk '/^syscw:/ { print $2 }' "/proc/$MILTER_PID/io")
-	echo "$ticks $writes"
+	local ticks=0 writes=0 busy
+	if [ "$1" != 0 ]; then
+		ticks=$(awk '{ print $14 + $15 }' "/proc/$1/stat")
+		writes=$(awk '/^syscw:/ { print $2 }' "/proc/$1/io")
+	fi
+	busy=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
+	echo "$ticks $writes $busy"
 }
 
 # Wait until Postfix is idle, then count what landed and remove it.
@@ -61,15 +68,20 @@ mc_drain()
 	find "$PF_TMP/mail/vbench" -type f -delete
 }
 
-# One round: mc_round SIDE ROUND PORT.
+# One round of one side: mc_round SIDE ROUND.
 mc_round()
 {
-	local side=$1 round=$2 port=$3 t0 t1 c0 c1 try
+	local side=$1 round=$2 port pid t0 t1 c0 c1 try
+	case "$side" in
+	milter) port=$PF_SMTP_PORT pid=$MILTER_PID ;;
+	null) port=$MC_NULL_PORT pid=$MC_NULL_PID ;;
+	plain) port=$MC_PLAIN_PORT pid=0 ;;
+	esac
 	mc_drain
 	# A shared machine's disk may be full for a moment (452 4.3.1):
 	# the round is run again, up to three times.
 	for try in 1 2 3; do
-		c0=$(milter_counters)
+		c0=$(filter_counters "$pid")
 		t0=$(date +%s.%N)
 		"$MC_SOURCE" -d -s "$MC_SESSIONS" -l 4000 -m "$MC_N" \
 		    -f "$PF_BENCH_SENDER" -t "$MC_RCPT" "127.0.0.1:$port" &&
@@ -81,17 +93,19 @@ mc_round()
 		mc_drain
 	done
 	t1=$(date +%s.%N)
-	c1=$(milter_counters)
+	c1=$(filter_counters "$pid")
 	read -r "MC_RATE[$side:$round]" "MC_CPU[$side:$round]" \
-	    "MC_WRITES[$side:$round]" < <(awk -v n="$MC_N" -v t0="$t0" \
-	    -v t1="$t1" -v c0="$c0" -v c1="$c1" -v hz="$(getconf CLK_TCK)" \
-	    'BEGIN {
+	    "MC_WRITES[$side:$round]" "MC_BUSY[$side:$round]" < <(awk \
+	    -v n="$MC_N" -v t0="$t0" -v t1="$t1" -v c0="$c0" -v c1="$c1" \
+	    -v hz="$(getconf CLK_TCK)" 'BEGIN {
 		split(c0, a); split(c1, b)
-		printf "%.1f %.3f %.2f\n", n / (t1 - t0),
-		    1000 * (b[1] - a[1]) / hz / n, (b[2] - a[2]) / n
+		printf "%.1f %.3f %.2f %.3f\n", n / (t1 - t0),
+		    1000 * (b[1] - a[1]) / hz / n, (b[2] - a[2]) / n,
+		    1000 * (b[3] - a[3]) / hz / n
 	}')
 	echo "# round $round $side: ${MC_RATE[$side:$round]} msg/s," \
-	    "milter ${MC_CPU[$side:$round]} ms/msg," \
+	    "machine ${MC_BUSY[$side:$round]} ms/msg," \
+	    "filter ${MC_CPU[$side:$round]} ms/msg," \
 	    "${MC_WRITES[$side:$round]} writes/msg" >&2
 }
 
@@ -117,35 +131,74 @@ mc_values()
 	done
 }
 
-# The table: each round, the medians, the ratio (plain text).
+# Each round's ratio of SIDE to plain: mc_ratios SIDE.
+mc_ratios()
+{
+	local round
+	for round in $(seq "$MC_ROUNDS"); do
+		bench_calc "${MC_RATE[$1:$round]} / ${MC_RATE[plain:$round]}"
+	done
+}
+
+# One cell: ROUND's figure of ARRAY for SIDE, or their median for
+# ROUND "median": mc_cell ARRAY SIDE ROUND.
+mc_cell()
+{
+	local -n cells=$1
+	if [ "$3" = median ]; then
+		# shellcheck disable=SC2046 # one number a line
+		median $(mc_values "$1" "$2")
+	else
+		echo "${cells[$2:$3]}"
+	fi
+}
+
+# The table: each round, the medians, the ratios (plain text).
 mc_table()
 {
-	local round with without r
-	printf '%-6s %14s %14s %8s %15s %13s\n' round "milter msg/s" \
-	    "plain msg/s" ratio "milter ms/msg" "writes/msg"
-	for round in $(seq "$MC_ROUNDS"); do
-		printf '%-6s %14s %14s %8.2f %15s %13s\n' "$round" \
-		    "${MC_RATE[milter:$round]}" "${MC_RATE[plain:$round]}" \
-		    "$(bench_calc "${MC_RATE[milter:$round]} / ${MC_RATE[plain:$round]}")" \
-		    "${MC_CPU[milter:$round]}" "${MC_WRITES[milter:$round]}"
+	local round side r
+	local -a row
+	printf '%-6s %-26s | %-13s | %-20s | %-11s | %s\n' "" msg/s ratio \
+	    "machine ms/msg" "filter ms/msg" writes/msg
+	printf '%-6s %8s %8s %8s | %6s %6s | %6s %6s %6s | %5s %5s | %5s %5s\n' \
+	    round postf. null plain postf. null postf. null plain postf. null \
+	    postf. null
+	for round in $(seq "$MC_ROUNDS") median; do
+		row=()
+		for side in milter null plain; do
+			row+=("$(mc_cell MC_RATE "$side" "$round")")
+		done
+		for side in milter null; do
+			if [ "$round" = median ]; then
+				# shellcheck disable=SC2046 # one number a line
+				row+=("$(median $(mc_ratios "$side"))")
+			else
+				row+=("$(bench_calc "${MC_RATE[$side:$round]} / ${MC_RATE[plain:$round]}")")
+			fi
+		done
+		for side in milter null plain; do
+			row+=("$(mc_cell MC_BUSY "$side" "$round")")
+		done
+		for side in milter null; do
+			row+=("$(mc_cell MC_CPU "$side" "$round")")
+		done
+		for side in milter null; do
+			row+=("$(mc_cell MC_WRITES "$side" "$round")")
+		done
+		printf '%-6s %8.1f %8.1f %8.1f | %6.2f %6.2f | %6.2f %6.2f %6.2f | %5.3f %5.3f | %5.2f %5.2f\n' \
+		    "$round" "${row[@]}"
 	done
-	# shellcheck disable=SC2046 # one number a line
-	with=$(median $(mc_values MC_RATE milter))
-	# shellcheck disable=SC2046
-	without=$(median $(mc_values MC_RATE plain))
-	# shellcheck disable=SC2046
-	printf '%-6s %14.1f %14.1f %8.2f %15.3f %13.2f\n' median "$with" \
-	    "$without" "$(bench_calc "$with / $without")" \
-	    "$(median $(mc_values MC_CPU milter))" \
-	    "$(median $(mc_values MC_WRITES milter))"
-	# Each round's ratio is of two runs side by side: the figure to trust
+	# Each round's ratio is of runs side by side: the figure to trust
 	# when the machine's load drifts.
 	# shellcheck disable=SC2046
-	r=$(median $(for round in $(seq "$MC_ROUNDS"); do
-		echo "$(bench_calc "${MC_RATE[milter:$round]} / ${MC_RATE[plain:$round]}")"
-	done))
-	printf 'median of the rounds'"'"' ratios: %.2f   target >= 0.90: %s\n' \
+	r=$(median $(mc_ratios milter))
+	printf 'postfetch-milter: median of the rounds'"'"' ratios %.2f, target >= 0.90: %s\n' \
 	    "$r" "$(bench_target "$r" ">=" 0.9)"
+	# shellcheck disable=SC2046
+	printf 'null_milter (any libmilter filter'"'"'s least): %.2f; postfetch-milter / null_milter: %.2f\n' \
+	    "$(median $(mc_ratios null))" "$(median $(for round in $(seq "$MC_ROUNDS"); do
+		bench_calc "${MC_RATE[milter:$round]} / ${MC_RATE[null:$round]}"
+	    done))"
 }
 
 # What was measured and what the columns mean (plain text).
@@ -155,17 +208,22 @@ mc_legend()
 	smtp-source -d -s $MC_SESSIONS -l 4000 -m $MC_N ($MC_SESSIONS SMTP
 	sessions at once, each sending message after message) to <$MC_RCPT>,
 	a virtual(8) maildir of a domain that is no ETRN account's (one ETRN
-	account with 50 aliases and a local recipient are in the database). The same Postfix has two smtpd
-	listeners on loopback that differ only in smtpd_milters:
-	postfetch-milter (milter_protocol 6, no -v, $MC_SOCKET socket) or none. Rounds
-	alternate, milter first in odd rounds and last in even ones; each
-	starts with an empty queue. msg/s: messages over smtp-source's
+	account with 50 aliases and a local recipient are in the database).
+	The same Postfix has three smtpd listeners on loopback that differ
+	only in smtpd_milters: postfetch-milter (postf.), null_milter (a
+	libmilter filter of the same protocol steps that accepts every
+	message at the end of its headers and does nothing else: the least
+	any libmilter filter costs) or none (plain); milter_protocol 6, no
+	-v, $MC_SOCKET sockets. Rounds rotate the order of the three; each
+	run starts with an empty queue. msg/s: messages over smtp-source's
 	wall time (what smtpd accepted; virtual(8) delivers meanwhile).
-	ratio: milter / plain; the target is on the median of the rounds'
-	ratios. milter ms/msg: the milter's CPU (every thread)
-	per message; writes/msg: its write(2) calls per message: its replies
-	to Postfix (one per protocol round trip) and libmilter's hand-offs of
-	an idle connection between its threads.
+	ratio: msg/s over plain's of the same round; the target is on the
+	median of postfetch-milter's. machine ms/msg: the CPU time of the
+	whole machine (every process) a message while smtp-source ran.
+	filter ms/msg: the filter's own CPU (every thread) a message.
+	writes/msg: its write(2) calls a message: its replies to Postfix
+	(one a protocol round trip) and libmilter's hand-offs of an idle
+	connection between its threads.
 	EOF
 }
 
@@ -207,6 +265,30 @@ if [ "$MC_SOCKET" = unix ]; then
 else
 	wait_port "$MILTER_PORT" 10 || bail "the milter does not listen"
 fi
+# The reference filter, built here (libmilter-dev is a build dependency).
+MC_NULL_BIN=$PF_TMP/null_milter
+cc -std=c11 -O2 -Wall -Wextra -Werror -I/usr/include/libmilter \
+    -o "$MC_NULL_BIN" "$PF_TOP/tests/bench/null_milter.c" -lmilter -lpthread ||
+    bail "cannot build null_milter"
+if [ "$MC_SOCKET" = unix ]; then
+	MC_NULL_SOCKET=unix:$PF_TMP/null_milter.sock
+	MC_NULL_POSTFIX=$MC_NULL_SOCKET
+else
+	MC_NULL_MILTER_PORT=$(free_port)
+	MC_NULL_SOCKET=inet:$MC_NULL_MILTER_PORT@127.0.0.1
+	MC_NULL_POSTFIX=inet:127.0.0.1:$MC_NULL_MILTER_PORT
+fi
+"$MC_NULL_BIN" "$MC_NULL_SOCKET" >>"$PF_TMP/null_milter.log" 2>&1 &
+MC_NULL_PID=$!
+harness_at_exit 'kill "$MC_NULL_PID" 2>/dev/null; wait "$MC_NULL_PID" 2>/dev/null'
+if [ "$MC_SOCKET" = unix ]; then
+	wait_until 10 "[ -S '$PF_TMP/null_milter.sock' ]" ||
+	    bail "null_milter does not listen"
+	chmod 666 "$PF_TMP/null_milter.sock"
+else
+	wait_port "$MC_NULL_MILTER_PORT" 10 || bail "null_milter does not listen"
+fi
+
 # What a site using postfetch has: an ETRN account, its aliases, a local
 # recipient (the milter reads them all; none is for vbench.example).
 pg_psql -c "INSERT INTO postfetch.account (name, protocol, host, domain)
@@ -219,8 +301,9 @@ pg_psql -c "INSERT INTO postfetch.alias (account_id, remote, local)
 pg_psql -c "INSERT INTO postfetch.local_recipient (address)
     VALUES ('alice@example.com')" >/dev/null || bail "cannot add a local recipient"
 # A virtual(8) mailbox domain (smtpd wants 1.5 times message_size_limit
-# free on the disk: 1 MB is plenty), and a second listener: the same
-# smtpd without the milter.
+# free on the disk: 1 MB is plenty), and two more listeners: the same
+# smtpd with null_milter and without a filter.
+MC_NULL_PORT=$(free_port)
 MC_PLAIN_PORT=$(free_port)
 postconf -c "$PF_POSTFIX_CONF" -e "virtual_mailbox_domains = vbench.example" \
     "virtual_mailbox_maps = texthash:$PF_POSTFIX_CONF/vmailbox" \
@@ -230,28 +313,33 @@ postconf -c "$PF_POSTFIX_CONF" -e "virtual_mailbox_domains = vbench.example" \
     "message_size_limit = 1048576" ||
     bail "cannot add the virtual domain"
 postconf -c "$PF_POSTFIX_CONF" -M \
+    "127.0.0.1:$MC_NULL_PORT/inet=127.0.0.1:$MC_NULL_PORT inet n - n - - smtpd -o smtpd_milters=$MC_NULL_POSTFIX" \
     "127.0.0.1:$MC_PLAIN_PORT/inet=127.0.0.1:$MC_PLAIN_PORT inet n - n - - smtpd -o smtpd_milters=" \
     "virtual/unix=virtual unix - n n - - virtual" ||
     bail "cannot add the listener"
 postfix_reload
-wait_port "$MC_PLAIN_PORT" 10 || bail "the second smtpd does not answer"
+wait_port "$MC_NULL_PORT" 10 || bail "the null_milter smtpd does not answer"
+wait_port "$MC_PLAIN_PORT" 10 || bail "the plain smtpd does not answer"
 
-# One unmeasured message each way: the processes and the directory ready.
-"$MC_SOURCE" -m 20 -f "$PF_BENCH_SENDER" -t "$MC_RCPT" \
-    "127.0.0.1:$PF_SMTP_PORT" || bail "smtp-source failed"
-"$MC_SOURCE" -m 20 -f "$PF_BENCH_SENDER" -t "$MC_RCPT" \
-    "127.0.0.1:$MC_PLAIN_PORT" || bail "smtp-source failed"
+# Twenty unmeasured messages each way: the processes and the directory
+# ready.
+for port in "$PF_SMTP_PORT" "$MC_NULL_PORT" "$MC_PLAIN_PORT"; do
+	"$MC_SOURCE" -m 20 -f "$PF_BENCH_SENDER" -t "$MC_RCPT" \
+	    "127.0.0.1:$port" || bail "smtp-source failed"
+done
+# The order rotates: each side runs first, second and last in turn.
 for round in $(seq "$MC_ROUNDS"); do
-	if [ $((round % 2)) -eq 1 ]; then
-		mc_round milter "$round" "$PF_SMTP_PORT"
-		mc_round plain "$round" "$MC_PLAIN_PORT"
-	else
-		mc_round plain "$round" "$MC_PLAIN_PORT"
-		mc_round milter "$round" "$PF_SMTP_PORT"
-	fi
+	case $((round % 3)) in
+	1) order="milter null plain" ;;
+	2) order="plain milter null" ;;
+	0) order="null plain milter" ;;
+	esac
+	for side in $order; do
+		mc_round "$side" "$round"
+	done
 done
 mc_drain
-expected=$((2 * MC_N * MC_ROUNDS + 40))
+expected=$((3 * MC_N * MC_ROUNDS + 60))
 
 echo
 mc_table

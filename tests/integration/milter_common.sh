@@ -14,7 +14,7 @@
 
 source "$(dirname "$0")/../lib/harness.sh"
 
-MILTER_BIN=$PF_BUILD/milter/postfetch-milter
+MILTER_BIN=${PF_MILTER_BIN:-$PF_BUILD/milter/postfetch-milter}
 MILTER_PID=
 [ -x "$MILTER_BIN" ] || bail "$MILTER_BIN not built"
 
