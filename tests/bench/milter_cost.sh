@@ -136,7 +136,7 @@ mc_ratios()
 {
 	local round
 	for round in $(seq "$MC_ROUNDS"); do
-		bench_calc "${MC_RATE[$1:$round]} / ${MC_RATE[plain:$round]}"
+		echo "$(bench_calc "${MC_RATE[$1:$round]} / ${MC_RATE[plain:$round]}")"
 	done
 }
 
@@ -197,7 +197,7 @@ mc_table()
 	# shellcheck disable=SC2046
 	printf 'null_milter (any libmilter filter'"'"'s least): %.2f; postfetch-milter / null_milter: %.2f\n' \
 	    "$(median $(mc_ratios null))" "$(median $(for round in $(seq "$MC_ROUNDS"); do
-		bench_calc "${MC_RATE[milter:$round]} / ${MC_RATE[null:$round]}"
+		echo "$(bench_calc "${MC_RATE[milter:$round]} / ${MC_RATE[null:$round]}")"
 	    done))"
 }
 
