@@ -85,7 +85,9 @@ pg_noticed()
 }
 
 outage postgresql pg_stop pg_back pg_noticed
-like "$FAULTS_ERROR" 'database: .*(refused|terminat|shut)' \
+# libpq's words for a server going away: refused, terminated, shutting
+# down, or a connection it accepted and closed while stopping.
+like "$FAULTS_ERROR" 'database: .*(refused|terminat|shut|closed the connection)' \
     "postgresql: the daemon says the database went away: $FAULTS_ERROR"
 said=$(grep -c 'warning: database: ' "$PF_LOG")
 ok "postgresql: the scheduler says the database went away ($said times)" \
