@@ -13,15 +13,17 @@ source "$(dirname "$0")/milter_common.sh"
 fetch_setup
 
 # The collector: the milter in smtpd_milters; mail for etrn.example that
-# the milter did not rewrite would wait (nothing listens on port 9).
+# the milter did not rewrite would be held (contrib/main.cf.milter's
+# postfetch-held transport).
 MILTER_PORT=$(free_port)
 fetch_conf "milter_socket = inet:$MILTER_PORT@127.0.0.1"
 : >"$PF_TMP/milter.log"
 milter_start
 harness_at_exit milter_stop
-echo "etrn.example smtp:[127.0.0.1]:9" >"$PF_TMP/transport"
+echo "etrn.example postfetch-held:" >"$PF_TMP/transport"
 mapfile -t lines < <(milter_postfix_lines)
-postfix_set "${lines[@]}" "transport_maps = texthash:$PF_TMP/transport"
+postfix_set "${lines[@]}" "transport_maps = texthash:$PF_TMP/transport" \
+    "defer_transports = postfetch-held"
 
 # The provider: it relays etrn.example to the collector, but only when
 # flushed; ETRN is allowed from loopback, except for denied.example.

@@ -73,6 +73,25 @@ milter_send()
 	} | $PF_SENDMAIL -i -f "$sender" -- "${envelope[@]}"
 }
 
+# Send one message by SMTP to the recipients given; prints the replies.
+smtp_mail()
+{
+	local rcpt=() r
+	for r in "$@"; do
+		rcpt+=("RCPT TO:<$r>")
+	done
+	smtp_session "EHLO mx.provider.example" \
+	    "MAIL FROM:<someone@elsewhere.example>" "${rcpt[@]}" "DATA" \
+	    $'Subject: by smtp to '"$*"$'\n\nsmtp body\n.' "QUIT"
+}
+
+# True while a message is in the incoming or active queue (the maildrop
+# may keep mail the milter refused with a temporary failure).
+postfix_busy()
+{
+	postfix_queue | grep -Eq '"queue_name": *"(incoming|active)"'
+}
+
 # The accounts of the outage tests: shop, a POP3 account, and etrn1, the
 # ETRN account of etrn.example; p.maly@ and a@provider.example, and
 # sales@etrn.example have aliases.
@@ -157,10 +176,11 @@ milter_setup()
 	: >"$PF_TMP/milter.log"
 	milter_start
 	harness_at_exit milter_stop
-	# Mail for the ETRN domain is accepted by SMTP (smtpd rejects the error
-	# and retry transports of the other remote domains at RCPT) and, should
-	# the milter not rewrite it, is deferred (nothing listens on port 9).
-	echo "etrn.example smtp:[127.0.0.1]:9" >"$PF_TMP/transport"
+	# Mail for the ETRN domain is accepted by SMTP and, should the milter
+	# not rewrite it, held as contrib/main.cf.milter holds it: a transport
+	# that is no service of master.cf, in defer_transports.
+	echo "etrn.example postfetch-held:" >"$PF_TMP/transport"
 	mapfile -t lines < <(milter_postfix_lines)
-	postfix_start "transport_maps = texthash:$PF_TMP/transport" "${lines[@]}"
+	postfix_start "transport_maps = texthash:$PF_TMP/transport" \
+	    "defer_transports = postfetch-held" "${lines[@]}"
 }

@@ -42,12 +42,6 @@ postfix_reload
 unlike "$(postconf -c "$PF_POSTFIX_CONF" "${macros[@]}")" "daemon_port" \
     "no milter_*_macros names {daemon_port}"
 
-# True while a message is in the incoming or active queue.
-postfix_busy()
-{
-	postfix_queue | grep -Eq '"queue_name": *"(incoming|active)"'
-}
-
 tempfail='milter-reject: END-OF-MESSAGE .*: 4\.3\.0 postfetch: the \{daemon_port\} macro is missing'
 milter_send sender@example.com "$(milter_tag shop)" p.maly@provider.example
 ok "the fetched message is refused for now" \

@@ -13,24 +13,6 @@ milter_setup
 
 milter_outage_accounts
 
-# Send one message by SMTP to the recipients given; prints the replies.
-smtp_mail()
-{
-	local rcpt=() r
-	for r in "$@"; do
-		rcpt+=("RCPT TO:<$r>")
-	done
-	smtp_session "EHLO mx.provider.example" \
-	    "MAIL FROM:<someone@elsewhere.example>" "${rcpt[@]}" "DATA" \
-	    $'Subject: by smtp to '"$*"$'\n\nsmtp body\n.' "QUIT"
-}
-
-# True while a message is in the incoming or active queue.
-postfix_busy()
-{
-	postfix_queue | grep -Eq '"queue_name": *"(incoming|active)"'
-}
-
 # The domains of the state file.
 state_domains()
 {
@@ -57,7 +39,7 @@ is "$(state_domains)" "etrn.example second.example " \
 is "$(find "$PF_TMP/state" -type f | wc -l)" 1 "no temporary file left"
 
 # Mail for second.example is accepted too (and would wait, as etrn.example's).
-echo "second.example smtp:[127.0.0.1]:9" >>"$PF_TMP/transport"
+echo "second.example postfetch-held:" >>"$PF_TMP/transport"
 postfix_reload
 
 # --- The very first start, PostgreSQL down: no state file, SMTP mail waits.

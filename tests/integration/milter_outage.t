@@ -14,13 +14,6 @@ maillog_count()
 	grep -cE "$1" "$PF_MAILLOG"
 }
 
-# True while a message is in the incoming or active queue (the maildrop
-# may keep mail the milter refused with a temporary failure).
-postfix_busy()
-{
-	postfix_queue | grep -Eq '"queue_name": *"(incoming|active)"'
-}
-
 milter_outage_accounts
 
 milter_send sender@example.com "$(milter_tag shop)" p.maly@provider.example
