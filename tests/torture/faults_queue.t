@@ -5,7 +5,8 @@
 # then space is freed and the next poll delivers the rest. Nothing lost
 # or truncated, duplicates counted, nothing left in the spool directory or
 # the Postfix queue, no account claimed, no poll row open. One row; 4
-# rounds in make torture, 1 in make check.
+# rounds in make torture, 1 in make check (more if a poll ended before the
+# queue was full).
 source "$(dirname "$0")/faults_common.sh"
 faults_setup 2 "max_parallel = 2"
 rounds=1 batch=30
@@ -26,8 +27,13 @@ delivered()
 	grep -c ': delivered$' "$PF_LOG"
 }
 
-refused=0 full=0 error=
-for ((round = 1; round <= rounds; round++)); do
+# A poll may end before the file system is full (a fast machine, or one
+# where the fill came late): then rounds are added, three at most, until
+# one met the full queue.
+refused=0 full=0 error= round=0
+while [ "$round" -lt "$rounds" ] ||
+    { [ "$refused" -eq 0 ] && [ "$round" -lt $((rounds + 3)) ]; }; do
+	round=$((round + 1))
 	faults_refill "$batch"
 	fetch_start poll f1 f2
 	wait_until 20 "[ \$(delivered) -ge 3 ]"
@@ -47,9 +53,9 @@ for ((round = 1; round <= rounds; round++)); do
 	torture_poll poll f1 f2
 	echo "round $round, after: exit $PF_RC, $(delivered) delivered" >>"$PF_TMP/rounds"
 done
-is "$full" "$rounds" "the queue's file system was filled in each round"
+is "$full" "$round" "the queue's file system was filled in each round"
 rc_full=$?
-ok "sendmail failed for lack of space in the middle of a poll ($refused of $rounds rounds): $error" \
+ok "sendmail failed for lack of space in the middle of a poll ($refused of $round rounds): $error" \
     test "$refused" -ge 1
 rc_refused=$?
 is "$PF_RC" 0 "with space again, the next poll succeeds"
