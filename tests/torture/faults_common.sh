@@ -33,6 +33,7 @@
 #                      to sendmail twice: the rest Postfix made), CAUSE
 #                      says where they may come from; with "dups: none
 #                      expected" in CAUSE postfetch must hand none twice
+#                      (a TODO point if CAUSE goes on with "# TODO why")
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/fetch_common.sh"
@@ -172,6 +173,10 @@ faults_check()
 	    sed 's/ .*//' | sort | uniq -c | awk '{ n += $1 - 1 } END { print n + 0 }')
 	diag "$case: $dups duplicates, $((handed - FAULTS_HANDED)) handed to sendmail twice by postfetch ($cause)"
 	case $cause in
+	*"dups: none expected"*"# TODO "*)
+		# A known gap: counted and shown, failing nothing.
+		is "$((handed - FAULTS_HANDED))" 0 "$case: postfetch handed no message to sendmail twice # TODO ${cause#*# TODO }"
+		;;
 	*"dups: none expected"*)
 		is "$((handed - FAULTS_HANDED))" 0 "$case: postfetch handed no message to sendmail twice"
 		rc_dups=$((handed - FAULTS_HANDED))

@@ -90,7 +90,10 @@ while ((i < kills || (killed < kills / 2 && i < 3 * kills))); do
 	fi
 	worker=$(faults_workers | shuf -n 1)
 	faults_sample
-	if [ -n "$worker" ] && kill -KILL "$worker" 2>/dev/null; then
+	# (A worker that has just ended is a zombie: a kill would succeed,
+	# but it was not killed.)
+	if [ -n "$worker" ] && pf_alive "$worker" &&
+	    kill -KILL "$worker" 2>/dev/null; then
 		killed=$((killed + 1))
 		kill_span 1
 		wait_until 10 "! pf_alive $worker"
@@ -101,6 +104,8 @@ while ((i < kills || (killed < kills / 2 && i < 3 * kills))); do
 done
 ok "the daemon survives its workers' deaths" pf_alive "$daemon"
 ok "the kills hit running workers ($killed of $i)" test "$killed" -ge $((kills / 2))
+# The daemon logs a death when it reaps the worker, a moment after.
+wait_until 10 "[ \$(grep -c 'worker [0-9]* killed by signal 9' '$PF_LOG') -ge $killed ]"
 like "$(grep -c 'worker [0-9]* killed by signal 9' "$PF_LOG")" "^$killed\$" \
     "each killed worker is logged"
 faults_recover 90 "$PF_TMP/kills"
